@@ -1,0 +1,130 @@
+"""The job: one paid video from request to file, and the states it may pass through.
+
+States and transitions are explicit so that every change can be journaled *before* the action it
+announces (see shared/DESIGN.md). ``Job`` is frozen: it crosses threads and is replaced, never mutated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Mapping
+
+from wan_desktop.core.dashscope.types import GenerationRequest
+
+
+class JobState(str, Enum):
+    QUEUED = "queued"  # waiting locally; nothing sent yet
+    SUBMITTING = "submitting"  # journaled before the create request goes out
+    PENDING = "pending"  # the service has the task and has not started it
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"  # the service has the video; not yet on disk
+    DOWNLOADING = "downloading"
+    DONE = "done"  # the verified video, sidecar and thumbnail are in the library
+    FAILED = "failed"
+    CANCELED = "canceled"
+    EXPIRED = "expired"  # the service forgot the task (24 h) before we had the video
+    SUBMIT_UNCERTAIN = "submit_uncertain"  # the create may or may not have reached the service
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATES
+
+    @property
+    def on_service(self) -> bool:
+        """The service holds a task for this job that is not finished yet."""
+        return self in (JobState.PENDING, JobState.RUNNING)
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+FINAL_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELED, JobState.EXPIRED})
+
+_LABELS = {
+    JobState.QUEUED: "Queued",
+    JobState.SUBMITTING: "Submitting",
+    JobState.PENDING: "Waiting on the service",
+    JobState.RUNNING: "Generating",
+    JobState.SUCCEEDED: "Ready to download",
+    JobState.DOWNLOADING: "Downloading",
+    JobState.DONE: "Done",
+    JobState.FAILED: "Failed",
+    JobState.CANCELED: "Canceled",
+    JobState.EXPIRED: "Expired",
+    JobState.SUBMIT_UNCERTAIN: "Needs your decision",
+}
+
+S = JobState
+ALLOWED_TRANSITIONS: Mapping[JobState, frozenset[JobState]] = {
+    S.QUEUED: frozenset({S.SUBMITTING, S.CANCELED, S.FAILED}),
+    # a create that surely did not arrive goes back to QUEUED for another try
+    S.SUBMITTING: frozenset({S.PENDING, S.RUNNING, S.SUCCEEDED, S.QUEUED, S.FAILED, S.SUBMIT_UNCERTAIN}),
+    S.SUBMIT_UNCERTAIN: frozenset(
+        {S.PENDING, S.RUNNING, S.SUCCEEDED, S.FAILED, S.CANCELED, S.QUEUED, S.EXPIRED}
+    ),
+    S.PENDING: frozenset({S.RUNNING, S.SUCCEEDED, S.FAILED, S.CANCELED, S.EXPIRED}),
+    S.RUNNING: frozenset({S.SUCCEEDED, S.FAILED, S.CANCELED, S.EXPIRED}),
+    S.SUCCEEDED: frozenset({S.DOWNLOADING, S.EXPIRED, S.FAILED}),
+    S.DOWNLOADING: frozenset({S.DONE, S.SUCCEEDED, S.EXPIRED, S.FAILED}),
+    S.DONE: frozenset(),
+    # retry makes a fresh attempt from the same inputs
+    S.FAILED: frozenset({S.QUEUED}),
+    S.CANCELED: frozenset({S.QUEUED}),
+    S.EXPIRED: frozenset({S.QUEUED}),
+}
+del S
+
+
+class IllegalTransition(Exception):
+    def __init__(self, job_id: str, current: JobState, wanted: JobState) -> None:
+        super().__init__(f"job {job_id}: cannot go from {current.value} to {wanted.value}")
+        self.current = current
+        self.wanted = wanted
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything needed to follow, redo or remix one generation."""
+
+    id: str
+    request: GenerationRequest  # media fields point at the copies kept in the library's inputs folder
+    state: JobState
+    created_at: datetime
+    updated_at: datetime
+    region: str  # catalog.Region value the job is sent to
+    task_id: str | None = None
+    request_ids: tuple[str, ...] = ()  # every request id the service gave for this job, for support
+    submit_started_at: datetime | None = None  # when the create went out (reconciliation window)
+    submitted_at: datetime | None = None  # service submit_time
+    scheduled_at: datetime | None = None
+    finished_at: datetime | None = None  # service end_time
+    video_url: str | None = None
+    orig_prompt: str | None = None
+    actual_prompt: str | None = None
+    usage: Mapping[str, object] = field(default_factory=dict)
+    cost: float | None = None
+    currency: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None  # the sentence shown to the person
+    error_detail: str | None = None  # the service's own message
+    video_path: str | None = None  # relative to the library folder once done
+    thumbnail_path: str | None = None
+    sidecar_path: str | None = None
+    bytes_downloaded: int = 0
+    bytes_total: int | None = None
+    attempts: int = 0  # create attempts that surely did not arrive
+    parent_job_id: str | None = None  # made from this job's last frame or clip (lineage)
+    favourite: bool = False
+
+    def moved_to(self, state: JobState, **changes: object) -> "Job":
+        """A copy in ``state`` with ``changes``; refuses transitions the state machine does not allow."""
+        if state is not self.state and state not in ALLOWED_TRANSITIONS[self.state]:
+            raise IllegalTransition(self.id, self.state, state)
+        return replace(self, state=state, updated_at=utc_now(), **changes)
