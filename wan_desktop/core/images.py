@@ -1,0 +1,484 @@
+"""Checks an input image against a model's limits before anything is sent, and fixes what can be fixed.
+
+A bad image must never cost a network call or a paid task, and the person must read, in plain words, what is
+wrong and what the fix would do. ``fix_image`` never touches the original: it writes a new file.
+
+Sizes are reported as the person sees the picture, i.e. after the EXIF rotation; the fix applies that rotation
+(the service ignores the EXIF note, so an unrotated photo would come out sideways).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import warnings
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from wan_desktop.core.dashscope.catalog import ImageLimits
+from wan_desktop.core.library import atomic_write_bytes
+
+PASTED = Path("<pasted>")
+
+# EXIF orientation values 2..8 mean "display differently from how the pixels are stored".
+_ORIENTATION_TAG = 0x0112
+# Values 5..8 turn the picture by 90 degrees, which swaps width and height.
+_SWAPPING_ORIENTATIONS = frozenset({5, 6, 7, 8})
+# Pillow names a multi-picture JPEG (many phone cameras) "MPO"; its first picture is an ordinary JPEG.
+_FORMAT_ALIASES = {"MPO": "JPEG"}
+_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "BMP": "bmp", "WEBP": "webp"}
+_JPEG_QUALITIES = (92, 85, 75, 65)
+
+
+class ImageIssue(str, Enum):
+    NOT_AN_IMAGE = "not_an_image"
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    TOO_SMALL = "too_small"
+    TOO_LARGE_PIXELS = "too_large_pixels"
+    TOO_MANY_BYTES = "too_many_bytes"
+    HAS_ALPHA = "has_alpha"
+    EXIF_ROTATED = "exif_rotated"
+    BAD_ASPECT = "bad_aspect"
+
+
+# Cropping changes what the picture shows, so a wrong shape is left to the person.
+FIXABLE_ISSUES = frozenset(
+    {
+        ImageIssue.UNSUPPORTED_FORMAT,
+        ImageIssue.TOO_SMALL,
+        ImageIssue.TOO_LARGE_PIXELS,
+        ImageIssue.TOO_MANY_BYTES,
+        ImageIssue.HAS_ALPHA,
+        ImageIssue.EXIF_ROTATED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ImageReport:
+    path: Path
+    width: int  # as displayed (after EXIF rotation); 0 when unknown
+    height: int
+    format: str | None  # Pillow's format name, None when not an image
+    byte_size: int
+    has_alpha: bool
+    exif_rotated: bool
+    issues: tuple[ImageIssue, ...]
+    messages: tuple[str, ...]  # one sentence per issue, same order
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    @property
+    def fixable(self) -> bool:
+        """``fix_image`` would turn this into an image the model accepts (True when already fine)."""
+        if self.ok:
+            return True
+        return self.width > 0 and self.height > 0 and all(issue in FIXABLE_ISSUES for issue in self.issues)
+
+    @property
+    def summary(self) -> str:
+        return " ".join(self.messages)
+
+
+@dataclass(frozen=True)
+class ImageFix:
+    path: Path  # the new file
+    changes: tuple[str, ...]  # what was done, in words
+
+
+# -- inspection ---------------------------------------------------------------------------------------------
+def inspect_image(path: Path, limits: ImageLimits) -> ImageReport:
+    """Check the file at ``path``; never raises for a bad or missing file."""
+    path = Path(path)
+    try:
+        byte_size = path.stat().st_size
+        with path.open("rb") as handle:
+            return _inspect(handle, path, byte_size, limits)
+    except FileNotFoundError:
+        return _not_an_image(path, 0, f"'{path.name}' could not be found; it may have been moved or deleted.")
+    except IsADirectoryError:
+        return _not_an_image(path, 0, f"'{path.name}' is a folder, not an image.")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return _not_an_image(path, 0, f"'{path.name}' could not be read ({reason}).")
+
+
+def inspect_image_bytes(data: bytes, limits: ImageLimits, path: Path = PASTED) -> ImageReport:
+    """Check pasted or dragged image data."""
+    return _inspect(io.BytesIO(data), Path(path), len(data), limits)
+
+
+def _inspect(stream: BinaryIO, path: Path, byte_size: int, limits: ImageLimits) -> ImageReport:
+    try:
+        image, format_name = _open_decoded(stream)
+    except _TooManyPixels as error:
+        return _report_too_many_pixels(path, byte_size, error)
+    except _Undecodable:
+        return _not_an_image(path, byte_size, _not_an_image_message(path, limits))
+    with image:
+        width, height = _displayed_size(image)
+        has_alpha = _has_alpha(image)
+        rotated = _exif_orientation(image) not in (1, None)
+    issues: list[tuple[ImageIssue, str]] = []
+    if format_name not in limits.formats:
+        issues.append((ImageIssue.UNSUPPORTED_FORMAT, _format_message(path, format_name, limits)))
+    issues.extend(_size_issues(width, height, limits))
+    if byte_size > limits.max_bytes:
+        issues.append(
+            (
+                ImageIssue.TOO_MANY_BYTES,
+                f"The file is {_megabytes(byte_size)}; this model accepts at most {_megabytes(limits.max_bytes)}.",
+            )
+        )
+    if has_alpha and not limits.alpha_allowed:
+        issues.append(
+            (
+                ImageIssue.HAS_ALPHA,
+                "The image has a transparent (alpha) channel, which Wan does not accept; "
+                "it can be flattened onto white.",
+            )
+        )
+    if rotated:
+        issues.append(
+            (
+                ImageIssue.EXIF_ROTATED,
+                "The picture is stored turned, with a rotation note (EXIF) that Wan ignores, "
+                "so the video would come out sideways; the rotation can be applied.",
+            )
+        )
+    return ImageReport(
+        path=path,
+        width=width,
+        height=height,
+        format=format_name,
+        byte_size=byte_size,
+        has_alpha=has_alpha,
+        exif_rotated=rotated,
+        issues=tuple(issue for issue, _ in issues),
+        messages=tuple(message for _, message in issues),
+    )
+
+
+def _size_issues(width: int, height: int, limits: ImageLimits) -> list[tuple[ImageIssue, str]]:
+    issues: list[tuple[ImageIssue, str]] = []
+    size = f"{width}×{height} pixels"
+    if min(width, height) < limits.min_side:
+        issues.append(
+            (
+                ImageIssue.TOO_SMALL,
+                f"The image is {size}; this model needs at least {limits.min_side} pixels on each side.",
+            )
+        )
+    if max(width, height) > limits.max_side:
+        issues.append(
+            (
+                ImageIssue.TOO_LARGE_PIXELS,
+                f"The image is {size}; this model accepts at most {limits.max_side} pixels on each side.",
+            )
+        )
+    aspect = width / height
+    too_narrow = limits.min_aspect is not None and aspect < limits.min_aspect
+    too_wide = limits.max_aspect is not None and aspect > limits.max_aspect
+    if too_narrow or too_wide:
+        issues.append(
+            (
+                ImageIssue.BAD_ASPECT,
+                f"The image is {size} ({_ratio(aspect)}); this model accepts {_aspect_bounds(limits)}. "
+                "Crop it closer to a square.",
+            )
+        )
+    elif issues and fitted_size(width, height, limits) is None:
+        # No single scale satisfies both bounds: only cropping can help.
+        issues.append(
+            (
+                ImageIssue.BAD_ASPECT,
+                f"The image is {size}, too long and thin to scale into {limits.min_side} to "
+                f"{limits.max_side} pixels on each side. Crop it closer to a square.",
+            )
+        )
+    return issues
+
+
+def fitted_size(width: int, height: int, limits: ImageLimits) -> tuple[int, int] | None:
+    """The size the picture is scaled to so that each side lies within the limits, keeping its shape;
+    the same size when it already fits; None when no scale fits (too long and thin)."""
+    short, long = min(width, height), max(width, height)
+    if short >= limits.min_side and long <= limits.max_side:
+        return width, height
+    scale = limits.min_side / short if short < limits.min_side else limits.max_side / long
+    new_width, new_height = _scaled(width, height, scale, limits)
+    if min(new_width, new_height) < limits.min_side or max(new_width, new_height) > limits.max_side:
+        return None
+    return new_width, new_height
+
+
+def _scaled(width: int, height: int, scale: float, limits: ImageLimits) -> tuple[int, int]:
+    # Round towards the broken bound (up when enlarging, down when shrinking) so the result never lands one
+    # pixel outside it; the epsilon keeps exact products such as 2.0 * 120 from being pushed over.
+    if scale > 1:
+        return math.ceil(width * scale - 1e-9), math.ceil(height * scale - 1e-9)
+    return max(1, math.floor(width * scale + 1e-9)), max(1, math.floor(height * scale + 1e-9))
+
+
+# -- fixing -------------------------------------------------------------------------------------------------
+def fix_image(path: Path, limits: ImageLimits, dest_dir: Path) -> ImageFix:
+    """Write a version of ``path`` that the model accepts into ``dest_dir``; the original is left alone.
+
+    Raises ValueError with a sentence for the person when the image cannot be fixed."""
+    path = Path(path)
+    report = inspect_image(path, limits)
+    if not report.fixable:
+        unfixable = [m for i, m in zip(report.issues, report.messages) if i not in FIXABLE_ISSUES]
+        raise ValueError(" ".join(unfixable or report.messages))
+    with path.open("rb") as handle:
+        image, format_name = _open_decoded(handle)
+    changes: list[str] = []
+    with image:
+        picture = _normalised(image, format_name, limits, changes)
+    target = fitted_size(picture.width, picture.height, limits)
+    assert target is not None  # guaranteed by report.fixable
+    if target != picture.size:
+        verb = "Enlarged" if target[0] > picture.width else "Scaled"
+        changes.append(f"{verb} from {_size(picture.size)} to {_size(target)} pixels")
+        picture = picture.resize(target, Image.Resampling.LANCZOS)
+    out_format = _output_format(format_name, limits)
+    if out_format != format_name:
+        changes.append(f"Converted {format_name} to {out_format}")
+    data, out_format, picture = _encode_within(picture, out_format, limits, changes)
+    dest = _free_name(Path(dest_dir), f"{path.stem}-fixed", _EXTENSIONS.get(out_format, out_format.lower()), data)
+    atomic_write_bytes(dest, data)
+    return ImageFix(path=dest, changes=tuple(changes))
+
+
+def _normalised(image: Image.Image, format_name: str, limits: ImageLimits, changes: list[str]) -> Image.Image:
+    """The decoded picture upright, without transparency, in a mode every allowed format can store."""
+    if getattr(image, "n_frames", 1) > 1:
+        changes.append("Used the first frame of the animation")
+    if _exif_orientation(image) not in (1, None):
+        image = ImageOps.exif_transpose(image)
+        changes.append("Applied the EXIF rotation")
+    if _has_alpha(image) and not limits.alpha_allowed:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba).convert("RGB")
+        changes.append("Flattened transparency onto white")
+    elif image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")  # CMYK, 16-bit, palette...: the safe common ground
+    else:
+        image = image.copy()  # detach from the file so the caller may close it
+    return image
+
+
+def _output_format(format_name: str, limits: ImageLimits) -> str:
+    if format_name in limits.formats:
+        return format_name
+    for candidate in ("PNG", "JPEG", "WEBP", "BMP"):  # lossless first: a conversion should not lose detail
+        if candidate in limits.formats:
+            return candidate
+    raise ValueError("This model accepts no image format Wan Desktop can write.")
+
+
+def _encode_within(
+    picture: Image.Image, out_format: str, limits: ImageLimits, changes: list[str]
+) -> tuple[bytes, str, Image.Image]:
+    """Encode, falling back to JPEG at decreasing quality, then to smaller sizes, to fit the byte limit."""
+    data = _encode(picture, out_format)
+    if len(data) <= limits.max_bytes:
+        return data, out_format, picture
+    if "JPEG" not in limits.formats:
+        raise ValueError(f"The image does not fit {_megabytes(limits.max_bytes)} in a format this model takes.")
+    limit_words = _megabytes(limits.max_bytes)
+    current = picture
+    while True:
+        for quality in _JPEG_QUALITIES:
+            data = _encode(current, "JPEG", quality)
+            if len(data) <= limits.max_bytes:
+                if current.size != picture.size:
+                    changes.append(f"Scaled from {_size(picture.size)} to {_size(current.size)} pixels to fit {limit_words}")
+                changes.append(f"Re-encoded as JPEG quality {quality} to fit {limit_words}")
+                return data, "JPEG", current
+        smaller = (int(current.width * 0.8), int(current.height * 0.8))
+        if min(smaller) < limits.min_side:
+            raise ValueError(
+                f"The image cannot be made smaller than {limit_words} without going below "
+                f"{limits.min_side} pixels on a side."
+            )
+        current = picture.resize(smaller, Image.Resampling.LANCZOS)
+
+
+def _encode(picture: Image.Image, out_format: str, quality: int = 92) -> bytes:
+    buffer = io.BytesIO()
+    options: dict[str, object] = {}
+    icc = picture.info.get("icc_profile")
+    if icc and out_format in ("JPEG", "PNG", "WEBP"):
+        options["icc_profile"] = icc  # keep the colours the person saw
+    if out_format == "JPEG":
+        options.update(quality=quality, optimize=True)
+        if picture.mode not in ("RGB", "L"):
+            picture = picture.convert("RGB")
+    elif out_format == "WEBP":
+        options.update(quality=quality)
+    elif out_format == "PNG":
+        options.update(optimize=False, compress_level=6)
+    picture.save(buffer, format=out_format, **options)
+    return buffer.getvalue()
+
+
+# -- pasted data --------------------------------------------------------------------------------------------
+def save_image_bytes(data: bytes, dest_dir: Path, stem: str) -> Path:
+    """Keep pasted image data as a file in ``dest_dir``; raises ValueError if the data is not an image.
+
+    The extension follows the data's real format; an identical earlier paste is reused, not duplicated."""
+    try:
+        image, format_name = _open_decoded(io.BytesIO(data))
+    except (_Undecodable, _TooManyPixels):
+        raise ValueError("The pasted data is not an image Wan Desktop can read.") from None
+    image.close()
+    extension = _EXTENSIONS.get(format_name, format_name.lower())
+    dest = _free_name(Path(dest_dir), stem, extension, data)
+    if not dest.exists():
+        atomic_write_bytes(dest, data)
+    return dest
+
+
+def _free_name(folder: Path, stem: str, extension: str, data: bytes) -> Path:
+    """``stem.ext``, or ``stem-2.ext``...; a file that already holds exactly ``data`` is returned as is."""
+    digest = hashlib.sha256(data).digest()
+    for number in range(1, 10_000):
+        name = f"{stem}.{extension}" if number == 1 else f"{stem}-{number}.{extension}"
+        candidate = folder / name
+        if not candidate.exists() or _sha256(candidate) == digest:
+            return candidate
+    raise ValueError(f"Too many files named like '{stem}' in {folder}.")
+
+
+def _sha256(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
+
+
+# -- decoding helpers ---------------------------------------------------------------------------------------
+class _Undecodable(Exception):
+    pass
+
+
+class _TooManyPixels(Exception):
+    pass
+
+
+def _open_decoded(stream: BinaryIO) -> tuple[Image.Image, str]:
+    """Open and fully decode (a truncated file must fail here, not at the service)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(stream)
+        except Image.DecompressionBombError as error:
+            raise _TooManyPixels(str(error)) from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+            raise _Undecodable(str(error)) from None
+        try:
+            format_name = _FORMAT_ALIASES.get(image.format or "", image.format or "")
+            image.load()
+        except Image.DecompressionBombError as error:
+            image.close()
+            raise _TooManyPixels(str(error)) from None
+        except (OSError, ValueError, SyntaxError, EOFError) as error:
+            image.close()
+            raise _Undecodable(str(error)) from None
+    return image, format_name
+
+
+def _displayed_size(image: Image.Image) -> tuple[int, int]:
+    width, height = image.size
+    if _exif_orientation(image) in _SWAPPING_ORIENTATIONS:
+        return height, width
+    return width, height
+
+
+def _exif_orientation(image: Image.Image) -> int | None:
+    try:
+        value = image.getexif().get(_ORIENTATION_TAG)
+    except Exception:  # a broken EXIF block must not make a good picture unusable
+        return None
+    return value if isinstance(value, int) and 1 <= value <= 8 else None
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
+def _not_an_image(path: Path, byte_size: int, message: str) -> ImageReport:
+    return ImageReport(path, 0, 0, None, byte_size, False, False, (ImageIssue.NOT_AN_IMAGE,), (message,))
+
+
+def _report_too_many_pixels(path: Path, byte_size: int, error: _TooManyPixels) -> ImageReport:
+    message = (
+        f"'{_display_name(path)}' has too many pixels to open safely; "
+        "shrink it in an image editor first."
+    )
+    return ImageReport(path, 0, 0, None, byte_size, False, False, (ImageIssue.TOO_LARGE_PIXELS,), (message,))
+
+
+def _not_an_image_message(path: Path, limits: ImageLimits) -> str:
+    if path == PASTED:
+        return f"The pasted data is not an image Wan can use ({_format_list(limits)})."
+    return f"'{path.name}' is not an image Wan can use ({_format_list(limits)})."
+
+
+def _format_message(path: Path, format_name: str, limits: ImageLimits) -> str:
+    target = _output_format(format_name, limits) if limits.formats else "PNG"
+    return (
+        f"'{_display_name(path)}' is a {format_name} image; this model accepts {_format_list(limits)}. "
+        f"It can be converted to {target}."
+    )
+
+
+def _display_name(path: Path) -> str:
+    return "The pasted image" if path == PASTED else path.name
+
+
+def _format_list(limits: ImageLimits) -> str:
+    names = list(limits.formats)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _megabytes(count: int) -> str:
+    megabytes = count / (1024 * 1024)
+    if megabytes >= 1:
+        text = f"{megabytes:.1f}".removesuffix(".0")
+        return f"{text} MB"
+    return f"{max(1, round(count / 1024))} KB"
+
+
+def _ratio(aspect: float) -> str:
+    if aspect >= 1:
+        return f"{_trim(aspect)}:1"
+    return f"1:{_trim(1 / aspect)}"
+
+
+def _aspect_bounds(limits: ImageLimits) -> str:
+    if limits.min_aspect is not None and limits.max_aspect is not None:
+        return f"shapes from {_ratio(limits.min_aspect)} to {_ratio(limits.max_aspect)} (width:height)"
+    if limits.min_aspect is not None:
+        return f"shapes no narrower than {_ratio(limits.min_aspect)} (width:height)"
+    return f"shapes no wider than {_ratio(limits.max_aspect or 1.0)} (width:height)"
+
+
+def _trim(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _size(size: tuple[int, int]) -> str:
+    return f"{size[0]}×{size[1]}"
