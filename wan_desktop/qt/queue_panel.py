@@ -1,0 +1,403 @@
+"""The queue panel: every job with its picture, prompt, options, state in words, times and progress,
+and the actions that make sense for its state. The panel only emits requests; the engine acts on them."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QKeySequence, QPainter, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wan_desktop.core.dashscope.catalog import REGIONS, Region, find_model
+from wan_desktop.core.jobs import Job, JobState
+
+from . import theme
+from .queue_model import JobQueueModel, JobRole, duration_text, options_text, prompt_snippet
+
+
+class JobAction(str, Enum):
+    CANCEL = "cancel"
+    RETRY = "retry"
+    REMOVE = "remove"
+    OPEN_VIDEO = "open_video"
+    SHOW_FOLDER = "show_folder"
+    ERROR_DETAILS = "error_details"
+    SEARCH = "search"  # submit_uncertain: look the task up in the service's task list
+    RESUBMIT = "resubmit"  # submit_uncertain: send again (may charge twice)
+    DROP = "drop"  # submit_uncertain: give up on it
+
+
+_LABELS = {
+    JobAction.CANCEL: "&Cancel",
+    JobAction.RETRY: "&Retry",
+    JobAction.REMOVE: "Remo&ve",
+    JobAction.OPEN_VIDEO: "&Open video",
+    JobAction.SHOW_FOLDER: "Show in &folder",
+    JobAction.ERROR_DETAILS: "Error &details…",
+    JobAction.SEARCH: "&Look it up on the service",
+    JobAction.RESUBMIT: "Send a&gain…",
+    JobAction.DROP: "Forget i&t",
+}
+
+_DESCRIPTIONS = {
+    JobAction.CANCEL: "Cancel this job (the service only cancels tasks that have not started)",
+    JobAction.RETRY: "Make a fresh attempt from the same inputs",
+    JobAction.REMOVE: "Remove this job from the queue (the video file stays in the library)",
+    JobAction.OPEN_VIDEO: "Play the finished video",
+    JobAction.SHOW_FOLDER: "Show the video in the file manager",
+    JobAction.ERROR_DETAILS: "Show the service's error code, message and request ids",
+    JobAction.SEARCH: "Check the service's task list for this job before deciding",
+    JobAction.RESUBMIT: "Send the request again; if the first one arrived you pay twice",
+    JobAction.DROP: "Give up on this job without sending it again",
+}
+
+_UNCERTAIN = (JobAction.SEARCH, JobAction.RESUBMIT, JobAction.DROP)
+
+
+def available_actions(job: Job) -> frozenset[JobAction]:
+    """What may be done with ``job`` in its current state; everything else is shown disabled."""
+    state = job.state
+    actions: set[JobAction] = set()
+    if state in (JobState.QUEUED, JobState.PENDING):  # the service cancels PENDING tasks only
+        actions.add(JobAction.CANCEL)
+    if state in (JobState.FAILED, JobState.CANCELED, JobState.EXPIRED):
+        actions.add(JobAction.RETRY)
+    if state.is_final:
+        actions.add(JobAction.REMOVE)
+    if state is JobState.DONE and job.video_path:
+        actions.update({JobAction.OPEN_VIDEO, JobAction.SHOW_FOLDER})
+    if job.error_code or job.error_message or job.error_detail:
+        actions.add(JobAction.ERROR_DETAILS)
+    if state is JobState.SUBMIT_UNCERTAIN:
+        actions.update(_UNCERTAIN)
+    return frozenset(actions)
+
+
+def error_details_text(job: Job) -> str:
+    """Everything support would ask for, one field a line, so it can be copied whole."""
+    spec = find_model(job.request.model)
+    try:
+        region = REGIONS[Region(job.region)].label
+    except ValueError:
+        region = job.region
+    lines = [job.error_message or "The job failed."]
+    lines.append(f"Service code: {job.error_code or '(none)'}")
+    lines.append(f"Service message: {job.error_detail or '(none)'}")
+    lines.append(f"Task id: {job.task_id or '(not created)'}")
+    lines.append(f"Request ids: {', '.join(job.request_ids) if job.request_ids else '(none)'}")
+    lines.append(f"Model: {spec.label + ' (' + job.request.model + ')' if spec else job.request.model}")
+    lines.append(f"Region: {region}")
+    lines.append(f"Job id: {job.id}")
+    return "\n".join(lines)
+
+
+class ErrorDetailsDialog(QDialog):
+    def __init__(self, job: Job, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Error details")
+        self.setAccessibleName("Error details")
+        self.text = QPlainTextEdit(error_details_text(job))
+        self.text.setReadOnly(True)
+        self.text.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        theme.name(self.text, "Error details text", "The service's code, message and request ids; select to copy")
+        self.copy_button = QPushButton("&Copy")
+        theme.name(self.copy_button, "Copy error details", "Copy all details to the clipboard")
+        self.copy_button.clicked.connect(self.copy)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        for button in buttons.buttons():
+            theme.name(button, "Close")
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Send these details to support if the problem persists:"))
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
+        self.resize(520, 280)
+
+    @Slot()
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.text.toPlainText())
+
+
+class JobDelegate(QStyledItemDelegate):
+    """Thumbnail on the left; prompt, options, state with times, and a progress bar on the right."""
+
+    PAD = 6
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        line = QFontMetrics(option.font).lineSpacing()
+        thumb = index.data(Qt.ItemDataRole.DecorationRole)
+        thumb_h = thumb.height() if thumb is not None else 64
+        return QSize(320, max(thumb_h, 4 * line + 6) + 2 * self.PAD)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        job: Job | None = index.data(JobRole.JOB)
+        if job is None:
+            return super().paint(painter, option, index)
+        style = option.widget.style() if option.widget else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, option.widget)
+        painter.save()
+        rect = option.rect.adjusted(self.PAD, self.PAD, -self.PAD, -self.PAD)
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        thumb_w = 0
+        if pixmap is not None and not pixmap.isNull():
+            thumb_w = 96
+            target = QRect(rect.left(), rect.top(), thumb_w, rect.height())
+            scaled = pixmap.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            painter.drawPixmap(QRect(target.topLeft(), scaled), pixmap)
+        text_rect = rect.adjusted(thumb_w + self.PAD, 0, 0, 0)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette_role = option.palette.ColorRole.HighlightedText if selected else option.palette.ColorRole.Text
+        painter.setPen(option.palette.color(palette_role))
+        line = QFontMetrics(option.font).lineSpacing()
+        bold = option.font
+        bold.setBold(True)
+        painter.setFont(bold)
+        row = QRect(text_rect.left(), text_rect.top(), text_rect.width(), line)
+        fm = QFontMetrics(bold)
+        painter.drawText(row, Qt.AlignmentFlag.AlignLeft, fm.elidedText(prompt_snippet(job), Qt.TextElideMode.ElideRight, row.width()))
+        bold.setBold(False)
+        painter.setFont(bold)
+        fm = QFontMetrics(bold)
+        row.translate(0, line)
+        painter.drawText(row, Qt.AlignmentFlag.AlignLeft, fm.elidedText(options_text(job), Qt.TextElideMode.ElideRight, row.width()))
+        row.translate(0, line)
+        if job.state is JobState.FAILED:
+            painter.setPen(theme.colours().error)
+        painter.drawText(row, Qt.AlignmentFlag.AlignLeft, fm.elidedText(status_line(index), Qt.TextElideMode.ElideRight, row.width()))
+        row.translate(0, line)
+        progress = index.data(JobRole.PROGRESS)
+        if progress is not None:
+            bar = QStyleOptionProgressBar()
+            bar.rect = QRect(row.left(), row.top() + 2, min(row.width(), 240), line - 4)
+            bar.minimum, bar.maximum, bar.progress = 0, 1000, int(progress * 1000)
+            bar.textVisible = False
+            style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+        painter.restore()
+
+
+def status_line(index: QModelIndex) -> str:
+    """"Generating · 1 min 10 s so far · about 2 min 30 s left · service keeps it 23 h 58 min"."""
+    parts = [index.data(JobRole.STATE_LABEL)]
+    job: Job = index.data(JobRole.JOB)
+    elapsed = index.data(JobRole.ELAPSED)
+    if elapsed is not None:
+        parts.append(f"took {duration_text(elapsed)}" if job.state.is_final else f"{duration_text(elapsed)} so far")
+    eta = index.data(JobRole.ETA)
+    if eta is not None:
+        parts.append(f"about {duration_text(eta)} left")
+    progress = index.data(JobRole.PROGRESS)
+    if progress is not None:
+        parts.append(f"{progress:.0%} downloaded")
+    expires = index.data(JobRole.EXPIRES_IN)
+    if expires is not None:
+        parts.append(f"the service keeps it {duration_text(expires)} more")
+    return " · ".join(p for p in parts if p)
+
+
+class QueuePanel(QWidget):
+    cancel_requested = Signal(str)
+    retry_requested = Signal(str)
+    remove_requested = Signal(str)
+    open_video_requested = Signal(str)
+    show_folder_requested = Signal(str)
+    uncertain_decision = Signal(str, str)  # job id, "search" | "resubmit" | "drop"
+    pause_toggled = Signal(bool)  # True: paused
+
+    def __init__(self, model: JobQueueModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.error_dialog: ErrorDetailsDialog | None = None
+        self.confirm_box: QMessageBox | None = None
+        self.view = QListView()
+        self.view.setModel(model)
+        self.view.setItemDelegate(JobDelegate(self.view))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setUniformItemSizes(False)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._show_menu)
+        theme.name(self.view, "Job queue", "Every video job with its state; right-click for actions")
+
+        self.buttons: dict[JobAction, QPushButton] = {}
+        actions_row = QHBoxLayout()
+        for action in JobAction:
+            button = QPushButton(_LABELS[action])
+            theme.name(button, _LABELS[action].replace("&", "").rstrip("…"), _DESCRIPTIONS[action])
+            button.setToolTip(_DESCRIPTIONS[action])
+            button.clicked.connect(lambda _checked=False, a=action: self.trigger_current(a))
+            self.buttons[action] = button
+            actions_row.addWidget(button)
+        actions_row.addStretch(1)
+
+        self.pause_button = QPushButton("&Pause queue")
+        self.pause_button.setCheckable(True)
+        theme.name(self.pause_button, "Pause queue", "Stop sending new jobs; jobs already on the service continue")
+        self.pause_button.toggled.connect(self._pause_toggled)
+        self.empty_label = QLabel("No jobs yet. Drop an image on the composer and press Generate.")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        top = QHBoxLayout()
+        title = QLabel("&Queue")
+        title.setBuddy(self.view)
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.pause_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(actions_row)
+
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
+        model.dataChanged.connect(lambda *_: self._update_buttons())
+        model.rowsInserted.connect(lambda *_: self._update_buttons())
+        model.rowsRemoved.connect(lambda *_: self._update_buttons())
+        model.modelReset.connect(lambda *_: self._update_buttons())
+        QShortcut(QKeySequence.StandardKey.Delete, self.view, lambda: self.trigger_current(JobAction.REMOVE))
+
+        # Elapsed time, ETA and the 24 h countdown move on their own; repaint them once a second.
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(model.tick)
+        self._ticker.start()
+        self._update_buttons()
+
+    # -- selection and enabling --------------------------------------------------------------------
+    def current_job(self) -> Job | None:
+        return self.model.job_at(self.view.currentIndex())
+
+    def select(self, job_id: str) -> None:
+        self.view.setCurrentIndex(self.model.index_of(job_id))
+
+    def _update_buttons(self) -> None:
+        job = self.current_job()
+        allowed = available_actions(job) if job else frozenset()
+        uncertain = job is not None and job.state is JobState.SUBMIT_UNCERTAIN
+        for action, button in self.buttons.items():
+            button.setEnabled(action in allowed)
+            if action in _UNCERTAIN:
+                button.setVisible(uncertain)  # three extra buttons only when a decision is needed
+        empty = self.model.rowCount() == 0
+        self.empty_label.setVisible(empty)
+
+    # -- actions -----------------------------------------------------------------------------------
+    def trigger_current(self, action: JobAction) -> None:
+        job = self.current_job()
+        if job is not None:
+            self.trigger(action, job.id)
+
+    def trigger(self, action: JobAction, job_id: str) -> None:
+        """Emit the request for ``action`` on the job, if its current state allows it."""
+        job = self.model.job(job_id)
+        if job is None or action not in available_actions(job):
+            return
+        if action is JobAction.CANCEL:
+            self.cancel_requested.emit(job_id)
+        elif action is JobAction.RETRY:
+            self.retry_requested.emit(job_id)
+        elif action is JobAction.REMOVE:
+            self.remove_requested.emit(job_id)
+        elif action is JobAction.OPEN_VIDEO:
+            self.open_video_requested.emit(job_id)
+        elif action is JobAction.SHOW_FOLDER:
+            self.show_folder_requested.emit(job_id)
+        elif action is JobAction.ERROR_DETAILS:
+            self.show_error_details(job)
+        elif action is JobAction.RESUBMIT:
+            self.confirm_resubmit(job)
+        else:
+            self.uncertain_decision.emit(job_id, action.value)
+
+    def show_error_details(self, job: Job) -> ErrorDetailsDialog:
+        if self.error_dialog is not None:
+            self.error_dialog.close()
+        self.error_dialog = ErrorDetailsDialog(job, self)
+        self.error_dialog.open()  # window-modal, non-blocking
+        return self.error_dialog
+
+    def confirm_resubmit(self, job: Job) -> QMessageBox:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Send the job again?",
+            "It is not known whether the service received this job. If it did, sending it again "
+            "makes a second video and you may be charged twice.\n\n"
+            "Use “Look it up on the service” first if you are unsure.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Yes).setText("Send again")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # the safe choice is the default
+        box.setAccessibleName("Confirm sending again")
+        box.finished.connect(lambda result, jid=job.id: self._resubmit_answered(jid, result))
+        self.confirm_box = box
+        box.open()
+        return box
+
+    def _resubmit_answered(self, job_id: str, result: int) -> None:
+        self.confirm_box = None
+        if result == QMessageBox.StandardButton.Yes:
+            self.uncertain_decision.emit(job_id, JobAction.RESUBMIT.value)
+
+    def build_menu(self, job: Job) -> QMenu:
+        menu = QMenu(self)
+        allowed = available_actions(job)
+        for action in JobAction:
+            if action in _UNCERTAIN and job.state is not JobState.SUBMIT_UNCERTAIN:
+                continue
+            item = menu.addAction(_LABELS[action])
+            item.setData(action.value)
+            item.setEnabled(action in allowed)
+            item.triggered.connect(lambda _checked=False, a=action, jid=job.id: self.trigger(a, jid))
+        return menu
+
+    @Slot(QPoint)
+    def _show_menu(self, pos: QPoint) -> None:
+        job = self.model.job_at(self.view.indexAt(pos))
+        if job is None:
+            return
+        self.select(job.id)
+        menu = self.build_menu(job)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    @Slot(bool)
+    def _pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("&Resume queue" if paused else "&Pause queue")
+        theme.name(self.pause_button, "Resume queue" if paused else "Pause queue")
+        self.pause_toggled.emit(paused)
+
+    def set_paused(self, paused: bool) -> None:
+        """Reflect the engine's state without echoing a request back."""
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(paused)
+        self.pause_button.blockSignals(False)
+        self.pause_button.setText("&Resume queue" if paused else "&Pause queue")
+
+    def shutdown(self) -> None:
+        self._ticker.stop()
+        self.model.shutdown()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
