@@ -108,6 +108,14 @@ class AmbiguousNetworkError(NetworkError):
     )
 
 
+class DownloadInterruptedError(NetworkError):
+    """The video download broke off mid-way; resume from the bytes already on disk (downloads cost nothing)."""
+
+    retryable = True
+    may_have_reached_service = False
+    default_explanation = "The video download was interrupted; it will continue where it stopped."
+
+
 class LinkExpiredError(DashScopeError):
     default_explanation = "The video's download link has expired (the service keeps results for 24 hours)."
 

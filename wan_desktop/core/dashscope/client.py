@@ -1,0 +1,573 @@
+"""The HTTP client for DashScope's asynchronous video tasks (create, query, cancel, list), the
+temporary-upload flow, and result downloads.
+
+Money safety: ``create`` never retries by itself, and every transport failure says whether the request may
+have reached the service (NotSentError: surely not; AmbiguousNetworkError: maybe). Key safety: the key goes
+only into the Authorization header of requests to the endpoint's base URL; uploads to the storage host and
+video downloads use a second HTTP client that has no key at all.
+
+Times: the task query returns "YYYY-MM-DD HH:mm:ss.SSS" strings without a zone; the service keeps Beijing
+time (the documented examples are UTC+8), so a string without a zone is read as UTC+8 (``SERVICE_TZ``), also
+for a custom base URL (the simulator follows the same rule). Strings carrying a zone keep it. The task list
+uses epoch milliseconds, and its start/end filters are sent as Beijing-time ``YYYYMMDDhhmmss``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from ... import __version__
+from .catalog import REGIONS, Region, find_model
+from .errors import (
+    AmbiguousNetworkError,
+    AuthError,
+    DashScopeError,
+    DownloadInterruptedError,
+    InvalidRequestError,
+    LinkExpiredError,
+    LocalValidationError,
+    NetworkError,
+    NotSentError,
+    Problem,
+    ProtocolError,
+    ServerError,
+    ThrottledError,
+    error_for,
+)
+from .inputs import content_type_for, resolve_media
+from .regions import ServiceEndpoint, Timeouts
+from .requests import PreparedRequest, build_body, ensure_valid
+from .types import (
+    CreatedTask,
+    GenerationRequest,
+    TaskInfo,
+    TaskPage,
+    TaskStatus,
+    TaskSummary,
+    TaskUsage,
+)
+
+log = logging.getLogger(__name__)
+
+SERVICE_TZ = timezone(timedelta(hours=8), "UTC+8")
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+class KeyStatus(str, Enum):
+    VALID = "valid"
+    INVALID = "invalid"
+    UNREACHABLE = "unreachable"
+    OTHER_REGION = "other_region"  # refused here, accepted by another region's endpoint
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    status: KeyStatus
+    message: str
+    region: Region | None = None  # where the key works (VALID or OTHER_REGION)
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    bytes_written_total: int  # the file's size now
+    total_size: int | None  # the full size, when the server said it
+    complete: bool  # False when stopped on request
+
+
+# -- parsing helpers ----------------------------------------------------------------------------------
+def parse_service_time(value: Any) -> datetime | None:
+    """A task time string ("2024-03-01 17:38:24.817"); None when absent or unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SERVICE_TZ)
+
+
+def _epoch_ms(value: Any) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    return datetime.fromtimestamp(value / 1000, timezone.utc)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _int(value: Any) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None else None
+
+
+def parse_usage(raw: Any) -> TaskUsage | None:
+    """The usage block of any family: wan2.6/2.7 (output_video_duration, input_video_duration, SR, audio),
+    wan2.5/2.2 (duration, SR), wanx2.1 (video_duration, video_ratio)."""
+    if not isinstance(raw, Mapping):
+        return None
+    seconds = next(
+        (_number(raw[k]) for k in ("output_video_duration", "video_duration", "duration") if k in raw), None
+    )
+    tier = _int(raw.get("SR"))
+    ratio = raw.get("video_ratio")
+    if tier is None and isinstance(ratio, str) and re.fullmatch(r"\d+\*\d+", ratio):
+        tier = min(int(side) for side in ratio.split("*"))  # "1280*720" is the 720 tier
+    audio = raw.get("audio")
+    return TaskUsage(
+        output_seconds=seconds,
+        input_video_seconds=_number(raw.get("input_video_duration")),
+        resolution_tier=tier,
+        video_count=_int(raw.get("video_count")),
+        audio=audio if isinstance(audio, bool) else None,
+        raw=dict(raw),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def parse_task(body: Mapping[str, Any], task_id: str) -> TaskInfo:
+    output = body.get("output")
+    if not isinstance(output, Mapping):
+        raise ProtocolError("the task reply has no 'output' object", code="Protocol",
+                            request_id=str(body.get("request_id") or ""), http_status=200)
+    return TaskInfo(
+        task_id=str(output.get("task_id") or task_id),
+        status=TaskStatus.parse(output.get("task_status")),
+        request_id=str(body.get("request_id") or ""),
+        submit_time=parse_service_time(output.get("submit_time")),
+        scheduled_time=parse_service_time(output.get("scheduled_time")),
+        end_time=parse_service_time(output.get("end_time")),
+        video_url=_text(output.get("video_url")),
+        orig_prompt=_text(output.get("orig_prompt")),
+        actual_prompt=_text(output.get("actual_prompt")),
+        code=_text(output.get("code")),
+        message=_text(output.get("message")),
+        usage=parse_usage(body.get("usage")),
+    )
+
+
+def parse_task_page(body: Mapping[str, Any], page_no: int, page_size: int) -> TaskPage:
+    # The wire reply is flat; SDK 1.x wraps it in "output"; SDK v2 reads "tasks" where 2024 traffic had "data".
+    flat = body.get("output") if isinstance(body.get("output"), Mapping) else body
+    rows = flat.get("data") if isinstance(flat.get("data"), list) else flat.get("tasks")
+    items = tuple(
+        TaskSummary(
+            task_id=str(row.get("task_id") or ""),
+            status=TaskStatus.parse(row.get("status") or row.get("task_status")),
+            model=str(row.get("model_name") or row.get("model") or ""),
+            created_at=_epoch_ms(row.get("gmt_create")),
+            started_at=_epoch_ms(row.get("start_time")),
+            ended_at=_epoch_ms(row.get("end_time")),
+            request_id=str(row.get("request_id") or ""),
+        )
+        for row in (rows if isinstance(rows, list) else [])
+        if isinstance(row, Mapping)
+    )
+    total = _int(flat.get("total"))
+    size = _int(flat.get("page_size")) or page_size
+    total = total if total is not None else len(items)
+    pages = _int(flat.get("total_page") if "total_page" in flat else flat.get("total_pages"))
+    return TaskPage(
+        items=items,
+        total=total,
+        page_no=_int(flat.get("page_no")) or page_no,
+        page_size=size,
+        total_pages=pages if pages is not None else -(-total // size) if size else 0,
+    )
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds (a number, or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def error_from_response(response: httpx.Response) -> DashScopeError:
+    """The error class for a non-200 reply; a non-JSON body becomes code "Unknown" with its text (as the SDK)."""
+    text = response.text
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping):
+        code = str(body.get("code") or "")
+        message = str(body.get("message") or "")
+        request_id = str(body.get("request_id") or "")
+    else:
+        code, message, request_id = "Unknown", text.strip()[:500], ""
+    request_id = request_id or response.headers.get("x-request-id", "")
+    return error_for(response.status_code, code, message, request_id,
+                     parse_retry_after(response.headers.get("retry-after")))
+
+
+def _json_body(response: httpx.Response) -> Mapping[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        raise ProtocolError(f"the reply is not JSON: {response.text[:200]!r}", code="Protocol",
+                            http_status=response.status_code) from None
+    if not isinstance(body, Mapping):
+        raise ProtocolError("the reply is not a JSON object", code="Protocol", http_status=response.status_code)
+    return body
+
+
+def _network_error(exc: httpx.HTTPError, what: str, *, idempotent: bool) -> NetworkError:
+    """NotSentError when the request surely never left; AmbiguousNetworkError once it may have been sent.
+    For reads (idempotent) an ambiguous failure is still safe to repeat, so the instance says retryable."""
+    detail = f"{what}: {type(exc).__name__}: {exc}"
+    if isinstance(exc, _NOT_SENT):
+        return NotSentError(detail, code="NetworkError")
+    error = AmbiguousNetworkError(detail, code="NetworkError")
+    if idempotent:
+        error.retryable = True
+        error.explanation = "The connection to the video service dropped; the app will ask again."
+    return error
+
+
+# -- the client ------------------------------------------------------------------------------------------
+class DashScopeClient:
+    """One client per key and endpoint; safe to share between threads (httpx.Client is)."""
+
+    def __init__(
+        self,
+        api_key: str,
+        endpoint: ServiceEndpoint,
+        *,
+        timeouts: Timeouts = Timeouts(),
+        transport: httpx.BaseTransport | None = None,
+        user_agent: str = f"wan-desktop/{__version__}",
+    ) -> None:
+        if not api_key or not api_key.strip():
+            raise ValueError("An API key is needed; enter it in Settings.")
+        self._key = api_key.strip()
+        self.endpoint = endpoint
+        timeout = httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
+                                pool=timeouts.pool)
+        common = dict(timeout=timeout, transport=transport, http1=True, http2=False, follow_redirects=False,
+                      headers={"User-Agent": user_agent}, trust_env=False)
+        self._api = httpx.Client(**common)
+        # Storage host (uploads) and result downloads: never the key. Signed URLs may redirect.
+        self._storage = httpx.Client(**(common | {"follow_redirects": True}))
+
+    def __repr__(self) -> str:  # never the key
+        return f"DashScopeClient(endpoint={self.endpoint.base_url!r}, region={self.endpoint.region.value})"
+
+    def close(self) -> None:
+        self._api.close()
+        self._storage.close()
+
+    def __enter__(self) -> "DashScopeClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the API host ---------------------------------------------------------------------------------
+    def _headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
+        if self.endpoint.workspace:
+            headers["X-DashScope-WorkSpace"] = self.endpoint.workspace
+        return headers | dict(extra or {})
+
+    def _call(self, method: str, path: str, *, idempotent: bool, params: Mapping[str, Any] | None = None,
+              content: bytes | None = None, headers: Mapping[str, str] | None = None) -> Mapping[str, Any]:
+        """One request to the API host; the parsed JSON of a 200 reply, else the mapped error."""
+        url = self.endpoint.base_url + path
+        try:
+            response = self._api.request(method, url, params=params, content=content,
+                                         headers=self._headers(headers))
+        except httpx.HTTPError as exc:
+            raise _network_error(exc, f"{method} {path}", idempotent=idempotent) from exc
+        log.debug("%s %s -> %s", method, path, response.status_code)
+        if response.status_code != 200:
+            raise error_from_response(response)
+        return _json_body(response)
+
+    def prepare(self, request: GenerationRequest) -> PreparedRequest:
+        """Check the request locally, then turn its local files into URLs (data URLs or uploads)."""
+        region = self.endpoint.region
+        ensure_valid(request, region)
+        spec = find_model(request.model)
+        assert spec is not None  # ensure_valid names an unknown model
+        name = spec.request_name(region)
+        urls = resolve_media(request, lambda path: self.upload_file(name, path))
+        return build_body(request, region, urls)
+
+    def create(self, prepared: PreparedRequest) -> CreatedTask:
+        """Submit the task. Never retried here: a lost reply may still mean a task (and a charge)."""
+        extra = {"Content-Type": "application/json", "X-DashScope-Async": "enable"}
+        if prepared.oss_resolve:
+            extra["X-DashScope-OssResourceResolve"] = "enable"
+        body = self._call("POST", prepared.path, idempotent=False, content=prepared.body_json.encode("utf-8"),
+                          headers=extra)
+        output = body.get("output")
+        request_id = str(body.get("request_id") or "")
+        task_id = output.get("task_id") if isinstance(output, Mapping) else None
+        if not isinstance(task_id, str) or not task_id:
+            raise ProtocolError("the create reply has no task id, so the task cannot be followed", code="Protocol",
+                                request_id=request_id, http_status=200)
+        status = TaskStatus.parse(output.get("task_status")) if output.get("task_status") else TaskStatus.PENDING
+        return CreatedTask(task_id=task_id, status=status, request_id=request_id)
+
+    def get_task(self, task_id: str) -> TaskInfo:
+        body = self._call("GET", f"/tasks/{quote(task_id, safe='')}", idempotent=True)
+        return parse_task(body, task_id)
+
+    def cancel_task(self, task_id: str) -> str:
+        """Cancel a PENDING task; the request id. A task already running gives InvalidRequestError
+        with code UnsupportedOperation."""
+        body = self._call("POST", f"/tasks/{quote(task_id, safe='')}/cancel", idempotent=True)
+        return str(body.get("request_id") or "")
+
+    def list_tasks(self, *, start: datetime | None = None, end: datetime | None = None,
+                   model_name: str | None = None, status: TaskStatus | None = None, page_no: int = 1,
+                   page_size: int = 10) -> TaskPage:
+        params: dict[str, Any] = {"page_no": page_no, "page_size": page_size}
+        if start is not None:
+            params["start_time"] = _service_stamp(start)
+        if end is not None:
+            params["end_time"] = _service_stamp(end)
+        if model_name:
+            params["model_name"] = model_name
+        if status is not None:
+            params["status"] = status.value
+        body = self._call("GET", "/tasks", idempotent=True, params=params)
+        return parse_task_page(body, page_no, page_size)
+
+    def check_key(self) -> KeyCheck:
+        """One cheap authenticated call, to tell a wrong key from a network problem."""
+        label = REGIONS[self.endpoint.region].label
+        try:
+            self._call("GET", "/tasks", idempotent=True, params={"page_no": 1, "page_size": 1})
+        except AuthError as exc:
+            return KeyCheck(KeyStatus.INVALID, f"The key was refused by {label}: {exc.message or exc.code}")
+        except ThrottledError:
+            return KeyCheck(KeyStatus.VALID, f"The key works in {label} (the service is busy right now).",
+                            self.endpoint.region)
+        except (NetworkError, ServerError, ProtocolError) as exc:
+            return KeyCheck(KeyStatus.UNREACHABLE, f"{label} could not be reached: {exc.explanation}")
+        except DashScopeError as exc:
+            return KeyCheck(KeyStatus.INVALID, f"{label} answered: {exc.code} {exc.message}".strip())
+        return KeyCheck(KeyStatus.VALID, f"The key works in {label}.", self.endpoint.region)
+
+    # -- temporary uploads -----------------------------------------------------------------------------
+    def upload_file(self, model_name: str, path: Path) -> str:
+        """Put a local file in the temporary storage (48 h, bound to this account and model); its oss:// URL.
+        Free, so a policy that expired on the way is simply fetched again once."""
+        path = Path(path)
+        for attempt in (1, 2):
+            policy = self._upload_policy(model_name)
+            try:
+                return self._post_to_storage(policy, path)
+            except InvalidRequestError as exc:
+                if attempt == 2 or exc.http_status != 403:
+                    raise
+                log.info("upload policy refused (%s); fetching a new one", exc.code)
+        raise AssertionError("unreachable")
+
+    def _upload_policy(self, model_name: str) -> Mapping[str, Any]:
+        body = self._call("GET", "/uploads", idempotent=True, params={"action": "getPolicy", "model": model_name})
+        data = body.get("data")
+        needed = ("policy", "signature", "upload_dir", "upload_host", "oss_access_key_id")
+        if not isinstance(data, Mapping) or any(not data.get(k) for k in needed):
+            raise ProtocolError("the upload policy reply lacks fields", code="Protocol",
+                                request_id=str(body.get("request_id") or ""), http_status=200)
+        return data
+
+    def _post_to_storage(self, policy: Mapping[str, Any], path: Path) -> str:
+        size = path.stat().st_size
+        limit_mb = _number(policy.get("max_file_size_mb"))
+        if limit_mb is not None and size > limit_mb * 1024 * 1024:
+            raise LocalValidationError([Problem(path.name, f"{size / 1048576:.1f} MB",
+                                                f"temporary uploads may be at most {limit_mb:g} MB")])
+        key = f"{policy['upload_dir']}/{path.name}"
+        content_type = content_type_for(path)
+        fields = {
+            "OSSAccessKeyId": str(policy["oss_access_key_id"]),
+            "Signature": str(policy["signature"]),
+            "policy": str(policy["policy"]),
+            "key": key,
+            "x-oss-object-acl": str(policy.get("x_oss_object_acl") or "private"),
+            "x-oss-forbid-overwrite": str(policy.get("x_oss_forbid_overwrite") or "true"),
+            "success_action_status": "200",
+            "x-oss-content-type": content_type,
+        }
+        host = str(policy["upload_host"])
+        if urlsplit(host).scheme not in ("http", "https"):
+            raise ProtocolError(f"the upload host {host!r} is not an http(s) URL", code="Protocol")
+        try:
+            with path.open("rb") as f:
+                response = self._storage.post(host, data=fields, files={"file": (path.name, f, content_type)})
+        except httpx.HTTPError as exc:
+            raise _network_error(exc, "upload", idempotent=True) from exc
+        if response.status_code not in (200, 201, 204):
+            raise _storage_error(response, "The temporary file storage refused the upload.")
+        return f"oss://{key}"
+
+    # -- downloads ------------------------------------------------------------------------------------
+    def download(self, url: str, dest: Path, *, offset: int = 0,
+                 on_progress: Callable[[int, int | None], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None, chunk_size: int = 256 * 1024) -> DownloadResult:
+        """Stream a result video into ``dest`` from ``offset`` (what is already there), resuming with Range.
+        A break mid-body raises DownloadInterruptedError: call again with offset = the file's size."""
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        headers = {"Accept-Encoding": "identity"}  # byte ranges must mean file bytes
+        if offset > 0:
+            headers["Range"] = f"bytes={offset}-"
+        try:
+            with self._storage.stream("GET", url, headers=headers) as response:
+                if response.status_code == 416 and offset > 0:
+                    total = _range_total(response.headers.get("content-range"))
+                    if total == offset:
+                        return DownloadResult(offset, total, True)
+                    response.close()
+                    return self.download(url, dest, offset=0, on_progress=on_progress, should_stop=should_stop,
+                                         chunk_size=chunk_size)
+                if response.status_code in (403, 404, 410):
+                    response.read()
+                    raise _storage_error(response, LinkExpiredError.default_explanation, LinkExpiredError)
+                if response.status_code not in (200, 206):
+                    response.read()
+                    raise _storage_error(response, "The video could not be downloaded.")
+                start, total = _body_span(response, offset)
+                return self._write_body(response, dest, start, total, on_progress, should_stop, chunk_size)
+        except httpx.HTTPError as exc:
+            if isinstance(exc, _NOT_SENT):
+                raise _network_error(exc, "download", idempotent=True) from exc
+            raise DownloadInterruptedError(f"download: {type(exc).__name__}: {exc}", code="NetworkError") from exc
+
+    @staticmethod
+    def _write_body(response: httpx.Response, dest: Path, start: int, total: int | None,
+                    on_progress: Callable[[int, int | None], None] | None,
+                    should_stop: Callable[[], bool] | None, chunk_size: int) -> DownloadResult:
+        written = start
+        with open(dest, "r+b" if dest.exists() else "w+b") as f:
+            f.truncate(start)
+            f.seek(start)
+            try:
+                for chunk in response.iter_raw(chunk_size):
+                    f.write(chunk)
+                    written += len(chunk)
+                    if on_progress is not None:
+                        on_progress(written, total)
+                    if should_stop is not None and should_stop():
+                        return DownloadResult(written, total, total is not None and written >= total)
+            finally:
+                f.flush()
+                os.fsync(f.fileno())
+        if total is not None and written < total:
+            raise DownloadInterruptedError(f"download ended at {written} of {total} bytes", code="NetworkError")
+        return DownloadResult(written, total if total is not None else written, True)
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+def _service_stamp(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # a naive time is the person's local time
+    return moment.astimezone(SERVICE_TZ).strftime("%Y%m%d%H%M%S")
+
+
+def _range_total(content_range: str | None) -> int | None:
+    match = re.search(r"/(\d+)\s*$", content_range or "")
+    return int(match.group(1)) if match else None
+
+
+def _body_span(response: httpx.Response, offset: int) -> tuple[int, int | None]:
+    """Where the body starts in the file and the full size. A 200 means the server ignored Range: restart at 0."""
+    if response.status_code == 206:
+        match = re.match(r"\s*bytes\s+(\d+)-(\d+)/(\d+|\*)", response.headers.get("content-range", ""))
+        if not match or int(match.group(1)) != offset:
+            raise ProtocolError(f"unexpected Content-Range {response.headers.get('content-range')!r} "
+                                f"for a resume at byte {offset}", code="Protocol", http_status=206)
+        return offset, int(match.group(3)) if match.group(3) != "*" else None
+    length = response.headers.get("content-length")
+    return 0, int(length) if length and length.isdigit() else None
+
+
+def _storage_error(response: httpx.Response, explanation: str,
+                   cls: type[DashScopeError] | None = None) -> DashScopeError:
+    """An error from the storage host (OSS answers XML: <Code>..</Code><Message>..</Message>)."""
+    text = response.text
+    code = _xml_tag(text, "Code")
+    message = _xml_tag(text, "Message")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping):
+        code = code or str(body.get("code") or "")
+        message = message or str(body.get("message") or "")
+    request_id = _xml_tag(text, "RequestId") or response.headers.get("x-oss-request-id", "")
+    kwargs = dict(code=code or f"HTTP{response.status_code}", request_id=request_id,
+                  http_status=response.status_code, explanation=explanation)
+    if cls is not None:
+        return cls(message or text.strip()[:300], **kwargs)
+    if response.status_code >= 500:
+        return ServerError(message or text.strip()[:300], **kwargs)
+    return InvalidRequestError(message or text.strip()[:300], **kwargs)
+
+
+def _xml_tag(text: str, tag: str) -> str:
+    match = re.search(rf"<{tag}>([^<]*)</{tag}>", text)
+    return match.group(1).strip() if match else ""
+
+
+def check_key_in_regions(api_key: str, endpoints: Sequence[ServiceEndpoint],
+                         transport: httpx.BaseTransport | None = None,
+                         timeouts: Timeouts = Timeouts(connect=5, read=15, write=15, pool=5)) -> KeyCheck:
+    """Try the chosen region (the first endpoint) and, if it refuses the key, the others: a key made in
+    another region is the most common setup mistake, and the fix is to switch regions."""
+    if not endpoints:
+        raise ValueError("no endpoint to check the key against")
+    with DashScopeClient(api_key, endpoints[0], timeouts=timeouts, transport=transport) as client:
+        first = client.check_key()
+    if first.status is not KeyStatus.INVALID:
+        return first
+    for endpoint in endpoints[1:]:
+        with DashScopeClient(api_key, endpoint, timeouts=timeouts, transport=transport) as client:
+            other = client.check_key()
+        if other.status is KeyStatus.VALID:
+            return KeyCheck(
+                KeyStatus.OTHER_REGION,
+                f"The key is not valid in {endpoints[0].label} but works in {endpoint.label}: "
+                f"choose {endpoint.label} in Settings.",
+                endpoint.region,
+            )
+    return first
