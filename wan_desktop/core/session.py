@@ -1,0 +1,127 @@
+"""Opening everything a run needs (store, library, client, engine) from a home folder and settings.
+
+Shared by the CLI and the GUI so both work the same database and library the same way. Demo mode starts
+the built-in simulator in-process and keeps its own database and library under ``HOME/demo`` so demo jobs
+never mix with paid ones.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.dashscope.client import DashScopeClient
+from wan_desktop.core.dashscope.regions import ServiceEndpoint
+from wan_desktop.core.engine import Engine, EngineConfig, Listener
+from wan_desktop.core.library import Library
+from wan_desktop.core.polling import PollPolicy
+from wan_desktop.core.secrets import KeyVault
+from wan_desktop.core.settings import Settings
+from wan_desktop.core.store import JobStore
+
+DEMO_KEY = "sk-demo"
+DEMO_TIME_SCALE = 0.02  # a 1-5 minute task takes 1-6 seconds
+
+
+class MissingKeyError(Exception):
+    """No API key for the region: the message says where one can come from."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where jobs go: a region (or a custom base URL) with the key to use there."""
+
+    region: Region
+    endpoint: ServiceEndpoint
+    api_key: str
+    time_scale: float = 1.0  # < 1 for the simulator, whose clock runs fast
+
+    @property
+    def is_demo(self) -> bool:
+        return self.api_key == DEMO_KEY and self.region is Region.CUSTOM
+
+
+def key_for(settings: Settings, vault: KeyVault) -> str:
+    region = settings.region
+    stored = vault.get(region.value)
+    if stored is None:
+        raise MissingKeyError(
+            f"No API key for {region.value}. Store one in Settings (it is kept in the system keyring), "
+            "or set the DASHSCOPE_API_KEY environment variable."
+        )
+    return stored.key
+
+
+def target_for(settings: Settings, vault: KeyVault) -> Target:
+    endpoint = ServiceEndpoint.for_region(
+        settings.region, workspace=settings.workspace, custom_base_url=settings.custom_base_url
+    )
+    return Target(settings.region, endpoint, key_for(settings, vault))
+
+
+class DemoService:
+    """The simulator on loopback, for demo mode. Close it to stop the server."""
+
+    def __init__(self, data_dir: Path, time_scale: float = DEMO_TIME_SCALE) -> None:
+        from wan_desktop.simulator.server import SimulatorServer
+
+        self.server = SimulatorServer(api_keys=[DEMO_KEY], time_scale=time_scale, data_dir=data_dir)
+        self.server.start()
+        self.time_scale = time_scale
+
+    @property
+    def target(self) -> Target:
+        endpoint = ServiceEndpoint.for_region(Region.CUSTOM, custom_base_url=self.server.base_url)
+        return Target(Region.CUSTOM, endpoint, DEMO_KEY, self.time_scale)
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+def demo_home(home: Path) -> Path:
+    return home / "demo"
+
+
+@dataclass
+class Session:
+    """An open engine with what it holds. ``close()`` releases all of it (after the loop has stopped)."""
+
+    engine: Engine
+    store: JobStore
+    library: Library
+    client: DashScopeClient
+    target: Target
+    _resources: ExitStack
+
+    def close(self) -> None:
+        self._resources.close()
+
+
+def open_session(
+    home: Path,
+    library_dir: Path,
+    target: Target,
+    *,
+    listener: Listener | None = None,
+    max_concurrent: int | None = None,
+) -> Session:
+    resources = ExitStack()
+    try:
+        store = JobStore(home / "jobs.sqlite3")
+        resources.callback(store.close)
+        library = Library(library_dir)
+        client = DashScopeClient(target.api_key, target.endpoint)
+        resources.callback(client.close)
+        config = EngineConfig(
+            region=target.region,
+            poll=PollPolicy().scaled(target.time_scale),
+            task_ttl=24 * 3600.0 * target.time_scale,
+            max_concurrent=max_concurrent,
+        )
+        engine = Engine(store, library, client, config, listener=listener)
+    except BaseException:
+        resources.close()
+        raise
+    return Session(engine, store, library, client, target, resources)
