@@ -1,0 +1,531 @@
+"""The job journal: SQLite, the single source of truth for every job.
+
+Callers save a job *before* the action its state announces (a ``submitting`` row exists before the create
+request goes out), so each commit must be durable: WAL with ``synchronous=FULL``. One connection, guarded by a
+lock, serves every thread; SQLite allows one writer anyway.
+
+Environment failures (full disk, read-only folder, a second program holding the lock, a damaged file) become
+``StoreError`` subclasses that carry a sentence for the person; anything else is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import sqlite3
+import statistics
+import threading
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from wan_desktop.core.dashscope.catalog import find_model
+from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
+from wan_desktop.core.jobs import Job, JobState
+
+BUSY_TIMEOUT_MS = 5000
+TYPICAL_SAMPLE = 20  # recent finished jobs that decide the typical generation time
+
+
+# -- errors -------------------------------------------------------------------------------------------------
+class StoreError(Exception):
+    """The job database cannot do what was asked; ``explanation`` is a sentence for the person."""
+
+    default_explanation = "Wan Desktop could not use its job database."
+
+    def __init__(self, explanation: str | None = None, *, detail: str = "") -> None:
+        self.explanation = explanation or self.default_explanation
+        self.detail = detail  # SQLite's own words, for the log
+        super().__init__(self.explanation + (f" ({detail})" if detail else ""))
+
+
+class DiskFullError(StoreError):
+    default_explanation = (
+        "The disk holding Wan Desktop's data is full. Free some space; nothing was lost, the app will retry."
+    )
+
+
+class ReadOnlyError(StoreError):
+    default_explanation = (
+        "Wan Desktop cannot write to its data folder because it is read-only. "
+        "Check the folder's permissions or the disk; nothing was lost, the app will retry."
+    )
+
+
+class LockedError(StoreError):
+    default_explanation = (
+        "Wan Desktop's job database is busy in another program (perhaps a second Wan Desktop window). "
+        "Close the other one; nothing was lost, the app will retry."
+    )
+
+
+class CorruptDatabaseError(StoreError):
+    default_explanation = (
+        "Wan Desktop's job database is damaged. Your videos and their notes in the library folder are safe; "
+        "the history can be rebuilt from them."
+    )
+
+
+def _translate(error: BaseException, db_path: Path) -> StoreError:
+    """Map SQLite's and the OS's environment failures to errors a person can act on."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    text = str(error).lower()
+    folder = db_path.parent
+    if isinstance(error, OSError):
+        if error.errno == errno.ENOSPC:
+            return DiskFullError(detail=str(error))
+        if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return ReadOnlyError(_read_only_sentence(folder), detail=str(error))
+        return StoreError(f"Wan Desktop could not use its data folder {folder}.", detail=str(error))
+    if name == "SQLITE_FULL" or "database or disk is full" in text:
+        return DiskFullError(detail=str(error))
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+        return ReadOnlyError(_read_only_sentence(folder), detail=str(error))
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
+        return LockedError(detail=str(error))
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "not a database" in text or "malformed" in text:
+        return CorruptDatabaseError(
+            f"Wan Desktop's job database ({db_path}) is damaged. Your videos and their notes in the library "
+            "folder are safe; the history can be rebuilt from them.",
+            detail=str(error),
+        )
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open database" in text:
+        if not _writable(folder):
+            return ReadOnlyError(_read_only_sentence(folder), detail=str(error))
+        return StoreError(f"Wan Desktop could not open its job database {db_path}.", detail=str(error))
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in text:
+        return StoreError(
+            f"The disk holding Wan Desktop's data ({folder}) reported an error. Check the disk; "
+            "nothing was lost, the app will retry.",
+            detail=str(error),
+        )
+    return StoreError(detail=str(error))
+
+
+def _read_only_sentence(folder: Path) -> str:
+    return (
+        f"Wan Desktop cannot write to its data folder {folder} because it is read-only. "
+        "Check the folder's permissions or the disk; nothing was lost, the app will retry."
+    )
+
+
+def _writable(folder: Path) -> bool:
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return os.access(probe, os.W_OK)
+
+
+# -- Job <-> JSON -------------------------------------------------------------------------------------------
+_DATETIME_FIELDS = frozenset(
+    {"created_at", "updated_at", "submit_started_at", "submitted_at", "scheduled_at", "finished_at"}
+)
+_JOB_FIELDS = tuple(f.name for f in fields(Job))
+_REQUEST_FIELDS = tuple(f.name for f in fields(GenerationRequest))
+
+
+def request_to_dict(request: GenerationRequest) -> dict[str, Any]:
+    return {name: _plain(getattr(request, name)) for name in _REQUEST_FIELDS}
+
+
+def request_from_dict(data: Mapping[str, Any]) -> GenerationRequest:
+    values = {name: data[name] for name in _REQUEST_FIELDS if name in data}
+    if values.get("shot_type") is not None:
+        values["shot_type"] = ShotType(values["shot_type"])
+    return GenerationRequest(**values)
+
+
+def job_to_dict(job: Job) -> dict[str, Any]:
+    """Every field of ``job`` as JSON-ready values (enums by value, datetimes as ISO 8601 with offset)."""
+    data: dict[str, Any] = {}
+    for name in _JOB_FIELDS:
+        value = getattr(job, name)
+        if name == "request":
+            data[name] = request_to_dict(value)
+        elif name == "usage":
+            data[name] = _jsonable(dict(value))
+        else:
+            data[name] = _plain(value)
+    return data
+
+
+def job_from_dict(data: Mapping[str, Any]) -> Job:
+    """The inverse of ``job_to_dict``; unknown keys are ignored, missing optional ones take defaults.
+
+    Raises ValueError (or KeyError/TypeError) for data that is not a job."""
+    values: dict[str, Any] = {}
+    for name in _JOB_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if name == "request":
+            value = request_from_dict(value)
+        elif name == "state":
+            value = JobState(value)
+        elif name in _DATETIME_FIELDS:
+            value = _parse_datetime(value)
+        elif name == "request_ids":
+            value = tuple(value or ())
+        elif name == "usage":
+            value = dict(value or {})
+        elif name == "favourite":
+            value = bool(value)
+        values[name] = value
+    return Job(**values)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    """Usage blocks come from the service as JSON, but guard against anything else slipping in."""
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return _plain(value) if isinstance(value, (Enum, datetime)) else str(value)
+
+
+def _parse_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)  # every time we write carries its offset; assume UTC
+    return parsed
+
+
+def _epoch(value: datetime | None) -> float | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
+
+
+# -- schema -------------------------------------------------------------------------------------------------
+def _v1_jobs(conn: sqlite3.Connection) -> None:
+    # The full job lives in `data` (JSON); the other columns are projections of it for queries and indexes.
+    conn.execute(
+        """CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            task_id TEXT,
+            model TEXT NOT NULL,
+            resolution TEXT NOT NULL,
+            prompt TEXT NOT NULL DEFAULT '',
+            negative_prompt TEXT NOT NULL DEFAULT '',
+            actual_prompt TEXT NOT NULL DEFAULT '',
+            created_ts REAL NOT NULL,
+            updated_ts REAL NOT NULL,
+            submitted_ts REAL,
+            finished_ts REAL,
+            parent_job_id TEXT,
+            data TEXT NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX jobs_by_state ON jobs(state, created_ts)")
+    conn.execute("CREATE INDEX jobs_by_created ON jobs(created_ts)")
+    conn.execute("CREATE INDEX jobs_typical ON jobs(model, resolution, state, finished_ts)")
+    # Every task id a job ever had (a retry gets a new one): the reconciliation must know all tasks we own.
+    conn.execute("CREATE TABLE job_tasks (task_id TEXT PRIMARY KEY, job_id TEXT NOT NULL)")
+    conn.execute("CREATE INDEX job_tasks_by_job ON job_tasks(job_id)")
+
+
+def _v2_search(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE VIRTUAL TABLE jobs_fts USING fts5(
+            prompt, negative_prompt, actual_prompt, content='jobs', content_rowid='rowid',
+            tokenize='unicode61 remove_diacritics 2')"""
+    )
+    conn.execute(
+        """CREATE TRIGGER jobs_fts_insert AFTER INSERT ON jobs BEGIN
+            INSERT INTO jobs_fts(rowid, prompt, negative_prompt, actual_prompt)
+            VALUES (new.rowid, new.prompt, new.negative_prompt, new.actual_prompt);
+        END"""
+    )
+    conn.execute(
+        """CREATE TRIGGER jobs_fts_delete AFTER DELETE ON jobs BEGIN
+            INSERT INTO jobs_fts(jobs_fts, rowid, prompt, negative_prompt, actual_prompt)
+            VALUES ('delete', old.rowid, old.prompt, old.negative_prompt, old.actual_prompt);
+        END"""
+    )
+    conn.execute(
+        """CREATE TRIGGER jobs_fts_update AFTER UPDATE OF prompt, negative_prompt, actual_prompt ON jobs BEGIN
+            INSERT INTO jobs_fts(jobs_fts, rowid, prompt, negative_prompt, actual_prompt)
+            VALUES ('delete', old.rowid, old.prompt, old.negative_prompt, old.actual_prompt);
+            INSERT INTO jobs_fts(rowid, prompt, negative_prompt, actual_prompt)
+            VALUES (new.rowid, new.prompt, new.negative_prompt, new.actual_prompt);
+        END"""
+    )
+    conn.execute("INSERT INTO jobs_fts(jobs_fts) VALUES ('rebuild')")  # index rows made before v2
+
+
+# Ordered: MIGRATIONS[n] takes a database from version n to n + 1. Append only; never edit a released one.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_jobs, _v2_search)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# -- the store ----------------------------------------------------------------------------------------------
+class JobStore:
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = Path(db_path)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        with self._guard():
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None)
+            try:
+                self._configure(conn)
+                self._migrate(conn)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+
+    # -- lifecycle ----------------------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute("PRAGMA optimize")
+                except sqlite3.Error:
+                    pass  # closing must not fail on a full or read-only disk
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> "JobStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self._reading() as conn:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- writing ------------------------------------------------------------------------------------------
+    def add(self, job: Job) -> None:
+        """Insert a new job; ValueError if its id is taken."""
+        with self._writing() as conn:
+            if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job.id,)).fetchone():
+                raise ValueError(f"a job with id {job.id} already exists")
+            self._write(conn, job)
+
+    def save(self, job: Job) -> None:
+        """Insert or replace the whole job; durable when this returns."""
+        with self._writing() as conn:
+            self._write(conn, job)
+
+    def delete(self, job_id: str) -> None:
+        # Its task ids stay in job_tasks: the task is still ours, and must never be taken for another job's.
+        with self._writing() as conn:
+            conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def _write(self, conn: sqlite3.Connection, job: Job) -> None:
+        request = job.request
+        row = {
+            "id": job.id,
+            "state": job.state.value,
+            "task_id": job.task_id,
+            "model": request.model,
+            "resolution": _effective_resolution(request),
+            "prompt": request.prompt or "",
+            "negative_prompt": request.negative_prompt or "",
+            "actual_prompt": job.actual_prompt or "",
+            "created_ts": _epoch(job.created_at),
+            "updated_ts": _epoch(job.updated_at),
+            "submitted_ts": _epoch(job.submitted_at),
+            "finished_ts": _epoch(job.finished_at),
+            "parent_job_id": job.parent_job_id,
+            "data": json.dumps(job_to_dict(job), ensure_ascii=False, separators=(",", ":")),
+        }
+        columns = ", ".join(row)
+        placeholders = ", ".join(f":{name}" for name in row)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "id")
+        conn.execute(
+            f"INSERT INTO jobs ({columns}) VALUES ({placeholders}) ON CONFLICT(id) DO UPDATE SET {updates}", row
+        )
+        if job.task_id:
+            conn.execute(
+                "INSERT INTO job_tasks (task_id, job_id) VALUES (?, ?) "
+                "ON CONFLICT(task_id) DO UPDATE SET job_id = excluded.job_id",
+                (job.task_id, job.id),
+            )
+
+    # -- reading ------------------------------------------------------------------------------------------
+    def get(self, job_id: str) -> Job | None:
+        with self._reading() as conn:
+            row = conn.execute("SELECT data FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row[0]) if row else None
+
+    def jobs(self, states: Iterable[JobState] | None = None) -> list[Job]:
+        """Jobs oldest first, optionally only those in ``states``."""
+        query, params = "SELECT data FROM jobs", []
+        if states is not None:
+            params = [JobState(state).value for state in states]
+            if not params:
+                return []
+            query += f" WHERE state IN ({', '.join('?' for _ in params)})"
+        with self._reading() as conn:
+            rows = conn.execute(query + " ORDER BY created_ts, rowid", params).fetchall()
+        return [_job(row[0]) for row in rows]
+
+    def job_for_task(self, task_id: str) -> Job | None:
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT jobs.data FROM job_tasks JOIN jobs ON jobs.id = job_tasks.job_id "
+                "WHERE job_tasks.task_id = ?",
+                (task_id,),
+            ).fetchone()
+        return _job(row[0]) if row else None
+
+    def owned_task_ids(self) -> set[str]:
+        """Every task id any job of ours ever had, including retried and deleted ones."""
+        with self._reading() as conn:
+            return {row[0] for row in conn.execute("SELECT task_id FROM job_tasks")}
+
+    def typical_seconds(self, model: str, resolution: str) -> float | None:
+        """Median service time (submit to end) of the last finished jobs of this model and resolution."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT finished_ts - submitted_ts FROM jobs WHERE state = ? AND model = ? AND resolution = ? "
+                "AND submitted_ts IS NOT NULL AND finished_ts IS NOT NULL AND finished_ts >= submitted_ts "
+                "ORDER BY finished_ts DESC LIMIT ?",
+                (JobState.DONE.value, model, resolution, TYPICAL_SAMPLE),
+            ).fetchall()
+        return statistics.median(row[0] for row in rows) if rows else None
+
+    def search(self, text: str, limit: int = 500) -> list[Job]:
+        """Jobs whose prompts contain every word of ``text`` (word prefixes match), newest first."""
+        query = _fts_query(text)
+        if not query:
+            return []
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT jobs.data FROM jobs_fts JOIN jobs ON jobs.rowid = jobs_fts.rowid "
+                "WHERE jobs_fts MATCH ? ORDER BY jobs.created_ts DESC LIMIT ?",
+                (query, limit),
+            ).fetchall()
+        return [_job(row[0]) for row in rows]
+
+    # -- plumbing -----------------------------------------------------------------------------------------
+    @staticmethod
+    def _configure(conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"cannot use write-ahead logging (journal mode {mode})")
+        # FULL: a commit survives power loss, which the journal promise (save before acting) needs.
+        conn.execute("PRAGMA synchronous = FULL")
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The job database {self.db_path} was made by a newer Wan Desktop (schema {version}; this version "
+                f"knows up to {SCHEMA_VERSION}). Update Wan Desktop, or choose another data folder.",
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if version > 0:  # a database with jobs in it: keep a copy of it as it was
+            self._backup(conn, self.db_path.with_name(f"{self.db_path.name}.v{version}.bak"))
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                MIGRATIONS[target - 1](conn)
+                conn.execute(f"PRAGMA user_version = {target}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    def _backup(conn: sqlite3.Connection, dest: Path) -> None:
+        """A consistent copy (SQLite's backup API, WAL included) before a migration changes anything."""
+        temp = dest.with_name(dest.name + ".tmp")
+        target = sqlite3.connect(temp)
+        try:
+            conn.backup(target)
+        finally:
+            target.close()
+        os.replace(temp, dest)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except StoreError:
+            raise
+        except (sqlite3.Error, OSError) as error:
+            raise _translate(error, self.db_path) from error
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._guard():
+            yield self._connection()
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: takes the write lock up front, so it cannot fail half way on BUSY."""
+        with self._lock, self._guard():
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError("The job database is closed.")
+        return self._conn
+
+    # -- recovery -----------------------------------------------------------------------------------------
+    @staticmethod
+    def set_aside(db_path: Path) -> Path:
+        """Move a damaged database (and its WAL files) out of the way so a fresh one can start; the history
+        can then be rebuilt from the library's sidecars. Returns the new name of the damaged file."""
+        db_path = Path(db_path)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        moved = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            source = db_path.with_name(db_path.name + suffix)
+            if source.exists():
+                os.replace(source, moved.with_name(moved.name + suffix))
+        return moved
+
+
+def _job(data: str) -> Job:
+    return job_from_dict(json.loads(data))
+
+
+def _effective_resolution(request: GenerationRequest) -> str:
+    if request.resolution:
+        return request.resolution
+    spec = find_model(request.model)
+    return spec.default_resolution if spec else ""
+
+
+def _fts_query(text: str) -> str:
+    """Each word quoted (so FTS syntax in a prompt is taken literally) and matched as a prefix."""
+    words = [word for word in text.split() if word.strip('"')]
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
