@@ -482,13 +482,18 @@ class DashScopeClient:
             f.truncate(start)
             f.seek(start)
             try:
-                for chunk in response.iter_raw(chunk_size):
-                    f.write(chunk)
-                    written += len(chunk)
-                    if on_progress is not None:
-                        on_progress(written, total)
-                    if should_stop is not None and should_stop():
-                        return DownloadResult(written, total, total is not None and written >= total)
+                # No size given to httpx: it would drop a half-filled chunk buffer when the connection breaks,
+                # and those bytes are the resume point. chunk_size paces progress and stop checks instead.
+                # (Accept-Encoding: identity was asked, so decoded bytes are file bytes.)
+                for piece in response.iter_bytes():
+                    for at in range(0, len(piece), chunk_size):
+                        chunk = piece[at : at + chunk_size]
+                        f.write(chunk)
+                        written += len(chunk)
+                        if on_progress is not None:
+                            on_progress(written, total)
+                        if should_stop is not None and should_stop():
+                            return DownloadResult(written, total, total is not None and written >= total)
             finally:
                 f.flush()
                 os.fsync(f.fileno())
