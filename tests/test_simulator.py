@@ -1,0 +1,457 @@
+"""The simulator over real HTTP: every endpoint, error, limit, fault, expiry, Range, and the MP4s it makes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import av
+import httpx
+import pytest
+
+from wan_desktop.core.dashscope.catalog import output_size
+from wan_desktop.simulator.server import SimulatorServer
+from wan_desktop.simulator.testing import (
+    ASYNC, CREATE, KF2V, body, client, data_url, finish, png, upload, wait_for, wav,
+)  # fmt: skip
+
+from tests.conftest import TEST_KEY
+
+
+@pytest.fixture
+def fast(tmp_path):
+    """Time scale 1 (tasks stay PENDING for 2+ s); tests jump the clock with advance() instead of waiting."""
+    with SimulatorServer(api_keys=[TEST_KEY], time_scale=1.0, data_dir=tmp_path / "sim", enforce_limits=False) as sim:
+        yield sim
+
+
+@pytest.fixture
+def limited(tmp_path):
+    with SimulatorServer(api_keys=[TEST_KEY], time_scale=1.0, data_dir=tmp_path / "limited") as sim:
+        yield sim
+
+
+@pytest.fixture
+def http(fast):
+    with client(fast, TEST_KEY) as http:
+        yield http
+
+
+def create(http, payload, path=CREATE, headers=ASYNC):
+    return http.post(path, json=payload, headers=headers)
+
+
+def error_of(reply) -> tuple[int, str, str]:
+    data = reply.json()
+    assert set(data) == {"request_id", "code", "message"} and len(data["request_id"]) == 36
+    return reply.status_code, data["code"], data["message"]
+
+
+# -- create, query, list shapes --------------------------------------------------------------------
+def test_create_then_query_pending_and_unknown(http, fast):
+    reply = create(http, body())
+    assert reply.status_code == 200
+    output = reply.json()["output"]
+    assert output["task_status"] == "PENDING" and len(output["task_id"]) == 36
+    queried = http.get(f"/tasks/{output['task_id']}").json()["output"]
+    assert queried["task_status"] == "PENDING" and "submit_time" in queried and "scheduled_time" not in queried
+    unknown = http.get("/tasks/1111")
+    assert unknown.status_code == 200 and unknown.json()["output"] == {"task_id": "1111", "task_status": "UNKNOWN"}
+    [task] = fast.tasks()
+    assert task["create_request_count"] == 1 and task["model"] == "wan2.6-i2v-flash"
+
+
+def test_succeeded_body_and_usage_per_family(http, fast):
+    cases = {
+        "wan2.6-i2v-flash": {"duration": 5, "input_video_duration": 0, "output_video_duration": 5, "video_count": 1, "SR": 720, "audio": True},
+        "wan2.5-i2v-preview": {"duration": 5, "SR": 480, "video_count": 1},
+        "wanx2.1-i2v-turbo": {"video_duration": 3, "video_ratio": "standard", "video_count": 1},
+    }  # fmt: skip
+    parameters = {"wan2.6-i2v-flash": (720, 5), "wan2.5-i2v-preview": (480, 5), "wanx2.1-i2v-turbo": (480, 3)}
+    ids = {}
+    for model, (sr, duration) in parameters.items():
+        ids[model] = create(http, body(model, resolution=f"{sr}P", duration=duration)).json()["output"]["task_id"]
+    for model, task_id in ids.items():
+        reply = finish(fast, http, task_id)
+        output = reply["output"]
+        assert output["task_status"] == "SUCCEEDED"
+        assert reply["usage"] == cases[model]
+        assert output["orig_prompt"] == "a cat"
+        assert ("actual_prompt" in output) is (model != "wan2.6-i2v-flash")  # 2.6/2.7 return only orig_prompt
+        for name in ("submit_time", "scheduled_time", "end_time"):
+            assert len(output[name]) == len("2026-01-01 10:00:00.000")
+
+
+def test_list_filters_and_shape(http, fast):
+    first = create(http, body()).json()["output"]["task_id"]
+    second = create(http, body("wan2.5-i2v-preview")).json()["output"]["task_id"]
+    whole = http.get("/tasks").json()
+    assert whole["total"] == 2 and whole["data"] == whole["tasks"] and whole["page_no"] == 1
+    assert [item["task_id"] for item in whole["data"]] == [second, first]  # newest first
+    item = whole["data"][0]
+    assert isinstance(item["gmt_create"], int) and item["gmt_create"] > 1_600_000_000_000
+    assert isinstance(item["api_key_id"], str) and item["status"] == "PENDING"
+    assert http.get("/tasks", params={"model_name": "wan2.6-i2v-flash"}).json()["total"] == 1
+    assert http.get("/tasks", params={"task_id": first}).json()["data"][0]["task_id"] == first
+    assert http.get("/tasks", params={"status": "SUCCEEDED"}).json()["total"] == 0
+    paged = http.get("/tasks", params={"page_no": 2, "page_size": 1}).json()
+    assert paged["total_page"] == 2 and [i["task_id"] for i in paged["data"]] == [first]
+    past = http.get("/tasks", params={"start_time": "20200101000000", "end_time": "20200102000000"}).json()
+    assert past["total"] == 0
+    assert error_of(http.get("/tasks", params={"start_time": "2020-01-01"}))[:2] == (400, "InvalidParameter")
+    assert error_of(http.get("/tasks", params={"page_size": 0}))[0] == 400
+    with client(fast, "sk-other") as stranger:
+        assert stranger.get("/tasks").status_code == 401
+
+
+# -- auth, headers, routing ----------------------------------------------------------------------
+def test_auth_async_header_and_routing(fast):
+    with httpx.Client(base_url=fast.base_url) as anonymous:
+        assert error_of(anonymous.post(CREATE, json=body(), headers=ASYNC)) == (401, "InvalidApiKey", "No API-key provided.")
+        assert error_of(anonymous.get("/tasks/x"))[:2] == (401, "InvalidApiKey")
+    with client(fast, "sk-wrong") as wrong:
+        assert error_of(create(wrong, body())) == (401, "InvalidApiKey", "Invalid API-key provided.")
+    with client(fast, TEST_KEY) as http:
+        assert error_of(create(http, body(), headers={})) == (
+            403, "AccessDenied", "current user api does not support synchronous calls.",
+        )  # fmt: skip
+        assert error_of(http.get("/services/aigc/nothing")) == (400, "InvalidParameter", "url error, please check url!")
+        assert error_of(http.get(CREATE))[2] == "Request method 'GET' is not supported."
+        assert error_of(create(http, body("wan9-i2v"))) == (400, "InvalidParameter", "Model not exist.")
+        kf2v = {"model": "wanx2.1-kf2v-plus", "input": {"first_frame_url": "https://e.com/a.png"}}
+        assert error_of(create(http, kf2v))[2] == "url error, please check url!"
+        assert error_of(create(http, body(), path=KF2V))[2] == "url error, please check url!"
+        assert create(http, kf2v, path=KF2V).status_code == 200
+        # unknown input keys (the SDK's legacy extend_prompt/function) are ignored; regional names accepted
+        sdk_style = body("wan2.1-i2v-turbo") | {"input": {"img_url": "https://e.com/a.png", "extend_prompt": True, "function": "video-synthesis"}}
+        assert create(http, sdk_style).status_code == 200
+
+
+def test_unknown_model_can_be_404(tmp_path):
+    with SimulatorServer(api_keys=[TEST_KEY], data_dir=tmp_path, unknown_model_status=404) as sim, client(sim, TEST_KEY) as http:
+        assert error_of(create(http, body("nope"))) == (404, "ModelNotFound", "Model can not be found.")
+
+
+BAD_OPTIONS = [
+    (body(resolution="480P"), "resolution"),
+    (body(resolution="720p"), "resolution"),
+    (body(duration=16), "duration"),
+    (body(duration="5"), "duration"),
+    (body("wan2.5-i2v-preview", duration=7), "duration"),
+    (body(seed=-1), "seed"),
+    (body(seed=2147483648), "seed"),
+    (body("wan2.5-i2v-preview", shot_type="multi"), "shot_type"),
+    (body(shot_type="triple"), "shot_type"),
+    (body("wan2.6-i2v", audio=False), "audio"),
+    (body(size="1280*720"), "size"),
+    (body(prompt_extend="yes"), "prompt_extend"),
+    ({"model": "wan2.2-i2v-plus", "input": {"prompt": "x" * 801, "img_url": "https://e.com/a.png"}}, "prompt"),
+    ({"model": "wanx2.1-i2v-plus", "input": {"img_url": "https://e.com/a.png", "template": "nope"}}, "template"),
+    ({"model": "wan2.6-i2v", "input": {"img_url": "https://e.com/a.png", "template": "squish"}}, "template"),
+    ({"model": "wan2.2-i2v-flash", "input": {"img_url": "https://e.com/a.png", "audio_url": "https://e.com/a.mp3"}}, "audio_url"),
+    ({"model": "wan2.6-i2v", "input": {"prompt": "x"}}, "img_url"),
+    ({"model": "wan2.6-i2v", "input": {"img_url": "file:///tmp/a.png"}}, "img_url"),
+    ({"model": "wan2.7-i2v", "input": {"img_url": "https://e.com/a.png"}}, "img_url"),
+    ({"model": "wan2.7-i2v", "input": {"media": [{"type": "last_frame", "url": "https://e.com/b.png"}]}}, "combination"),
+    ({"model": "wan2.7-i2v", "input": {"media": [{"type": "first_clip", "url": "https://e.com/a.mp4"}, {"type": "driving_audio", "url": "https://e.com/a.mp3"}]}}, "combination"),
+    ({"model": "wan2.7-i2v", "input": {"media": [{"type": "first_frame", "url": "https://e.com/a.png"}, {"type": "first_frame", "url": "https://e.com/b.png"}]}}, "only one"),
+    ({"model": "wan2.7-i2v", "input": {"media": [{"type": "selfie", "url": "https://e.com/a.png"}]}}, "unknown"),
+    ({"model": "wan2.7-i2v", "input": {"media": [{"type": "first_frame", "url": "https://e.com/a.png"}]}, "parameters": {"shot_type": "multi"}}, "shot_type"),
+    ({"model": "wan2.7-i2v", "input": {"media": [{"type": "first_frame", "url": "https://e.com/a.png"}, {"type": "driving_audio", "url": data_url(b"RIFF", "audio/wav")}]}}, "data URL"),
+    ({"model": "wan2.2-kf2v-flash", "input": {"last_frame_url": "https://e.com/a.png"}}, "first_frame_url"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("payload, word", BAD_OPTIONS, ids=[f"{i}-{w}" for i, (_, w) in enumerate(BAD_OPTIONS)])
+def test_out_of_range_options_are_refused(http, payload, word):
+    path = KF2V if "kf2v" in payload["model"] else CREATE
+    status, code, message = error_of(create(http, payload, path=path))
+    assert (status, code) == (400, "InvalidParameter")
+    assert word in message
+
+
+def test_valid_wan27_combinations_and_snapshot_name(http):
+    a, b = "https://e.com/a.png", "https://e.com/b.png"
+    for media in (
+        [{"type": "first_frame", "url": a}],
+        [{"type": "first_frame", "url": a}, {"type": "last_frame", "url": b}],
+        [{"type": "first_frame", "url": a}, {"type": "last_frame", "url": b}, {"type": "driving_audio", "url": "https://e.com/x.mp3"}],
+    ):  # fmt: skip
+        payload = {"model": "wan2.7-i2v-2026-04-25", "input": {"prompt": "x", "media": media}, "parameters": {"duration": 2}}
+        assert create(http, payload).status_code == 200, create(http, payload).text
+
+
+def test_negative_prompt_over_500_is_truncated(http, fast):
+    payload = body()
+    payload["input"]["negative_prompt"] = "n" * 600
+    assert create(http, payload).status_code == 200
+    assert fast.tasks()[0]["negative_prompt"] == "n" * 500
+
+
+def test_data_url_images_are_checked(http, fast):
+    ok = png(750, 1000)
+    assert create(http, body(img=data_url(ok))).status_code == 200
+    import hashlib
+
+    assert fast.tasks()[0]["input_sha256"]["img_url"] == hashlib.sha256(ok).hexdigest()
+    assert fast.tasks()[0]["size"] == list(output_size(750, 1000, "1080P"))
+    for image, word in ((png(mode="RGBA"), "alpha"), (png(100, 100), "pixels"), (b"not an image", "readable")):
+        assert word in error_of(create(http, body(img=data_url(image))))[2]
+    assert "not an image type" in error_of(create(http, body(img=data_url(ok, "text/plain"))))[2]
+    assert "damaged" in error_of(create(http, body(img="data:image/png;base64,@@@")))[2]
+    wide = png(2000, 240)  # 8.3:1 is outside wan2.7's 1:8..8:1
+    payload = {"model": "wan2.7-i2v", "input": {"media": [{"type": "first_frame", "url": data_url(wide)}]}}
+    assert "aspect" in error_of(create(http, payload))[2]
+
+
+# -- temporary uploads and oss:// -------------------------------------------------------------------
+def test_upload_flow_and_oss_resolution(http, fast):
+    policy = http.get("/uploads", params={"action": "getPolicy", "model": "wan2.6-i2v-flash"}).json()["data"]
+    assert policy["upload_host"] == fast.root_url + "/oss" and policy["upload_dir"].startswith("dashscope-instant/")
+    assert policy["expire_in_seconds"] == 300 and policy["x_oss_forbid_overwrite"] == "true"
+    assert error_of(http.get("/uploads", params={"action": "getPolicy", "model": "nope"}))[2] == "Model not exist."
+    url = upload(fast, http, "wan2.6-i2v-flash", "cat.png", png(), "image/png")
+    payload = body(img=url)
+    assert "X-DashScope-OssResourceResolve" in error_of(create(http, payload))[2]
+    resolve = ASYNC | {"X-DashScope-OssResourceResolve": "enable"}
+    assert create(http, payload, headers=resolve).status_code == 200
+    other_model = body("wan2.5-i2v-preview", img=url)
+    assert "another model" in error_of(create(http, other_model, headers=resolve))[2]
+    missing = body(img=url + "x")
+    assert "Failed to download" in error_of(create(http, missing, headers=resolve))[2]
+    oss_posts = [r for r in fast.requests() if r["path"] == "/oss"]
+    assert oss_posts and not oss_posts[0]["has_auth"]
+
+
+def test_upload_policy_expiry_and_key_prefix(http, fast):
+    policy = http.get("/uploads", params={"action": "getPolicy", "model": "wan2.6-i2v"}).json()["data"]
+    form = {"OSSAccessKeyId": "x", "Signature": policy["signature"], "policy": policy["policy"], "success_action_status": "200"}
+    outside = httpx.post(policy["upload_host"], data=form | {"key": "elsewhere/a.png"}, files={"file": ("a.png", png())})
+    assert outside.status_code == 403 and "<Code>AccessDenied</Code>" in outside.text
+    forged = httpx.post(policy["upload_host"], data=form | {"key": policy["upload_dir"] + "/a.png", "Signature": "x"}, files={"file": ("a.png", png())})
+    assert forged.status_code == 403
+    fast.advance(301)
+    expired = httpx.post(policy["upload_host"], data=form | {"key": policy["upload_dir"] + "/a.png"}, files={"file": ("a.png", png())})
+    assert expired.status_code == 403 and "Invalid according to Policy: Policy expired." in expired.text
+
+
+def test_uploaded_objects_expire_after_48h_scaled(http, fast):
+    url = upload(fast, http, "wan2.6-i2v", "a.png", png(), "image/png")
+    fast.advance(48 * 3600 * fast.time_scale + 1)
+    reply = create(http, body("wan2.6-i2v", img=url), headers=ASYNC | {"X-DashScope-OssResourceResolve": "enable"})
+    assert "Failed to download" in error_of(reply)[2]
+
+
+# -- cancel ----------------------------------------------------------------------------------------
+def test_cancel_only_while_pending(http, fast):
+    task_id = create(http, body()).json()["output"]["task_id"]
+    reply = http.post(f"/tasks/{task_id}/cancel")
+    assert reply.status_code == 200 and set(reply.json()) == {"request_id"}
+    output = http.get(f"/tasks/{task_id}").json()["output"]
+    assert output["task_status"] == "CANCELED" and "end_time" in output
+    assert error_of(http.post(f"/tasks/{task_id}/cancel")) == (
+        400, "UnsupportedOperation", "Failed to cancel the task, please confirm if the task is in PENDING status.",
+    )  # fmt: skip
+    running = create(http, body()).json()["output"]["task_id"]
+    fast.advance(25 * fast.time_scale)  # past the longest queueing time
+    assert http.get(f"/tasks/{running}").json()["output"]["task_status"] in ("RUNNING", "SUCCEEDED")
+    assert error_of(http.post(f"/tasks/{running}/cancel"))[1] == "UnsupportedOperation"
+
+
+# -- limits ----------------------------------------------------------------------------------------
+def test_submit_rate_and_concurrency_limits(limited):
+    http = client(limited, TEST_KEY)
+    model = "wan2.2-i2v-flash"  # 2 per second, 2 at a time
+    first, second = (create(http, body(model)) for _ in range(2))
+    assert first.status_code == second.status_code == 200
+    status, code, message = error_of(create(http, body(model)))
+    assert (status, code) == (429, "Throttling.RateQuota") and "in progress" not in message
+    assert create(http, body("wan2.6-i2v")).status_code == 200  # other models have their own quota
+    wait_for(lambda: create(http, body(model)).status_code == 429 and "in progress" in error_of(create(http, body(model)))[2] or None, 5)
+    http.post(f"/tasks/{first.json()['output']['task_id']}/cancel")
+    wait_for(lambda: create(http, body(model)).status_code == 200, 5)
+
+
+def test_query_rate_limit(limited):
+    http = client(limited, TEST_KEY)
+    replies = [http.get("/tasks/x") for _ in range(25)]
+    codes = [r.status_code for r in replies]
+    assert codes[:20] == [200] * 20 and 429 in codes
+    assert error_of(next(r for r in replies if r.status_code == 429))[1] == "Throttling.RateQuota"
+
+
+# -- faults ----------------------------------------------------------------------------------------
+def test_error_faults_in_order_with_retry_after(http, fast):
+    fast.add_faults([
+        {"on": "create", "status": 503, "code": "ModelUnavailable", "message": "busy", "retry_after": 2},
+        {"on": "query", "times": 2, "status": 500, "code": "InternalError", "message": "oops"},
+    ])  # fmt: skip
+    reply = create(http, body())
+    assert error_of(reply) == (503, "ModelUnavailable", "busy") and reply.headers["Retry-After"] == "2"
+    task_id = create(http, body()).json()["output"]["task_id"]
+    assert [http.get(f"/tasks/{task_id}").status_code for _ in range(3)] == [500, 500, 200]
+    assert len(fast.tasks()) == 1
+
+
+def test_drop_and_drop_after_commit(http, fast):
+    response = httpx.post(
+        fast.root_url + "/_sim/faults", json={"faults": [{"on": "create", "action": "drop"}, {"on": "create", "action": "drop_after_commit"}]}
+    )
+    assert response.status_code == 200 and len(response.json()["pending"]) == 2
+    with pytest.raises(httpx.TransportError):
+        create(http, body())
+    assert fast.tasks() == []
+    with pytest.raises(httpx.TransportError):
+        create(http, body())
+    [task] = httpx.get(fast.root_url + "/_sim/tasks").json()["tasks"]
+    assert task["create_request_count"] == 1 and task["status"] == "PENDING"
+    bad = httpx.post(fast.root_url + "/_sim/faults", json={"faults": [{"on": "list", "action": "truncate"}]})
+    assert bad.status_code == 400 and "truncate" in bad.json()["message"]
+
+
+def test_task_fault_and_delay(http, fast):
+    fast.add_faults([{"on": "task", "fail_code": "DataInspectionFailed", "fail_message": "bad content"},
+                     {"on": "list", "action": "delay", "seconds": 0.2}])  # fmt: skip
+    task_id = create(http, body()).json()["output"]["task_id"]
+    output = finish(fast, http, task_id)["output"]
+    assert (output["task_status"], output["code"], output["message"]) == ("FAILED", "DataInspectionFailed", "bad content")
+    assert "video_url" not in output
+    reply = http.get("/tasks")
+    assert reply.status_code == 200 and reply.elapsed.total_seconds() >= 0.2
+
+
+# -- videos ----------------------------------------------------------------------------------------
+def probe(data: bytes) -> dict:
+    with av.open(io.BytesIO(data)) as container:
+        video = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(video=0))
+        return {
+            "codec": video.codec_context.name, "fps": video.average_rate, "frames": frames,
+            "size": (video.width, video.height), "audio": len(container.streams.audio),
+            "pix_fmt": video.codec_context.pix_fmt,
+        }  # fmt: skip
+
+
+def test_video_files_are_real_and_served_with_ranges(http, fast):
+    task_id = create(http, body(img=data_url(png(750, 1000)), resolution="720P", duration=3)).json()["output"]["task_id"]
+    silent_id = create(http, body(img=data_url(png(750, 1000)), resolution="720P", duration=3, audio=False)).json()["output"]["task_id"]
+    url = finish(fast, http, task_id)["output"]["video_url"]
+    whole = httpx.get(url)
+    assert whole.status_code == 200 and whole.headers["content-type"] == "video/mp4"
+    assert int(whole.headers["content-length"]) == len(whole.content)
+    facts = probe(whole.content)
+    assert facts == {"codec": "h264", "fps": 30, "frames": 90, "size": (816, 1104), "audio": 1, "pix_fmt": "yuv420p"}
+    silent = httpx.get(finish(fast, http, silent_id)["output"]["video_url"]).content
+    assert probe(silent)["audio"] == 0
+    part = httpx.get(url, headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.content == whole.content[10:20]
+    assert part.headers["content-range"] == f"bytes 10-19/{len(whole.content)}"
+    tail = httpx.get(url, headers={"Range": "bytes=-5"})
+    assert tail.status_code == 206 and tail.content == whole.content[-5:]
+    beyond = httpx.get(url, headers={"Range": f"bytes={len(whole.content)}-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{len(whole.content)}"
+    assert httpx.get(url.replace("Signature=", "Signature=x")).status_code == 403
+    assert httpx.get(url.split("?")[0]).status_code == 403
+
+
+def test_links_and_tasks_expire(http, fast):
+    task_id = create(http, body()).json()["output"]["task_id"]
+    url = finish(fast, http, task_id)["output"]["video_url"]
+    assert httpx.head(url).status_code == 200
+    fast.advance(24 * 3600 * fast.time_scale + 5)
+    expired = httpx.get(url)
+    assert expired.status_code == 403 and "Request has expired." in expired.text
+    assert http.get(f"/tasks/{task_id}").json()["output"]["task_status"] == "UNKNOWN"
+    assert http.get("/tasks").json()["total"] == 0
+
+
+def test_truncated_download(http, fast):
+    task_id = create(http, body()).json()["output"]["task_id"]
+    url = finish(fast, http, task_id)["output"]["video_url"]
+    size = int(httpx.head(url).headers["content-length"])
+    fast.add_faults([{"on": "download", "action": "truncate"}])
+    with pytest.raises(httpx.TransportError):
+        httpx.get(url)
+    assert len(httpx.get(url).content) == size
+
+
+def test_identical_jobs_render_once(http, fast):
+    ids = [create(http, body("wan2.6-i2v", resolution="720P", duration=2)).json()["output"]["task_id"] for _ in range(3)]
+    urls = {finish(fast, http, task_id)["output"]["video_url"].split("?")[0] for task_id in ids}
+    assert len(urls) == 3
+    assert len(list((fast.data_dir / "results").glob("*.mp4"))) == 1
+
+
+def test_keyframes_continuation_and_driving_audio(http, fast):
+    kf2v = {"model": "wan2.2-kf2v-flash", "input": {"first_frame_url": data_url(png(640, 480)),
+            "last_frame_url": data_url(png(640, 480, colour=(10, 200, 30)))}, "parameters": {"resolution": "480P"}}  # fmt: skip
+    kf_id = create(http, kf2v, path=KF2V).json()["output"]["task_id"]
+    kf_url = finish(fast, http, kf_id)["output"]["video_url"]
+    kf_video = httpx.get(kf_url).content
+    assert probe(kf_video)["size"] == output_size(640, 480, "480P") and probe(kf_video)["audio"] == 0
+    with av.open(io.BytesIO(kf_video)) as container:
+        frames = [f.to_image().getpixel((300, 200)) for f in container.decode(video=0)]
+    assert frames[0][1] < 120 < frames[-1][1]  # cross-fades from the orange first frame to the green last one
+    audio_url = upload(fast, http, "wan2.7-i2v", "voice.wav", wav(3.0), "audio/wav")
+    continuation = {"model": "wan2.7-i2v", "input": {"media": [{"type": "first_clip", "url": kf_url}]},
+                    "parameters": {"duration": 8, "resolution": "720P"}}  # fmt: skip
+    driven = {"model": "wan2.7-i2v", "input": {"media": [{"type": "first_frame", "url": data_url(png())},
+              {"type": "driving_audio", "url": audio_url}]}, "parameters": {"duration": 2, "resolution": "720P"}}  # fmt: skip
+    resolve = ASYNC | {"X-DashScope-OssResourceResolve": "enable"}
+    clip_id = create(http, continuation).json()["output"]["task_id"]
+    audio_id = create(http, driven, headers=resolve).json()["output"]["task_id"]
+    clip = finish(fast, http, clip_id)
+    assert clip["usage"]["input_video_duration"] == 5 and clip["usage"]["duration"] == 8
+    assert probe(httpx.get(clip["output"]["video_url"]).content)["frames"] == 240
+    driven_reply = finish(fast, http, audio_id)
+    assert probe(httpx.get(driven_reply["output"]["video_url"]).content)["audio"] == 1
+    short = upload(fast, http, "wan2.7-i2v", "short.wav", wav(1.0), "audio/wav")
+    driven["input"]["media"][1]["url"] = short
+    assert "must last" in error_of(create(http, driven, headers=resolve))[2]
+
+
+def test_render_speed_720p(tmp_path):
+    import time
+
+    from wan_desktop.simulator.render import RenderSpec, placeholder_image, render_mp4
+
+    start = time.monotonic()
+    render_mp4(RenderSpec(first=placeholder_image("x"), width=1280, height=720, duration=5, tone=True), tmp_path / "a.mp4")
+    assert time.monotonic() - start < 4.0  # about a second on one core; generous for a loaded CI box
+
+
+# -- admin and CLI ---------------------------------------------------------------------------------
+def test_admin_requests_and_clock(http, fast):
+    http.get("/tasks/abc")
+    httpx.get(fast.base_url + "/tasks/abc")
+    requests = httpx.get(fast.root_url + "/_sim/requests").json()["requests"]
+    assert [(r["path"], r["has_auth"], r["status"]) for r in requests] == [
+        ("/api/v1/tasks/abc", True, 200), ("/api/v1/tasks/abc", False, 401),
+    ]  # fmt: skip
+    fast.clear_requests()
+    assert fast.requests() == []
+    before = fast.now()
+    assert httpx.post(fast.root_url + "/_sim/clock", json={"advance_seconds": 100}).json()["now"] >= before + 100
+    assert httpx.post(fast.root_url + "/_sim/clock", json={"advance_seconds": "x"}).status_code == 400
+
+
+def test_cli_prints_its_address_first_and_stops_on_sigterm(tmp_path):
+    fault = json.dumps({"on": "query", "status": 500, "code": "InternalError", "message": "boom"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wan_desktop.simulator", "--data-dir", str(tmp_path), "--time-scale", "0.01", "--fault", fault],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        line = process.stdout.readline().strip()
+        assert line.startswith("listening on http://127.0.0.1:") and line.endswith("/api/v1")
+        base = line.removeprefix("listening on ")
+        headers = {"Authorization": "Bearer sk-demo"}
+        assert httpx.get(base + "/tasks/x", headers=headers).status_code == 500
+        assert httpx.get(base + "/tasks/x", headers=headers).status_code == 200
+        assert httpx.get(base + "/tasks/x", headers={"Authorization": "Bearer sk-test"}).status_code == 401
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+        process.stdout.close()
