@@ -1,0 +1,164 @@
+"""Key storage: environment override and session fallback with keyring's own back ends; the real Secret
+Service (gnome-keyring on D-Bus) for the tests marked ``keyring``."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+
+import pytest
+from keyring.backends import fail, null
+
+from conftest import TEST_KEY
+from wan_desktop.core.secrets import (
+    ENV_VAR,
+    KeySource,
+    KeyringUnavailable,
+    KeyVault,
+    StoredKey,
+    mask_key,
+    username_for,
+)
+
+
+def vault_without_keyring(**environ):
+    return KeyVault(environ=environ, keyring_backend=fail.Keyring())
+
+
+def test_the_environment_variable_wins():
+    vault = vault_without_keyring(**{ENV_VAR: "  sk-from-env-1234  "})
+    vault.keep_for_session("cn-beijing", "sk-session-0000")
+    assert vault.get("cn-beijing") == StoredKey("sk-from-env-1234", KeySource.ENVIRONMENT)
+    assert vault.get("ap-southeast-1").source is KeySource.ENVIRONMENT
+
+
+def test_an_empty_environment_variable_is_ignored():
+    vault = vault_without_keyring(**{ENV_VAR: "   "})
+    assert vault.get("cn-beijing") is None
+    assert vault.source("cn-beijing") is KeySource.NONE
+
+
+@pytest.mark.parametrize("backend", [fail.Keyring(), null.Keyring()], ids=["fail", "null"])
+def test_no_safe_keyring_is_reported_with_the_alternatives(backend):
+    vault = KeyVault(environ={}, keyring_backend=backend)
+    assert not vault.backend_available()
+    with pytest.raises(KeyringUnavailable) as caught:
+        vault.store("cn-beijing", TEST_KEY)
+    assert ENV_VAR in str(caught.value) and "session only" in str(caught.value)
+    assert vault.get("cn-beijing") is None  # nothing was kept anywhere
+
+
+def test_plaintext_keyrings_count_as_unavailable(tmp_path):
+    alt_file = pytest.importorskip("keyrings.alt.file", reason="keyrings.alt is not installed")
+    backend = alt_file.PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")
+    assert not KeyVault(environ={}, keyring_backend=backend).backend_available()
+
+
+def test_session_key_fallback_and_forget():
+    vault = vault_without_keyring()
+    vault.keep_for_session("cn-beijing", f" {TEST_KEY}\n")
+    assert vault.get("cn-beijing") == StoredKey(TEST_KEY, KeySource.SESSION)
+    assert vault.get("ap-southeast-1") is None  # keys are per region
+    vault.forget("cn-beijing")
+    assert vault.get("cn-beijing") is None
+
+
+def test_a_new_vault_does_not_remember_session_keys():
+    vault_without_keyring().keep_for_session("cn-beijing", TEST_KEY)
+    assert vault_without_keyring().get("cn-beijing") is None
+
+
+@pytest.mark.parametrize("bad,words", [("", "empty"), ("   ", "empty"), ("sk-abc def", "no spaces")])
+def test_bad_keys_are_refused_in_words(bad, words):
+    with pytest.raises(ValueError, match=words):
+        vault_without_keyring().keep_for_session("cn-beijing", bad)
+
+
+def test_mask_key():
+    assert mask_key(TEST_KEY) == "sk-…cdef"
+    assert mask_key("0123456789abcdef") == "…cdef"
+    assert mask_key("sk-short") == "sk-…"  # too short to show any of it
+    assert TEST_KEY not in repr(StoredKey(TEST_KEY, KeySource.KEYRING))
+
+
+def test_names():
+    assert username_for("cn-beijing") == "api-key:cn-beijing"
+    assert vault_without_keyring().backend_name() == "fail Keyring"
+    assert KeySource.SESSION.label == "kept for this session only"
+
+
+# -- the real Secret Service ---------------------------------------------------------------------------------
+def secret_service_backend():
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        pytest.skip("no D-Bus session (run under dbus-run-session with gnome-keyring-daemon, as .ci/run does)")
+    from keyring.backends import SecretService
+
+    try:
+        if SecretService.Keyring.priority <= 0:
+            raise RuntimeError("priority 0")
+        backend = SecretService.Keyring()
+        backend.get_password("wan-desktop-probe", "probe")  # does a secret service answer?
+    except Exception as error:  # any failure here means "not available", which is what we report
+        pytest.skip(f"no Secret Service answers on this D-Bus session: {error}")
+    return backend
+
+
+@pytest.fixture
+def real_vault():
+    backend = secret_service_backend()
+    service = f"wan-desktop-test-{uuid.uuid4().hex[:8]}"  # never touch a real key
+    vault = KeyVault(environ={}, service=service, keyring_backend=backend)
+    yield vault, backend, service
+    for region in ("cn-beijing", "ap-southeast-1"):
+        try:
+            backend.delete_password(service, username_for(region))
+        except Exception:
+            pass
+
+
+@pytest.mark.keyring
+def test_real_keyring_stores_per_region(real_vault):
+    vault, backend, service = real_vault
+    assert vault.backend_available()
+    assert vault.store("cn-beijing", TEST_KEY) is KeySource.KEYRING
+    assert backend.get_password(service, "api-key:cn-beijing") == TEST_KEY
+    assert vault.get("cn-beijing") == StoredKey(TEST_KEY, KeySource.KEYRING)
+    assert vault.get("ap-southeast-1") is None
+    # a second vault (the next app start) finds it
+    assert KeyVault(environ={}, service=service, keyring_backend=backend).get("cn-beijing").key == TEST_KEY
+
+
+@pytest.mark.keyring
+def test_real_keyring_store_replaces_the_session_key_and_forget_removes_it(real_vault):
+    vault, backend, service = real_vault
+    vault.keep_for_session("cn-beijing", "sk-session-only-0000")
+    vault.store("cn-beijing", TEST_KEY)
+    assert vault.get("cn-beijing").source is KeySource.KEYRING
+    vault.forget("cn-beijing")
+    assert vault.get("cn-beijing") is None
+    assert backend.get_password(service, "api-key:cn-beijing") is None
+    vault.forget("cn-beijing")  # forgetting twice is fine
+
+
+@pytest.mark.keyring
+def test_real_keyring_is_overridden_by_the_environment(real_vault):
+    vault, backend, service = real_vault
+    vault.store("cn-beijing", TEST_KEY)
+    env_vault = KeyVault(environ={ENV_VAR: "sk-env-override-9999"}, service=service, keyring_backend=backend)
+    assert env_vault.get("cn-beijing") == StoredKey("sk-env-override-9999", KeySource.ENVIRONMENT)
+
+
+@pytest.mark.keyring
+def test_real_keyring_from_several_threads(real_vault):
+    vault, _, _ = real_vault
+    vault.store("cn-beijing", TEST_KEY)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(vault.get("cn-beijing").key), name=f"reader-{n}")
+               for n in range(4)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [TEST_KEY] * 4

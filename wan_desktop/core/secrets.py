@@ -1,0 +1,175 @@
+"""The API key: from the environment, the system keyring, or memory for this session only. Never a file.
+
+A key pays for videos, so it is never written in plain text: keyring back ends that store plain text (the
+``keyrings.alt`` file back ends) count as no keyring at all, and the person is offered the environment variable
+or a session-only key instead.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from enum import Enum
+from typing import Mapping
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+ENV_VAR = "DASHSCOPE_API_KEY"
+SERVICE = "wan-desktop"
+
+# Back ends that cannot keep a secret safely (or at all).
+_UNSAFE_MODULE_PREFIXES = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
+
+
+class KeySource(str, Enum):
+    ENVIRONMENT = "environment"
+    KEYRING = "keyring"
+    SESSION = "session"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return {
+            KeySource.ENVIRONMENT: f"from the {ENV_VAR} environment variable",
+            KeySource.KEYRING: "kept in the system keyring",
+            KeySource.SESSION: "kept for this session only",
+            KeySource.NONE: "not set",
+        }[self]
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    key: str
+    source: KeySource
+
+    def __repr__(self) -> str:  # a key must not reach a log through a repr
+        return f"StoredKey(key={mask_key(self.key)!r}, source={self.source})"
+
+
+class KeyringUnavailable(Exception):
+    """No safe keyring; ``str(error)`` offers the alternatives in words."""
+
+
+def username_for(region: str) -> str:
+    return f"api-key:{region}"
+
+
+class KeyVault:
+    def __init__(
+        self,
+        *,
+        environ: Mapping[str, str] = os.environ,
+        service: str = SERVICE,
+        keyring_backend: KeyringBackend | None = None,
+    ) -> None:
+        self._environ = environ
+        self._service = service
+        self._backend = keyring_backend if keyring_backend is not None else keyring.get_keyring()
+        self._session: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    # -- the back end -------------------------------------------------------------------------------------
+    def backend_available(self) -> bool:
+        return _is_safe(self._backend)
+
+    def backend_name(self) -> str:
+        return _name(self._backend)
+
+    # -- keys ---------------------------------------------------------------------------------------------
+    def get(self, region: str) -> StoredKey | None:
+        """The key to use for ``region``: the environment variable wins, then the keyring, then the session."""
+        from_env = (self._environ.get(ENV_VAR) or "").strip()
+        if from_env:
+            return StoredKey(from_env, KeySource.ENVIRONMENT)
+        if self.backend_available():
+            try:
+                stored = self._backend.get_password(self._service, username_for(region))
+            except keyring.errors.KeyringError:
+                stored = None  # a locked or broken keyring: fall back to the session key
+            if stored:
+                return StoredKey(stored, KeySource.KEYRING)
+        with self._lock:
+            session = self._session.get(region)
+        return StoredKey(session, KeySource.SESSION) if session else None
+
+    def source(self, region: str) -> KeySource:
+        stored = self.get(region)
+        return stored.source if stored else KeySource.NONE
+
+    def store(self, region: str, key: str) -> KeySource:
+        """Keep ``key`` in the system keyring; KeyringUnavailable when there is no safe one."""
+        key = _clean(key)
+        if not self.backend_available():
+            raise KeyringUnavailable(_unavailable_sentence(self.backend_name()))
+        try:
+            self._backend.set_password(self._service, username_for(region), key)
+        except keyring.errors.KeyringError as error:
+            raise KeyringUnavailable(_unavailable_sentence(self.backend_name(), str(error))) from None
+        with self._lock:
+            self._session.pop(region, None)  # one copy is enough
+        return KeySource.KEYRING
+
+    def keep_for_session(self, region: str, key: str) -> None:
+        """Hold ``key`` in memory only; it is gone when the app quits."""
+        key = _clean(key)
+        with self._lock:
+            self._session[region] = key
+
+    def forget(self, region: str) -> None:
+        """Remove the stored and session keys of ``region`` (the environment variable is the person's own)."""
+        with self._lock:
+            self._session.pop(region, None)
+        if not self.backend_available():
+            return
+        try:
+            self._backend.delete_password(self._service, username_for(region))
+        except keyring.errors.PasswordDeleteError:
+            pass  # nothing stored: already forgotten
+        except keyring.errors.KeyringError as error:
+            raise KeyringUnavailable(
+                f"The key could not be removed from the system keyring ({error}). Remove the entry "
+                f"'{username_for(region)}' of '{self._service}' in your keyring manager."
+            ) from None
+
+
+def mask_key(key: str) -> str:
+    """Enough to recognise a key, too little to use it: "sk-…cdef"."""
+    key = key.strip()
+    prefix = "sk-" if key.startswith("sk-") else ""
+    tail = key[-4:] if len(key) >= len(prefix) + 8 else ""
+    return f"{prefix}…{tail}"
+
+
+def _clean(key: str) -> str:
+    key = (key or "").strip()
+    if not key:
+        raise ValueError("The API key is empty.")
+    if any(ch.isspace() for ch in key):
+        raise ValueError("An API key has no spaces in it; check that only the key was pasted.")
+    return key
+
+
+def _is_safe(backend: KeyringBackend) -> bool:
+    chained = getattr(backend, "backends", None)
+    if chained is not None:  # keyring's ChainerBackend: the first willing member would get the key
+        return bool(chained) and all(_is_safe(member) for member in chained)
+    return not type(backend).__module__.startswith(_UNSAFE_MODULE_PREFIXES)
+
+
+def _name(backend: KeyringBackend) -> str:
+    chained = getattr(backend, "backends", None)
+    if chained is not None:
+        return " + ".join(_name(member) for member in chained) or "no keyring"
+    return str(getattr(backend, "name", "") or type(backend).__name__)
+
+
+def _unavailable_sentence(backend_name: str, reason: str = "") -> str:
+    why = f" ({reason})" if reason else f" (found: {backend_name})"
+    return (
+        f"No secure system keyring is available{why}, so the key cannot be saved safely. "
+        f"Set the {ENV_VAR} environment variable before starting Wan Desktop, "
+        "or keep the key for this session only."
+    )
