@@ -1,0 +1,167 @@
+"""Typed settings, kept as JSON in the app-data folder. Never a key: that lives in the keyring (secrets.py).
+
+A damaged settings file never stops the app: the readable fields are kept, the rest take defaults, and the
+damaged file is kept beside it as ``settings.json.bad`` so nothing the person set is silently lost.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.library import atomic_write_bytes, atomic_write_text
+
+SETTINGS_FILE = "settings.json"
+SETTINGS_VERSION = 1
+_SECRET_NAME = re.compile(r"(^|_)(api_?key|key|secret|password|token)s?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Settings:
+    library_dir: Path | None = None  # None: not chosen yet (first run asks, the CLI uses the default)
+    region: Region = Region.SINGAPORE
+    workspace: str = ""  # Frankfurt's workspace id
+    custom_base_url: str = ""  # Region.CUSTOM: a simulator or proxy
+    max_concurrent_jobs: int | None = None  # None: the model's own cap
+    notifications: bool = True
+    keep_running_in_tray: bool | None = None  # None: ask the first time the window closes
+    last_model: str = "wan2.6-i2v-flash"
+    window_geometry: str = ""
+
+    def with_changes(self, **changes: Any) -> "Settings":
+        return replace(self, **changes)
+
+
+# A settings file is plain text anyone can read; make sure no field could ever hold a credential.
+assert not [f.name for f in fields(Settings) if _SECRET_NAME.search(f.name)], "Settings must not hold a key"
+
+
+def _optional_path(value: Any) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("not a folder path")
+    return Path(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not text")
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("not true or false")
+    return value
+
+
+def _optional_flag(value: Any) -> bool | None:
+    return None if value is None else _flag(value)
+
+
+def _optional_count(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("not a positive whole number")
+    return value
+
+
+def _model_key(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("not a model name")
+    return value
+
+
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "library_dir": _optional_path,
+    "region": Region,
+    "workspace": _text,
+    "custom_base_url": _text,
+    "max_concurrent_jobs": _optional_count,
+    "notifications": _flag,
+    "keep_running_in_tray": _optional_flag,
+    "last_model": _model_key,
+    "window_geometry": _text,
+}
+assert set(_READERS) == {f.name for f in fields(Settings)}, "every setting needs a reader"
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    data: dict[str, Any] = {"version": SETTINGS_VERSION}
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, Region):
+            value = value.value
+        data[f.name] = value
+    return data
+
+
+def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
+    """The settings in ``data`` and the names of fields that were unreadable (those take defaults)."""
+    values: dict[str, Any] = {}
+    bad: list[str] = []
+    for name, reader in _READERS.items():
+        if name not in data:
+            continue
+        try:
+            values[name] = reader(data[name])
+        except (ValueError, TypeError):
+            bad.append(name)
+    return Settings(**values), bad
+
+
+class SettingsStore:
+    def __init__(self, home: Path) -> None:
+        self.path = Path(home) / SETTINGS_FILE
+        self.bad_path = self.path.with_name(SETTINGS_FILE + ".bad")
+        self.problem: str | None = None  # a sentence about the last load, when something had to be reset
+
+    def load(self) -> Settings:
+        self.problem = None
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return Settings()
+        except (OSError, UnicodeDecodeError) as error:
+            return self._reset(f"could not be read ({error})")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            return self._reset("was damaged")
+        if not isinstance(data, dict):
+            return self._reset("was damaged")
+        settings, bad = settings_from_dict(data)
+        if bad:
+            self._keep_bad_copy()
+            self.problem = (
+                f"Some settings were unreadable and were reset to their defaults: {', '.join(bad)}. "
+                f"The old file is kept as {self.bad_path.name}."
+            )
+        return settings
+
+    def save(self, settings: Settings) -> None:
+        data = settings_to_dict(settings)
+        assert not [name for name in data if _SECRET_NAME.search(name)], "a key must never reach settings.json"
+        atomic_write_text(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    def _reset(self, what: str) -> Settings:
+        self._keep_bad_copy()
+        self.problem = (
+            f"The settings file {what}, so the defaults are used. The old file is kept as {self.bad_path.name}."
+        )
+        return Settings()
+
+    def _keep_bad_copy(self) -> None:
+        try:
+            atomic_write_bytes(self.bad_path, self.path.read_bytes())
+        except OSError:
+            pass  # a read-only folder: the defaults still let the app start
+
