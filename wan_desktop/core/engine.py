@@ -58,6 +58,7 @@ _OCCUPYING_STATES = frozenset({JobState.SUBMITTING, JobState.PENDING, JobState.R
 _DAMAGED_LIMIT = 3
 _STORE_RETRY_SECONDS = 15.0
 _DISK_RETRY_SECONDS = 30.0
+_PROGRESS_INTERVAL = 0.2
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class Engine:
         self._wake = threading.Event()
         self._stop_downloads = threading.Event()
         self._downloads: dict[str, Future] = {}
+        self._progress_sent: dict[str, float] = {}
         self._download_results: queue.Queue[DownloadOutcome] = queue.Queue()
         self._pool: ThreadPoolExecutor | None = None
         self._submits: dict[str, deque[float]] = {}
@@ -557,6 +559,11 @@ class Engine:
         self._wake.set()
 
     def _on_download_progress(self, job_id: str, done: int, total: int | None) -> None:
+        # Called per chunk on a download thread: pass on a few updates a second, and the last one.
+        now = time.monotonic()
+        if done != total and now - self._progress_sent.get(job_id, 0.0) < _PROGRESS_INTERVAL:
+            return
+        self._progress_sent[job_id] = now
         self._emit(EngineEvent(EventKind.DOWNLOAD_PROGRESS, job_id=job_id, bytes_done=done, bytes_total=total))
 
     def _collect_downloads(self) -> None:

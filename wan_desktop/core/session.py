@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.client import DashScopeClient
@@ -94,6 +95,10 @@ class Session:
     client: DashScopeClient
     target: Target
     _resources: ExitStack
+
+    def also_close(self, release: Callable[[], None]) -> None:
+        """Release ``release`` with the session (after everything opened before it)."""
+        self._resources.callback(release)
 
     def close(self) -> None:
         self._resources.close()

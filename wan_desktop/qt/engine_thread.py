@@ -1,0 +1,125 @@
+"""The engine on its own QThread, reporting through signals.
+
+Everything that touches disk or network (opening the database, starting the demo simulator, the engine
+loop and the commands the window sends it) runs on this thread; the GUI thread only emits requests and
+receives frozen ``Job`` objects.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable, Sequence
+
+from PySide6.QtCore import QThread, Signal
+
+from wan_desktop.core.dashscope.errors import LocalValidationError
+from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.events import EngineEvent, EventKind, UncertainDecision
+from wan_desktop.core.session import Session
+
+log = logging.getLogger(__name__)
+
+SessionOpener = Callable[[Callable[[EngineEvent], None]], Session]
+
+
+class EngineThread(QThread):
+    ready = Signal(list)  # list[Job]: every job the database holds
+    start_failed = Signal(str)
+    job_updated = Signal(object)  # Job
+    job_removed = Signal(str)
+    download_progress = Signal(str, object, object)  # job id, bytes so far, total (or None)
+    notice = Signal(str)
+    mode_changed = Signal(str, str)  # EngineMode value, reason
+    reply = Signal(str)  # what a command did, in words
+
+    def __init__(self, open_session: SessionOpener, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("wan-engine")
+        self._open_session = open_session
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._pending: list[Callable] = []
+        self._session: Session | None = None
+
+    # -- GUI thread -----------------------------------------------------------------------------
+    def submit(self, requests: Sequence[GenerationRequest], parent_job_id: str | None = None) -> None:
+        def add(engine):
+            try:
+                jobs = engine.add_jobs(list(requests), parent_job_id=parent_job_id)
+            except LocalValidationError as error:
+                self.reply.emit(error.explanation)
+            except OSError as error:
+                self.reply.emit(f"Could not keep a copy of an input in the library: {error.strerror or error}.")
+            else:
+                self.reply.emit(f"Queued {len(jobs)} job(s).")
+
+        self._send(add)
+
+    def cancel(self, job_id: str) -> None:
+        self._send(lambda engine: self.reply.emit(engine.cancel(job_id)))
+
+    def retry(self, job_id: str) -> None:
+        self._send(lambda engine: self.reply.emit(engine.retry(job_id)))
+
+    def remove(self, job_id: str) -> None:
+        self._send(lambda engine: self.reply.emit(engine.remove(job_id)))
+
+    def decide(self, job_id: str, decision: UncertainDecision) -> None:
+        self._send(lambda engine: self.reply.emit(engine.decide(job_id, decision)))
+
+    def set_paused(self, paused: bool) -> None:
+        self._send(lambda engine: engine.pause() if paused else engine.resume())
+
+    def stop(self) -> None:
+        """Ask the loop to finish; downloads stop at a resumable point. Call ``wait()`` after."""
+        self._stop.set()
+        with self._lock:
+            session = self._session
+        if session is not None:
+            session.engine.wake()
+
+    # -- engine thread --------------------------------------------------------------------------
+    def _send(self, command: Callable) -> None:
+        with self._lock:
+            session = self._session
+            if session is None:
+                self._pending.append(command)
+                return
+        session.engine.post(lambda: command(session.engine))
+
+    def run(self) -> None:  # noqa: D401 - QThread entry point
+        try:
+            session = self._open_session(self._forward)
+        except Exception as error:  # every start-up failure reaches the person as words
+            log.exception("engine start failed")
+            self.start_failed.emit(getattr(error, "explanation", None) or str(error))
+            return
+        try:
+            with self._lock:
+                self._session = session
+                pending, self._pending = self._pending, []
+            for command in pending:
+                session.engine.post(lambda command=command: command(session.engine))
+            self.ready.emit(session.engine.jobs())
+            if not self._stop.is_set():
+                session.engine.run(self._stop)
+        except Exception as error:
+            log.exception("engine stopped on an error")
+            self.start_failed.emit(f"The job engine stopped: {error}")
+        finally:
+            with self._lock:
+                self._session = None
+            session.close()
+
+    def _forward(self, event: EngineEvent) -> None:
+        if event.kind is EventKind.JOB_UPDATED and event.job is not None:
+            self.job_updated.emit(event.job)
+        elif event.kind is EventKind.JOB_REMOVED:
+            self.job_removed.emit(event.job_id)
+        elif event.kind is EventKind.DOWNLOAD_PROGRESS:
+            self.download_progress.emit(event.job_id, event.bytes_done, event.bytes_total)
+        elif event.kind is EventKind.MODE_CHANGED:
+            self.mode_changed.emit(event.mode.value if event.mode else "", event.message)
+        elif event.kind is EventKind.NOTICE:
+            self.notice.emit(event.message)
