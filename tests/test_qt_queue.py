@@ -237,7 +237,7 @@ def test_every_control_has_an_accessible_name_and_rows_paint(qtbot, panel, model
     model.upsert(make_job("d", JobState.DOWNLOADING, bytes_downloaded=5, bytes_total=10))
     model.upsert(make_job("f", JobState.FAILED, error_message="x"))
     panel.resize(700, 400)
-    panel.show()
-    qtbot.waitExposed(panel)
+    with qtbot.waitExposed(panel):
+        panel.show()
     panel.grab()  # runs the delegate's paint for every row
     assert theme.unnamed_controls(panel) == []

@@ -86,7 +86,7 @@ _CONTROL_TYPES = (
 def unnamed_controls(root: QWidget) -> list[QWidget]:
     """Interactive controls under ``root`` without an accessible name (a test keeps this list empty).
 
-    A spin box's or combo box's inner line edit is part of its parent and is not counted."""
+    Parts of another control (a spin box's line edit, a combo box's popup) are not counted."""
     missing = []
     for widget in root.findChildren(QWidget):
         if not isinstance(widget, _CONTROL_TYPES):
@@ -94,6 +94,8 @@ def unnamed_controls(root: QWidget) -> list[QWidget]:
         parent = widget.parentWidget()
         if isinstance(widget, QLineEdit) and isinstance(parent, (QAbstractSpinBox, QComboBox)):
             continue
+        if isinstance(parent, QLineEdit) or widget.window() is not root.window():
+            continue  # a line edit's clear button; a combo box's popup list
         if type(widget).__name__ in ("QScrollBar",) or widget.objectName().startswith("qt_"):
             continue
         if not widget.accessibleName():

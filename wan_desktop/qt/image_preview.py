@@ -1,0 +1,158 @@
+"""What the composer knows about one input image, and the widget that shows it: a preview, its size,
+pixels and format, whether it fits the chosen model, the plain reason when it does not, and a Fix button."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from wan_desktop.core.dashscope.types import is_remote
+from wan_desktop.core.images import ImageIssue, ImageReport
+
+from . import theme
+
+
+@dataclass(frozen=True)
+class FrameEntry:
+    """One image given to a drop zone. ``reference`` is a local path or an http(s) URL kept as a URL."""
+
+    reference: str
+    report: ImageReport | None = None  # None while checking, and for URLs (the service fetches them)
+    busy: bool = False  # being checked or fixed off the GUI thread
+    changes: tuple[str, ...] = ()  # what a fix did, in words
+    error: str = ""  # why the last fix failed
+    original: str = ""  # the file the person gave, when ``reference`` is a fixed copy
+
+    @property
+    def remote(self) -> bool:
+        return is_remote(self.reference)
+
+    @property
+    def usable(self) -> bool:
+        """May go into a request as it is."""
+        return not self.busy and (self.remote or (self.report is not None and self.report.ok))
+
+    @property
+    def fixable(self) -> bool:
+        return not self.busy and self.report is not None and not self.report.ok and self.report.fixable
+
+    @property
+    def name(self) -> str:
+        if self.remote:
+            return self.reference.rsplit("/", 1)[-1][:60] or self.reference
+        return Path(self.reference).name
+
+    def checking(self) -> "FrameEntry":
+        return replace(self, busy=True, error="")
+
+
+def size_text(byte_size: int) -> str:
+    if byte_size >= 1024 * 1024:
+        return f"{byte_size / (1024 * 1024):.1f} MB"
+    if byte_size >= 1024:
+        return f"{byte_size / 1024:.0f} KB"
+    return f"{byte_size} bytes"
+
+
+def facts_text(entry: FrameEntry, model_label: str) -> str:
+    """"cat.jpg · 1.2 MB · 1920 × 1080 px · JPEG · fits Wan 2.6"."""
+    if entry.remote:
+        return f"Linked image: {entry.reference}\nThe service downloads it; it cannot be checked here."
+    if entry.report is None:
+        return f"{entry.name} · checking…"
+    report = entry.report
+    parts = [entry.name, size_text(report.byte_size)]
+    if report.width and report.height:
+        parts.append(f"{report.width} × {report.height} px")
+    if report.format:
+        parts.append(report.format)
+    if report.ok:
+        parts.append(f"fits {model_label}")
+    elif ImageIssue.NOT_AN_IMAGE not in report.issues:
+        parts.append(f"does not fit {model_label}")
+    return " · ".join(parts)
+
+
+class ImagePreview(QWidget):
+    """Shows one FrameEntry; ``fix_clicked`` asks the owner to fix the image(s)."""
+
+    fix_clicked = Signal()
+    clear_clicked = Signal()
+
+    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.picture = QLabel()
+        self.picture.setFixedSize(200, 150)
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setAccessibleName(f"{what} preview")
+        self.facts = QLabel()
+        self.facts.setWordWrap(True)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setAccessibleName(f"{what} problems")
+        self.changes = QLabel()
+        self.changes.setWordWrap(True)
+        self.changes.setAccessibleName(f"{what} fixes made")
+        self.fix_button = QPushButton("&Fix")
+        theme.name(self.fix_button, f"Fix the {what.lower()}", "Write a corrected copy the model accepts; "
+                                                                 "your original file is not changed")
+        self.fix_button.clicked.connect(self.fix_clicked)
+        self.clear_button = QPushButton("Clea&r")
+        theme.name(self.clear_button, f"Clear the {what.lower()}")
+        self.clear_button.clicked.connect(self.clear_clicked)
+
+        text = QVBoxLayout()
+        text.addWidget(self.facts)
+        text.addWidget(self.problems)
+        text.addWidget(self.changes)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.fix_button)
+        buttons.addWidget(self.clear_button)
+        buttons.addStretch(1)
+        text.addLayout(buttons)
+        text.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.picture)
+        layout.addLayout(text, 1)
+
+    def show_entry(self, entry: FrameEntry | None, pixmap: QPixmap | None, model_label: str, fixable_count: int) -> None:
+        self.setVisible(entry is not None)
+        if entry is None:
+            return
+        if pixmap is not None and not pixmap.isNull():
+            self.picture.setPixmap(
+                pixmap.scaled(self.picture.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                              Qt.TransformationMode.SmoothTransformation)
+            )  # fmt: skip
+        else:
+            self.picture.setText("Linked image" if entry.remote else "…")
+        self.facts.setText(facts_text(entry, model_label))
+        messages = list(entry.report.messages) if entry.report is not None else []
+        if entry.error:
+            messages.append(entry.error)
+        if entry.report is not None and not entry.report.ok and not entry.report.fixable:
+            messages.append("This cannot be fixed automatically; please choose another picture or edit it.")
+        self.problems.setVisible(bool(messages))
+        self.problems.setText(
+            f"<span style='color:{theme.css_colour('error')}'>"
+            + "<br>".join(html.escape(m) for m in messages) + "</span>"
+        )  # fmt: skip
+        self.changes.setVisible(bool(entry.changes))
+        self.changes.setText(
+            f"<span style='color:{theme.css_colour('ok')}'>Fixed (your original is unchanged): "
+            + html.escape("; ".join(entry.changes)) + ".</span>"
+        )  # fmt: skip
+        self.fix_button.setVisible(fixable_count > 0)
+        self.fix_button.setText("&Fix" if fixable_count <= 1 else f"&Fix all ({fixable_count})")
+        self.fix_button.setEnabled(not entry.busy)
+
+    def problem_text(self) -> str:
+        """The problems as plain text (for tests and screen readers)."""
+        return html.unescape(self.problems.text().replace("<br>", "\n").split(">", 1)[-1].rsplit("<", 1)[0])
