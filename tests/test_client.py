@@ -353,11 +353,15 @@ def test_stop_request_returns_incomplete_then_resume_completes(client, video_url
     assert again.complete and dest.stat().st_size == again.total_size
 
 
-def test_resume_at_the_end_is_complete(client, video_url, tmp_path):
+def test_resume_at_the_end_is_complete_and_an_offset_past_the_file_is_clamped(client, video_url, tmp_path):
     dest = tmp_path / "v.mp4"
     full = client.download(video_url, dest)
     assert client.download(video_url, dest, offset=full.bytes_written_total).complete
     assert dest.stat().st_size == full.total_size
+    other = tmp_path / "w.mp4"
+    other.write_bytes(dest.read_bytes()[:100])
+    assert client.download(video_url, other, offset=5000).complete  # resumes at 100, not 5000
+    assert other.read_bytes() == dest.read_bytes()
 
 
 def test_expired_link_and_dropped_download(simulator, client, video_url, tmp_path):

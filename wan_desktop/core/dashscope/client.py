@@ -414,7 +414,7 @@ class DashScopeClient:
         size = path.stat().st_size
         limit_mb = _number(policy.get("max_file_size_mb"))
         if limit_mb is not None and size > limit_mb * 1024 * 1024:
-            raise LocalValidationError([Problem(path.name, f"{size / 1048576:.1f} MB",
+            raise LocalValidationError([Problem("file", f"{path.name} ({size / 1048576:.1f} MB)",
                                                 f"temporary uploads may be at most {limit_mb:g} MB")])
         key = f"{policy['upload_dir']}/{path.name}"
         content_type = content_type_for(path)
@@ -448,6 +448,8 @@ class DashScopeClient:
         A break mid-body raises DownloadInterruptedError: call again with offset = the file's size."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        # Never resume past what is really on disk: that would leave a hole of zero bytes in the video.
+        offset = max(0, min(offset, dest.stat().st_size if dest.exists() else 0))
         headers = {"Accept-Encoding": "identity"}  # byte ranges must mean file bytes
         if offset > 0:
             headers["Range"] = f"bytes={offset}-"

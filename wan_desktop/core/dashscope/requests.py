@@ -169,37 +169,16 @@ def _local_file_problems(request: GenerationRequest, spec: ModelSpec) -> list[Pr
 
 
 def _image_problems(name: str, path: Path, limits: ImageLimits) -> list[Problem]:
-    from PIL import Image, UnidentifiedImageError  # Pillow is slow to import; only needed for local files
+    """The shared image check (core.images), so the composer and the engine say the same words.
+    A stored EXIF rotation is advice, not a refusal: the service accepts the file (the composer offers the fix)."""
+    from wan_desktop.core.images import ImageIssue, inspect_image  # Pillow is slow to import
 
-    label = _FIELD_LABELS[name]
-    problems: list[Problem] = []
-    size = path.stat().st_size
-    if size > limits.max_bytes:
-        problems.append(Problem(name, f"{path.name} ({size / _MB:.1f} MB)",
-                                f"the {label} may be at most {limits.max_bytes // _MB} MB"))
-    try:
-        with Image.open(path) as image:
-            fmt, (width, height), mode, info = image.format, image.size, image.mode, dict(image.info)
-    except (UnidentifiedImageError, OSError) as exc:
-        return problems + [Problem(name, path.name, f"the {label} must be a {_words(limits.formats)} image "
-                                                    f"(it could not be read: {exc})")]
-    if fmt not in limits.formats:
-        problems.append(Problem(name, f"{path.name} ({fmt})", f"the {label} must be {_words(limits.formats)}"))
-    if not all(limits.min_side <= side <= limits.max_side for side in (width, height)):
-        problems.append(Problem(name, f"{path.name} ({width}x{height} pixels)",
-                                f"each side of the {label} must be {limits.min_side} to {limits.max_side} pixels"))
-    aspect = width / height if height else 0.0
-    if (limits.min_aspect is not None and aspect < limits.min_aspect) or (
-        limits.max_aspect is not None and aspect > limits.max_aspect
-    ):
-        problems.append(Problem(name, f"{path.name} ({width}x{height} pixels)",
-                                f"the {label} must be no more than {round(1 / limits.min_aspect)} times taller "
-                                f"than wide or {round(limits.max_aspect)} times wider than tall"))
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in info
-    if has_alpha and not limits.alpha_allowed:
-        problems.append(Problem(name, f"{path.name} (has transparency)",
-                                f"the {label} must have no transparency (alpha channel); save it without one"))
-    return problems
+    report = inspect_image(path, limits)
+    return [
+        Problem(name, path.name, f"the {_FIELD_LABELS[name]} is not usable: {message}")
+        for issue, message in zip(report.issues, report.messages)
+        if issue is not ImageIssue.EXIF_ROTATED
+    ]
 
 
 def _media_seconds(path: Path) -> float | None:
