@@ -133,22 +133,37 @@ def _sound(spec: RenderSpec) -> array.array:
     return second * spec.duration
 
 
-def render_mp4(spec: RenderSpec, path: Path) -> None:
-    """Encode the clip to ``path`` (written to a temporary name first, so a reader never sees half a file)."""
+class RenderAborted(Exception):
+    """The simulator is stopping; the half-written file is thrown away."""
+
+
+def render_mp4(spec: RenderSpec, path: Path, abort: threading.Event | None = None) -> None:
+    """Encode the clip to ``path`` (written to a temporary name first, so a reader never sees half a file).
+    Setting ``abort`` stops the encoding between frames, so stopping the simulator never waits for a clip."""
     partial = path.with_suffix(".part")
+    try:
+        _encode(spec, partial, abort)
+    except RenderAborted:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(path)
+
+
+def _encode(spec: RenderSpec, partial: Path, abort: threading.Event | None) -> None:
     with av.open(str(partial), "w", format="mp4") as container:
         video = container.add_stream("libx264", rate=FPS)
         video.width, video.height, video.pix_fmt = spec.width, spec.height, "yuv420p"
         video.options = {"preset": "ultrafast", "crf": "38"}
         audio = container.add_stream("aac", rate=SAMPLE_RATE, layout="mono") if spec.has_audio else None
         for frame in _frames(spec):
+            if abort is not None and abort.is_set():
+                raise RenderAborted()
             for packet in video.encode(frame):
                 container.mux(packet)
         for packet in video.encode():
             container.mux(packet)
         if audio is not None:
             _encode_audio(container, audio, _sound(spec))
-    partial.replace(path)
 
 
 def _encode_audio(container, stream, samples: array.array) -> None:
@@ -172,6 +187,7 @@ class Renderer:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wan-sim-render")
         self._lock = threading.Lock()
         self._jobs: dict[str, Future] = {}
+        self._abort = threading.Event()
 
     def submit(self, spec: RenderSpec) -> Future:
         """A future whose result is the path of the finished MP4 (shared by identical specs)."""
@@ -179,15 +195,16 @@ class Renderer:
         with self._lock:
             job = self._jobs.get(key)
             if job is None or (job.done() and job.exception() is not None):
-                job = self._pool.submit(self._render, spec, self._directory / f"{key}.mp4")
+                job = self._pool.submit(self._render, spec, self._directory / f"{key}.mp4", self._abort)
                 self._jobs[key] = job
             return job
 
     @staticmethod
-    def _render(spec: RenderSpec, path: Path) -> Path:
+    def _render(spec: RenderSpec, path: Path, abort: threading.Event) -> Path:
         if not path.exists():
-            render_mp4(spec, path)
+            render_mp4(spec, path, abort)
         return path
 
     def shutdown(self) -> None:
+        self._abort.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
