@@ -1,0 +1,379 @@
+"""Settings: region (with Frankfurt's workspace id or a custom base URL), the API key, the library folder,
+how many jobs run at once, and notifications.
+
+The key goes to the system keyring per region through KeyVault and never into Settings. Without a safe
+keyring the dialog says so and offers the environment variable or "keep for this run only"; it never
+writes the key in plain text. Keyring calls and the key test run off the GUI thread (a keyring may wait
+for an unlock prompt; the test talks to the network).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Callable, Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wan_desktop.core.dashscope.catalog import REGIONS, Region
+from wan_desktop.core.dashscope.client import KeyCheck, KeyStatus, check_key_in_regions
+from wan_desktop.core.dashscope.regions import ServiceEndpoint
+from wan_desktop.core.secrets import ENV_VAR, KeySource, KeyringUnavailable, KeyVault, mask_key
+from wan_desktop.core.settings import Settings
+
+from . import theme
+from .background import BackgroundCalls
+
+KeyChecker = Callable[[str, Sequence[ServiceEndpoint]], KeyCheck]
+MAX_JOBS = 5  # the highest per-account concurrency any model allows (contract section 7)
+
+
+def key_check_words(check: KeyCheck) -> str:
+    """The short verdict shown beside the Test key button."""
+    if check.status is KeyStatus.VALID:
+        return "valid"
+    if check.status is KeyStatus.INVALID:
+        return "invalid key"
+    if check.status is KeyStatus.OTHER_REGION and check.region is not None:
+        return f"this key belongs to {REGIONS[check.region].label}"
+    return "could not reach the service"
+
+
+def endpoints_to_try(region: Region, workspace: str, custom_base_url: str) -> list[ServiceEndpoint]:
+    """The chosen region first, then the other public regions (to spot a key made elsewhere).
+
+    Raises ValueError (a sentence) when the chosen region's address is incomplete."""
+    chosen = ServiceEndpoint.for_region(region, workspace=workspace, custom_base_url=custom_base_url)
+    if region is Region.CUSTOM:
+        return [chosen]  # a simulator or proxy: asking Alibaba's hosts would leak the key elsewhere
+    others = [ServiceEndpoint.for_region(r) for r in REGIONS if r not in (region, Region.CUSTOM)
+              and not REGIONS[r].needs_workspace]  # fmt: skip
+    return [chosen, *others]
+
+
+class SettingsDialog(QDialog):
+    settings_saved = Signal(object)  # Settings
+
+    def __init__(
+        self,
+        settings: Settings,
+        vault: KeyVault,
+        *,
+        key_checker: KeyChecker = check_key_in_regions,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._settings = settings
+        self._vault = vault
+        self._key_checker = key_checker
+        self._calls = BackgroundCalls(self)
+        self._saved: Settings | None = None
+        self._status_token: int | None = None
+        self._build()
+        self._load(settings)
+        self._calls.busy_changed.connect(self._busy_changed)
+
+    # -- construction ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.region_combo = QComboBox()
+        for region, info in REGIONS.items():
+            self.region_combo.addItem(info.label, region.value)
+        theme.name(self.region_combo, "Region", "Where your Model Studio account and key live")
+        self.workspace_edit = QLineEdit()
+        self.workspace_edit.setPlaceholderText("Workspace id from the Model Studio console")
+        theme.name(self.workspace_edit, "Workspace id", "Frankfurt's API host name contains your workspace id")
+        self.base_url_edit = QLineEdit()
+        self.base_url_edit.setPlaceholderText("http://127.0.0.1:8000/api/v1")
+        theme.name(self.base_url_edit, "Custom base URL", "A simulator or proxy that speaks the DashScope API")
+
+        self.key_edit = QLineEdit()
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText("sk-…")
+        theme.name(self.key_edit, "API key", "Leave empty to keep the key already stored for this region")
+        self.show_key = QCheckBox("S&how")
+        theme.name(self.show_key, "Show the API key")
+        self.show_key.toggled.connect(
+            lambda on: self.key_edit.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
+        )
+        self.key_status = QLabel()
+        self.key_status.setWordWrap(True)
+        self.key_status.setAccessibleName("Stored key")
+        self.test_button = QPushButton("&Test key")
+        theme.name(self.test_button, "Test key", "Ask the service whether the key works in this region")
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.setAccessibleName("Key test result")
+        self.forget_button = QPushButton("F&orget stored key")
+        theme.name(self.forget_button, "Forget stored key", "Remove this region's key from the keyring")
+        self.no_keyring = QLabel()
+        self.no_keyring.setWordWrap(True)
+        self.no_keyring.setAccessibleName("No keyring warning")
+        self.session_only = QCheckBox("&Keep the key for this run only (it is forgotten when the app quits)")
+        theme.name(self.session_only, "Keep the key for this run only")
+
+        self.library_edit = QLineEdit()
+        theme.name(self.library_edit, "Library folder", "Where finished videos are kept")
+        self.library_button = QPushButton("&Choose…")
+        theme.name(self.library_button, "Choose the library folder")
+        self.jobs_spin = QSpinBox()
+        self.jobs_spin.setRange(0, MAX_JOBS)
+        self.jobs_spin.setSpecialValueText("As many as the model allows")
+        theme.name(self.jobs_spin, "Jobs at once", "How many videos are generated at the same time")
+        self.notifications = QCheckBox("&Notify me when a video is ready or a job fails")
+        theme.name(self.notifications, "Notifications")
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setAccessibleName("Problem")
+        self.problem.setVisible(False)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        theme.name(self.buttons.button(QDialogButtonBox.StandardButton.Save), "Save settings")
+        theme.name(self.buttons.button(QDialogButtonBox.StandardButton.Cancel), "Cancel")
+
+        form = QFormLayout()
+        self._form = form
+        self._add(form, "&Region:", self.region_combo)
+        self._add(form, "&Workspace id:", self.workspace_edit)
+        self._add(form, "Base &URL:", self.base_url_edit)
+        key_row = QWidget()
+        key_layout = QHBoxLayout(key_row)
+        key_layout.setContentsMargins(0, 0, 0, 0)
+        key_layout.addWidget(self.key_edit, 1)
+        key_layout.addWidget(self.show_key)
+        self._add(form, "API &key:", key_row, buddy=self.key_edit)
+        form.addRow("", self.key_status)
+        test_row = QWidget()
+        test_layout = QHBoxLayout(test_row)
+        test_layout.setContentsMargins(0, 0, 0, 0)
+        test_layout.addWidget(self.test_button)
+        test_layout.addWidget(self.test_result, 1)
+        test_layout.addWidget(self.forget_button)
+        form.addRow("", test_row)
+        form.addRow("", self.no_keyring)
+        form.addRow("", self.session_only)
+        library_row = QWidget()
+        library_layout = QHBoxLayout(library_row)
+        library_layout.setContentsMargins(0, 0, 0, 0)
+        library_layout.addWidget(self.library_edit, 1)
+        library_layout.addWidget(self.library_button)
+        self._add(form, "&Library folder:", library_row, buddy=self.library_edit)
+        self._add(form, "&Jobs at once:", self.jobs_spin)
+        form.addRow("", self.notifications)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+
+        self.region_combo.currentIndexChanged.connect(lambda _i: self._region_changed())
+        self.test_button.clicked.connect(self.test_key)
+        self.forget_button.clicked.connect(self.forget_key)
+        self.library_button.clicked.connect(self.browse_library)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+    @staticmethod
+    def _add(form: QFormLayout, text: str, field: QWidget, buddy: QWidget | None = None) -> None:
+        label = QLabel(text)
+        label.setBuddy(buddy or field)
+        form.addRow(label, field)
+
+    def _load(self, settings: Settings) -> None:
+        self.region_combo.setCurrentIndex(max(0, self.region_combo.findData(settings.region.value)))
+        self.workspace_edit.setText(settings.workspace)
+        self.base_url_edit.setText(settings.custom_base_url)
+        self.library_edit.setText(str(settings.library_dir) if settings.library_dir else "")
+        self.jobs_spin.setValue(settings.max_concurrent_jobs or 0)
+        self.notifications.setChecked(settings.notifications)
+        safe = self._vault.backend_available()
+        self.no_keyring.setVisible(not safe)
+        self.session_only.setVisible(not safe)
+        self.forget_button.setVisible(True)
+        if not safe:
+            self.no_keyring.setText(
+                f"<span style='color:{theme.css_colour('warning')}'>No secure system keyring was found "
+                f"({html.escape(self._vault.backend_name())}), so the key cannot be saved safely. Set the "
+                f"<b>{ENV_VAR}</b> environment variable before starting Wan Desktop, or keep the key for "
+                "this run only.</span>"
+            )
+        self._region_changed()
+
+    # -- region ------------------------------------------------------------------------------------------
+    def region(self) -> Region:
+        return Region(self.region_combo.currentData())
+
+    def _region_changed(self) -> None:
+        region = self.region()
+        self._form.setRowVisible(self.workspace_edit, REGIONS[region].needs_workspace)
+        self._form.setRowVisible(self.base_url_edit, region is Region.CUSTOM)
+        self.test_result.clear()
+        self._refresh_key_status()
+
+    def _refresh_key_status(self) -> None:
+        region = self.region()
+        if self._status_token is not None:
+            self._calls.cancel(self._status_token)
+        self.key_status.setText("Looking for a stored key…")
+        self._status_token = self._calls.run(lambda: self._vault.get(region.value),
+                                             lambda stored: self._show_key_status(region, stored),
+                                             lambda error: self._show_key_status(region, None))  # fmt: skip
+
+    def _show_key_status(self, region: Region, stored) -> None:
+        self._status_token = None
+        if region is not self.region():
+            return
+        if stored is None:
+            self.key_status.setText(f"No key for {REGIONS[region].label} yet. Paste it above.")
+        else:
+            self.key_status.setText(f"Using {mask_key(stored.key)}, {stored.source.label}.")
+        self.forget_button.setEnabled(stored is not None and stored.source is not KeySource.ENVIRONMENT)
+        self._stored = stored
+
+    def key_status_text(self) -> str:
+        return self.key_status.text()
+
+    # -- the key test ----------------------------------------------------------------------------------
+    def test_key(self) -> None:
+        typed = self.key_edit.text().strip()
+        stored = getattr(self, "_stored", None)
+        key = typed or (stored.key if stored else "")
+        if not key:
+            self._show_test("Paste a key first.", "error")
+            return
+        try:
+            endpoints = endpoints_to_try(self.region(), self.workspace_edit.text(), self.base_url_edit.text())
+        except ValueError as error:
+            self._show_test(str(error), "error")
+            return
+        checker = self._key_checker
+        self._show_test("Testing…", "muted")
+        self.test_button.setEnabled(False)
+        self._calls.run(lambda: checker(key, endpoints), self._tested, self._test_failed)
+
+    def _tested(self, check: KeyCheck) -> None:
+        self.test_button.setEnabled(True)
+        kind = "ok" if check.status is KeyStatus.VALID else "error"
+        self._show_test(f"<b>{html.escape(key_check_words(check))}</b> — {html.escape(check.message)}", kind,
+                        escaped=True)  # fmt: skip
+        self.last_check = check
+
+    def _test_failed(self, error: Exception) -> None:
+        self.test_button.setEnabled(True)
+        self._show_test(f"could not reach the service ({error})", "error")
+
+    def _show_test(self, text: str, kind: str, escaped: bool = False) -> None:
+        body = text if escaped else html.escape(text)
+        self.test_result.setText(f"<span style='color:{theme.css_colour(kind)}'>{body}</span>")
+
+    def test_result_text(self) -> str:
+        return _plain(self.test_result.text())
+
+    def forget_key(self) -> None:
+        region = self.region()
+        self._calls.run(lambda: self._vault.forget(region.value), lambda _none: self._refresh_key_status(),
+                        lambda error: self._show_problem(str(error)))  # fmt: skip
+
+    # -- library folder ----------------------------------------------------------------------------------
+    def browse_library(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose the library folder", self.library_edit.text())
+        if folder:
+            self.choose_library(Path(folder))
+
+    def choose_library(self, folder: Path) -> None:
+        """What the folder chooser does with its answer (tests call this instead of the dialog)."""
+        self.library_edit.setText(str(folder))
+
+    # -- saving ------------------------------------------------------------------------------------------
+    def new_settings(self) -> Settings:
+        """The settings as the form shows them (no key: that lives in the keyring)."""
+        library = self.library_edit.text().strip()
+        return self._settings.with_changes(
+            region=self.region(),
+            workspace=self.workspace_edit.text().strip(),
+            custom_base_url=self.base_url_edit.text().strip(),
+            library_dir=Path(library).expanduser() if library else None,
+            max_concurrent_jobs=self.jobs_spin.value() or None,
+            notifications=self.notifications.isChecked(),
+        )
+
+    def saved_settings(self) -> Settings | None:
+        """The settings accepted with Save; None until then (or after Cancel)."""
+        return self._saved
+
+    def save(self) -> None:
+        settings = self.new_settings()
+        try:
+            ServiceEndpoint.for_region(settings.region, workspace=settings.workspace,
+                                       custom_base_url=settings.custom_base_url)  # fmt: skip
+        except ValueError as error:
+            self._show_problem(str(error))
+            return
+        key = self.key_edit.text().strip()
+        if not key:
+            self._accept(settings)
+            return
+        region, vault = settings.region.value, self._vault
+        if not vault.backend_available():
+            if not self.session_only.isChecked():
+                self._show_problem(
+                    f"The key cannot be saved safely on this computer. Tick “Keep the key for this run only”, "
+                    f"or set the {ENV_VAR} environment variable and leave the field empty."
+                )
+                return
+            store = lambda: vault.keep_for_session(region, key)  # noqa: E731
+        else:
+            store = lambda: vault.store(region, key)  # noqa: E731
+        self.buttons.setEnabled(False)
+        self._calls.run(store, lambda _r: self._accept(settings), self._store_failed)
+
+    def _store_failed(self, error: Exception) -> None:
+        self.buttons.setEnabled(True)
+        if isinstance(error, (KeyringUnavailable, ValueError)):
+            self._show_problem(str(error))
+        else:
+            self._show_problem(f"The key could not be stored: {error}")
+
+    def _accept(self, settings: Settings) -> None:
+        self.buttons.setEnabled(True)
+        self.key_edit.clear()  # the key leaves the widget as soon as it is stored
+        self._saved = settings
+        self.settings_saved.emit(settings)
+        self.accept()
+
+    def _show_problem(self, text: str) -> None:
+        self.problem.setText(f"<span style='color:{theme.css_colour('error')}'>{html.escape(text)}</span>")
+        self.problem.setVisible(bool(text))
+
+    def problem_text(self) -> str:
+        return _plain(self.problem.text()) if self.problem.isVisibleTo(self) else ""
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.setCursor(Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor)
+
+    # -- teardown ----------------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        self._calls.shutdown()
+
+    def done(self, result: int) -> None:
+        # Accept or reject: wait for a running key test or keyring call so no thread outlives the dialog.
+        self._calls.shutdown()
+        super().done(result)
+
+
+def _plain(rich: str) -> str:
+    return QTextDocumentFragment.fromHtml(rich).toPlainText()
