@@ -114,7 +114,17 @@ def test_lost_reply_after_the_task_exists_is_reconciled_not_resubmitted(rig, sim
     assert JobState.SUBMIT_UNCERTAIN in states
 
 
-def test_dropped_create_that_made_no_task_waits_for_the_person(rig, simulator, image):
+def test_dropped_create_that_made_no_task_is_sent_once_the_list_confirms_it(rig, simulator, image):
+    simulator.add_faults([{"on": "create", "times": 1, "action": "drop"}])
+    (job,) = rig.engine.add_jobs([request(image)])
+    rig.run_until_idle()
+    assert_done_once(simulator, rig, [job])
+    searches = [r for r in simulator.requests() if r["path"] == "/api/v1/tasks"]
+    assert len(searches) == len(rig.engine.config.reconcile_delays)  # searched every time before resending
+
+
+def test_dropped_create_waits_for_the_person_when_told_to(tmp_path, simulator, image):
+    rig = EngineRig(tmp_path, simulator.base_url, TEST_KEY, requeue_when_absent=False)
     simulator.add_faults([{"on": "create", "times": 1, "action": "drop"}])
     (job,) = rig.engine.add_jobs([request(image)])
     rig.run_until_idle()
@@ -125,6 +135,7 @@ def test_dropped_create_that_made_no_task_waits_for_the_person(rig, simulator, i
     rig.engine.decide(job.id, UncertainDecision.RESUBMIT)
     rig.run_until_idle()
     assert_done_once(simulator, rig, [job])
+    rig.close()
 
 
 def test_two_unowned_candidates_are_left_to_the_person(rig, simulator, image):

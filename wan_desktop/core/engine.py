@@ -70,6 +70,9 @@ class EngineConfig:
     max_downloads: int = 2
     reconcile_delays: tuple[float, ...] = (1.0, 5.0, 20.0)  # waits before each task-list search
     reconcile_margin: float = 120.0  # clock skew tolerated between this machine and the service
+    # After every search over the create's window came back empty, the create never arrived: queue it again.
+    # False leaves such a job for the person instead.
+    requeue_when_absent: bool = True
     query_per_second: float = 10.0  # the service allows 20 per account; leave room for other tools
     retry_base: float = 2.0
     retry_cap: float = 60.0
@@ -456,6 +459,14 @@ class Engine:
         self._schedule.reconcile_tries[job.id] = tries
         if tries < len(self.config.reconcile_delays):
             self._schedule.set(job.id, self.config.reconcile_delays[tries])
+            return
+        if self.config.requeue_when_absent:
+            # Searched several times over the window: no task exists, so sending it is the first create.
+            self._schedule.reconcile_tries.pop(job.id, None)
+            self._save(job.moved_to(
+                JobState.QUEUED, attempts=job.attempts + 1,
+                error_message="The earlier create request never reached the service; sending it again.",
+            ))  # fmt: skip
             return
         self._await_decision(job, "TaskNotFound", (
             "The service has no task from this create request, so it was probably never created and nothing "

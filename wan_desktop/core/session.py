@@ -92,7 +92,7 @@ class Session:
     engine: Engine
     store: JobStore
     library: Library
-    client: DashScopeClient
+    client: DashScopeClient | None
     target: Target
     _resources: ExitStack
 
@@ -117,8 +117,10 @@ def open_session(
         store = JobStore(home / "jobs.sqlite3")
         resources.callback(store.close)
         library = Library(library_dir)
-        client = DashScopeClient(target.api_key, target.endpoint)
-        resources.callback(client.close)
+        client = None  # offline commands (submit, jobs, retry) contact nothing and need no key
+        if target.api_key:
+            client = DashScopeClient(target.api_key, target.endpoint)
+            resources.callback(client.close)
         config = EngineConfig(
             region=target.region,
             poll=PollPolicy().scaled(target.time_scale),

@@ -1,0 +1,147 @@
+"""The headless CLI in subprocesses against the simulator, including SIGKILL at random moments."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import pytest
+
+from tests.conftest import TEST_KEY
+from tests.engine_helpers import make_image
+
+
+def cli(home: Path, *args: str, base_url: str | None = None, key: str = TEST_KEY, **kwargs):
+    env = dict(os.environ, DASHSCOPE_API_KEY=key, WAN_DESKTOP_HOME=str(home))
+    prefix = ["--base-url", base_url] if base_url else []
+    return subprocess.run([sys.executable, "-m", "wan_desktop", *prefix, *args], env=env, capture_output=True,
+                          text=True, timeout=kwargs.pop("timeout", 120), **kwargs)  # fmt: skip
+
+
+def jobs_json(home: Path, base_url: str) -> list[dict]:
+    out = cli(home, "jobs", "--json", base_url=base_url)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@pytest.fixture
+def images(tmp_path):
+    return [make_image(tmp_path / f"in{n}.png", color=(40 * n, 90, 160)) for n in range(3)]
+
+
+def test_submit_run_jobs(tmp_path, simulator, images):
+    home, library = tmp_path / "home", tmp_path / "videos"
+    out = cli(home, "--library", str(library), "submit", *map(str, images[:2]), "--prompt", "a lighthouse",
+              "--model", "wan2.2-i2v-plus", "--resolution", "480P", "--count", "2", base_url=simulator.base_url)
+    assert out.returncode == 0, out.stderr
+    ids = out.stdout.split()
+    assert len(ids) == 4
+    run = cli(home, "run", base_url=simulator.base_url)
+    assert run.returncode == 0, run.stderr
+    assert "Done" in run.stderr
+    rows = jobs_json(home, simulator.base_url)
+    assert {row["id"] for row in rows} == set(ids)
+    for row in rows:
+        assert row["state"] == "done" and row["task_id"] and row["error"] is None
+        assert Path(row["video_path"]).is_file() and Path(row["video_path"]).parent == library
+        assert {"id", "state", "prompt", "model", "task_id", "video_path", "error"} <= row.keys()
+
+
+def test_submit_refuses_bad_options_without_a_call(tmp_path, simulator, images):
+    out = cli(tmp_path / "home", "--library", str(tmp_path / "v"), "submit", str(images[0]), "--model",
+              "wan2.2-i2v-plus", "--duration", "7", base_url=simulator.base_url)
+    assert out.returncode == 64
+    assert "duration" in out.stderr and "5" in out.stderr
+    assert simulator.requests() == []
+
+
+def test_not_an_image_is_refused_in_words(tmp_path, simulator):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    out = cli(tmp_path / "home", "--library", str(tmp_path / "v"), "submit", str(text),
+              base_url=simulator.base_url)  # fmt: skip
+    assert out.returncode == 64 and "notes.txt" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_wrong_key_stops_with_words_and_exit_2(tmp_path, simulator, images):
+    home = tmp_path / "home"
+    cli(home, "--library", str(tmp_path / "v"), "submit", str(images[0]), "--model", "wan2.2-i2v-plus",
+        "--resolution", "480P", base_url=simulator.base_url)  # fmt: skip
+    run = cli(home, "run", base_url=simulator.base_url, key="sk-wrong")
+    assert run.returncode == 2
+    assert "key" in run.stderr and "Traceback" not in run.stderr
+    assert jobs_json(home, simulator.base_url)[0]["state"] == "queued"
+
+
+def test_cancel_retry_and_rebuild(tmp_path, simulator, images):
+    home, library = tmp_path / "home", tmp_path / "videos"
+    ids = cli(home, "--library", str(library), "submit", str(images[0]), "--model", "wan2.2-i2v-plus",
+              "--resolution", "480P", "--count", "2", base_url=simulator.base_url).stdout.split()  # fmt: skip
+    assert cli(home, "cancel", ids[0][:10], base_url=simulator.base_url).stdout.strip() == "Canceled."
+    assert cli(home, "retry", ids[0][:10], base_url=simulator.base_url).stdout.strip() == "Queued again."
+    assert cli(home, "run", base_url=simulator.base_url).returncode == 0
+    (home / "jobs.sqlite3").unlink()
+    for extra in ("-wal", "-shm"):
+        Path(str(home / "jobs.sqlite3") + extra).unlink(missing_ok=True)
+    out = cli(home, "library", "rebuild", base_url=simulator.base_url)
+    assert "Restored 2 job(s)" in out.stdout, out.stderr
+    assert {row["id"] for row in jobs_json(home, simulator.base_url)} == set(ids)
+
+
+def test_demo_commands_need_no_key(tmp_path, images):
+    home = tmp_path / "home"
+    env_key = ""
+    out = cli(home, "demo", "submit", str(images[0]), "--model", "wan2.2-i2v-plus", "--resolution", "480P",
+              key=env_key)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    run = cli(home, "demo", "run", key=env_key)
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(cli(home, "demo", "jobs", "--json", key=env_key).stdout)
+    assert [row["state"] for row in rows] == ["done"]
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_never_loses_or_duplicates_a_job(tmp_path, simulator, images):
+    """Kill `wan-desktop run` many times mid-way; every job ends done exactly once, intact, no .part."""
+    home, library = tmp_path / "home", tmp_path / "videos"
+    ids = cli(home, "--library", str(library), "submit", *map(str, images), "--model", "wan2.2-i2v-plus",
+              "--resolution", "480P", "--count", "2", base_url=simulator.base_url).stdout.split()  # fmt: skip
+    assert len(ids) == 6
+    # some trouble along the way, so kills land in retries, reconciliation and resumed downloads
+    simulator.add_faults([
+        {"on": "create", "times": 1, "action": "drop_after_commit"},
+        {"on": "download", "times": 2, "action": "truncate"},
+        {"on": "query", "times": 2, "status": 429, "code": "Throttling", "message": "Requests throttling triggered."},
+    ])  # fmt: skip
+    chooser = random.Random(20261126)
+    env = dict(os.environ, DASHSCOPE_API_KEY=TEST_KEY, WAN_DESKTOP_HOME=str(home))
+    command = [sys.executable, "-m", "wan_desktop", "--base-url", simulator.base_url, "run", "--quiet"]
+    kills = 0
+    for _ in range(12):
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            process.wait(timeout=chooser.uniform(0.3, 2.0))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            kills += 1
+    assert kills >= 6, "most runs should have been killed mid-way"
+    final = cli(home, "run", base_url=simulator.base_url, timeout=240)
+    assert final.returncode == 0, final.stderr
+    rows = jobs_json(home, simulator.base_url)
+    assert sorted(row["id"] for row in rows) == sorted(ids)
+    assert [row["state"] for row in rows] == ["done"] * 6, [(r["state"], r["error"]) for r in rows]
+    tasks = simulator.tasks()
+    assert len(tasks) == 6 and sorted(t["id"] for t in tasks) == sorted(row["task_id"] for row in rows)
+    assert all(task["create_request_count"] == 1 for task in tasks)
+    for row in rows:
+        with av.open(row["video_path"]) as container:
+            frames = sum(1 for _ in container.decode(video=0))
+        assert frames == 150  # 5 s at 30 fps, every frame decodes
+    assert not list(library.rglob("*.part"))
