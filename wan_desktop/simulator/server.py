@@ -545,7 +545,7 @@ class _Handler(BaseHTTPRequestHandler):
                     continue
                 if end and task.created_at > end:
                     continue
-                rows.append(_list_item(task, state, key))
+                rows.append((_list_item(task, state, key), _v2_list_item(task, state)))
         total = len(rows)
         page = rows[(page_no - 1) * page_size : page_no * page_size]
         self._json(
@@ -553,8 +553,8 @@ class _Handler(BaseHTTPRequestHandler):
             {
                 "request_id": self.request_id,
                 "total": total,
-                "data": page,
-                "tasks": page,  # SDK v2 reads this name
+                "data": [item for item, _ in page],
+                "tasks": [item for _, item in page],
                 "total_page": (total + page_size - 1) // page_size,
                 "page_no": page_no,
                 "page_size": page_size,
@@ -707,6 +707,24 @@ def _list_item(task: Task, state: str, key: str) -> dict:
     ended = task.canceled_at if state == "CANCELED" else task.end if state in ("SUCCEEDED", "FAILED") else None
     if ended is not None:
         item["end_time"] = ms(ended)
+    return item
+
+
+def _v2_list_item(task: Task, state: str) -> dict:
+    """The same task as SDK v2 reads a list entry: under "tasks", with query-style string times (its
+    parser refuses the epoch-millisecond numbers of the "data" entries the real service was seen to send)."""
+    item = {
+        "task_id": task.task_id,
+        "task_status": state,
+        "model_name": task.plan.model_name,
+        "request_id": task.request_id,
+        "submit_time": format_time(task.created_at),
+    }
+    if state != "PENDING" and task.canceled_at is None:
+        item["scheduled_time"] = format_time(task.scheduled_at)
+    ended = task.canceled_at if state == "CANCELED" else task.end if state in ("SUCCEEDED", "FAILED") else None
+    if ended is not None:
+        item["end_time"] = format_time(ended)
     return item
 
 
