@@ -80,7 +80,10 @@ def test_thumbnail_of_a_local_input_loads_off_the_gui_thread(qtbot, model, tmp_p
     model.upsert(make_job("t", request=GenerationRequest("wan2.6-i2v-flash", str(path))))
     placeholder = model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
     assert placeholder.width() == 96  # the placeholder, at once
-    with qtbot.waitSignal(model.dataChanged, check_params_cb=lambda tl, br, roles: Qt.ItemDataRole.DecorationRole in roles):
+    def decoration_changed(top_left, bottom_right, roles) -> bool:
+        return Qt.ItemDataRole.DecorationRole in roles
+
+    with qtbot.waitSignal(model.dataChanged, check_params_cb=decoration_changed):
         pass
     pixmap = model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
     assert (pixmap.width(), pixmap.height()) == (96, 72)  # scaled, aspect kept

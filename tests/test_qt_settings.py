@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import uuid
-from pathlib import Path
 
 import pytest
 from keyring.backends import fail

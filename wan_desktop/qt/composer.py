@@ -397,7 +397,8 @@ class Composer(QWidget):
         if one.amount is None:
             text = f"Estimated cost: {cost.PRICE_UNKNOWN} for this model and region."
         else:
-            text = f"Estimated cost: {one.text()} per video ({one.per_second:g} {one.currency.value}/s × {one.seconds} s)"
+            rate = f"{one.per_second:g} {one.currency.value}/s × {one.seconds} s"
+            text = f"Estimated cost: {one.text()} per video ({rate})"
             if self.batch_size() > 1:
                 text += f"; {self.batch_size()} videos: {batch.text()}"
             text += "."
@@ -440,9 +441,15 @@ class Composer(QWidget):
             prompt_extend=self.prompt_extend.isChecked(),
             watermark=self.watermark.isChecked(),
             audio_enabled=self.sound.isChecked() if switchable else None,
-            shot_type=ShotType(self.shot_combo.currentData()) if spec.shot_type and self.prompt_extend.isChecked() else None,
+            shot_type=self._shot_type(spec),
             template=self.template_combo.currentData() if spec.has_templates else None,
         )
+
+    def _shot_type(self, spec: ModelSpec) -> ShotType | None:
+        # The service honours shot_type only with prompt rewriting on; otherwise it is not sent.
+        if not spec.shot_type or not self.prompt_extend.isChecked():
+            return None
+        return ShotType(self.shot_combo.currentData())
 
     def build_requests(self) -> list[GenerationRequest]:
         """One request per first-frame image × variation; random seeds are distinct within the batch."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -328,8 +328,10 @@ class DropZone(QFrame):
                 self._recheck(str(fix.path))
 
         self._update(source, lambda e: e.checking())
-        self._calls.run(fix_and_check, fixed,
-                        lambda error: self._update(source, lambda e: replace(e, busy=False, error=_error_sentence(error))))
+        def failed(error: Exception) -> None:
+            self._update(source, lambda e: replace(e, busy=False, error=_error_sentence(error)))
+
+        self._calls.run(fix_and_check, fixed, failed)
 
     # -- bookkeeping --------------------------------------------------------------------------------------
     def _replace(self, entries: list[FrameEntry]) -> None:

@@ -14,6 +14,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from wan_desktop.core.dashscope.types import is_remote
 from wan_desktop.core.images import ImageIssue, ImageReport
 
+# The service accepts these; the composer explains them and offers the fix, but does not refuse to send
+# (the same rule as the core's request check: a stored EXIF rotation is advice).
+ADVICE_ISSUES = frozenset({ImageIssue.EXIF_ROTATED})
+
 from . import theme
 
 
@@ -35,7 +39,7 @@ class FrameEntry:
     @property
     def usable(self) -> bool:
         """May go into a request as it is."""
-        return not self.busy and (self.remote or (self.report is not None and self.report.ok))
+        return not self.busy and (self.remote or (self.report is not None and set(self.report.issues) <= ADVICE_ISSUES))
 
     @property
     def fixable(self) -> bool:
@@ -122,7 +126,9 @@ class ImagePreview(QWidget):
         layout.addWidget(self.picture)
         layout.addLayout(text, 1)
 
-    def show_entry(self, entry: FrameEntry | None, pixmap: QPixmap | None, model_label: str, fixable_count: int) -> None:
+    def show_entry(
+        self, entry: FrameEntry | None, pixmap: QPixmap | None, model_label: str, fixable_count: int
+    ) -> None:
         self.setVisible(entry is not None)
         if entry is None:
             return
@@ -140,8 +146,9 @@ class ImagePreview(QWidget):
         if entry.report is not None and not entry.report.ok and not entry.report.fixable:
             messages.append("This cannot be fixed automatically; please choose another picture or edit it.")
         self.problems.setVisible(bool(messages))
+        kind = "warning" if entry.usable and not entry.error else "error"
         self.problems.setText(
-            f"<span style='color:{theme.css_colour('error')}'>"
+            f"<span style='color:{theme.css_colour(kind)}'>"
             + "<br>".join(html.escape(m) for m in messages) + "</span>"
         )  # fmt: skip
         self.changes.setVisible(bool(entry.changes))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import Enum
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFontMetrics, QGuiApplication, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -171,21 +171,19 @@ class JobDelegate(QStyledItemDelegate):
         palette_role = option.palette.ColorRole.HighlightedText if selected else option.palette.ColorRole.Text
         painter.setPen(option.palette.color(palette_role))
         line = QFontMetrics(option.font).lineSpacing()
-        bold = option.font
+        bold = QFont(option.font)  # a copy: the option's font is shared with the view
         bold.setBold(True)
         painter.setFont(bold)
         row = QRect(text_rect.left(), text_rect.top(), text_rect.width(), line)
-        fm = QFontMetrics(bold)
-        painter.drawText(row, Qt.AlignmentFlag.AlignLeft, fm.elidedText(prompt_snippet(job), Qt.TextElideMode.ElideRight, row.width()))
+        _draw_line(painter, row, bold, prompt_snippet(job))
         bold.setBold(False)
         painter.setFont(bold)
-        fm = QFontMetrics(bold)
         row.translate(0, line)
-        painter.drawText(row, Qt.AlignmentFlag.AlignLeft, fm.elidedText(options_text(job), Qt.TextElideMode.ElideRight, row.width()))
+        _draw_line(painter, row, bold, options_text(job))
         row.translate(0, line)
         if job.state is JobState.FAILED:
             painter.setPen(theme.colours().error)
-        painter.drawText(row, Qt.AlignmentFlag.AlignLeft, fm.elidedText(status_line(index), Qt.TextElideMode.ElideRight, row.width()))
+        _draw_line(painter, row, bold, status_line(index))
         row.translate(0, line)
         progress = index.data(JobRole.PROGRESS)
         if progress is not None:
@@ -195,6 +193,11 @@ class JobDelegate(QStyledItemDelegate):
             bar.textVisible = False
             style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
         painter.restore()
+
+
+def _draw_line(painter: QPainter, row: QRect, font, text: str) -> None:
+    elided = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, row.width())
+    painter.drawText(row, Qt.AlignmentFlag.AlignLeft, elided)
 
 
 def status_line(index: QModelIndex) -> str:
