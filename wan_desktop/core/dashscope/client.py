@@ -279,8 +279,11 @@ class DashScopeClient:
         self.endpoint = endpoint
         timeout = httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
                                 pool=timeouts.pool)
+        # Proxy settings from the environment serve people behind a company proxy; a loopback endpoint (the
+        # simulator, a local relay) must not be sent through one.
+        loopback = endpoint.host in ("127.0.0.1", "localhost", "::1")
         common = dict(timeout=timeout, transport=transport, http1=True, http2=False, follow_redirects=False,
-                      headers={"User-Agent": user_agent}, trust_env=False)
+                      headers={"User-Agent": user_agent}, trust_env=not loopback)
         self._api = httpx.Client(**common)
         # Storage host (uploads) and result downloads: never the key. Signed URLs may redirect.
         self._storage = httpx.Client(**(common | {"follow_redirects": True}))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from .types import GenerationRequest, is_remote
@@ -76,7 +76,3 @@ def resolve_media(request: GenerationRequest, upload: Callable[[Path], str]) -> 
         url = data_url_for_image(path) if name in IMAGE_FIELDS else None
         resolved[name] = url if url is not None else upload(path)
     return resolved
-
-
-def needs_oss_resolve(urls: Mapping[str, str]) -> bool:
-    return any(url.startswith("oss://") for url in urls.values())
