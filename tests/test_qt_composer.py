@@ -330,7 +330,67 @@ def test_load_request_fills_the_form(qtbot, composer, tmp_path):
     assert emitted.args[0] == [request]
 
 
-def test_every_control_has_an_accessible_name(composer):
-    for key in ("wan2.7-i2v", "wanx2.1-i2v-turbo", "wan2.6-i2v-flash"):
+def test_every_control_has_an_accessible_name_and_a_unique_mnemonic(composer):
+    for key in ("wan2.7-i2v", "wanx2.1-i2v-turbo", "wan2.6-i2v-flash", "wanx2.1-kf2v-plus"):
         composer.select_model(key)
         assert theme.unnamed_controls(composer) == []
+        assert theme.mnemonic_clashes(composer) == {}
+
+
+def test_ctrl_v_pastes_into_the_zone_that_has_focus(qtbot, composer, tmp_path):
+    composer.select_model("wan2.7-i2v")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(picture(tmp_path / "end.png")))])
+    QGuiApplication.clipboard().setMimeData(mime)
+    with qtbot.waitActive(composer):
+        composer.show()
+        composer.activateWindow()
+    composer.last_zone.setFocus()
+    qtbot.keyClick(composer.last_zone, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    settled(qtbot, composer.last_zone, 1)
+    assert composer.last_zone.references() == [str(tmp_path / "end.png")]
+    assert composer.first_zone.references() == []
+
+
+def test_wan27_can_continue_a_clip_without_a_first_frame(qtbot, composer):
+    composer.select_model("wan2.7-i2v")
+    composer.clip_picker.edit.setText("https://example.com/clip.mp4")
+    composer.duration_combo.setCurrentIndex(composer.duration_combo.findData(12))
+    assert "total length" in composer.cost_label.text()
+    with qtbot.waitSignal(composer.generate_requested) as emitted:
+        composer.generate()
+    [request] = emitted.args[0]
+    assert (request.first_frame, request.first_clip, request.duration) == (None, "https://example.com/clip.mp4", 12)
+
+
+def test_a_clip_and_a_first_frame_together_are_refused_in_words(qtbot, composer):
+    composer.select_model("wan2.7-i2v")
+    composer.first_zone.add_urls(["https://example.com/a.png"])
+    composer.clip_picker.edit.setText("https://example.com/clip.mp4")
+    with qtbot.assertNotEmitted(composer.generate_requested):
+        composer.generate()
+        qtbot.waitUntil(lambda: bool(composer.problems()))
+    assert composer.problems()[0].startswith("Inputs: Wan 2.7 takes a first-frame image")
+
+
+def test_colours_follow_the_system_scheme_or_the_palette(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    hints = QGuiApplication.styleHints()
+    hints.setColorScheme(Qt.ColorScheme.Dark)
+    scheme_settable = hints.colorScheme() is Qt.ColorScheme.Dark
+    hints.unsetColorScheme()
+    original = QGuiApplication.palette()
+    try:
+        for dark in (True, False):
+            if scheme_settable:
+                hints.setColorScheme(Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
+            else:  # platforms that report no scheme (offscreen): the palette decides
+                palette = QPalette(original)
+                palette.setColor(QPalette.ColorRole.Window, QColor("#202124" if dark else "#f8f9fa"))
+                QGuiApplication.setPalette(palette)
+            assert theme.is_dark() is dark
+            assert (theme.colours().error.lightness() > 128) is dark  # light red on dark, dark red on light
+    finally:
+        hints.unsetColorScheme()
+        QGuiApplication.setPalette(original)

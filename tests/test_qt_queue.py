@@ -244,3 +244,6 @@ def test_every_control_has_an_accessible_name_and_rows_paint(qtbot, panel, model
         panel.show()
     panel.grab()  # runs the delegate's paint for every row
     assert theme.unnamed_controls(panel) == []
+    model.upsert(make_job("u", JobState.SUBMIT_UNCERTAIN))
+    panel.select("u")
+    assert theme.mnemonic_clashes(panel) == {}

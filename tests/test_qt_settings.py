@@ -53,6 +53,7 @@ def test_workspace_only_for_frankfurt_and_base_url_only_for_custom(make_dialog):
         assert dialog.base_url_edit.isVisibleTo(dialog) is base_url
     assert dialog.key_edit.echoMode() is dialog.key_edit.EchoMode.Password
     assert theme.unnamed_controls(dialog) == []
+    assert theme.mnemonic_clashes(dialog) == {}
 
 
 def test_frankfurt_without_a_workspace_is_refused_in_words(qtbot, make_dialog):

@@ -85,7 +85,7 @@ class MediaPicker(QWidget):
 
     changed = Signal()
 
-    def __init__(self, what: str, file_filter: str, mnemonic_label: str, parent: QWidget | None = None) -> None:
+    def __init__(self, what: str, file_filter: str, button_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.what = what
         self._filter = file_filter
@@ -94,7 +94,7 @@ class MediaPicker(QWidget):
         self.edit.setClearButtonEnabled(True)
         theme.name(self.edit, what, f"The {what.lower()}: a local file or a link")
         self.edit.textChanged.connect(self.changed)
-        self.browse_button = QPushButton(mnemonic_label)
+        self.browse_button = QPushButton(button_text)
         theme.name(self.browse_button, f"Browse for the {what.lower()}")
         self.browse_button.clicked.connect(self.browse)
         layout = QHBoxLayout(self)
@@ -132,8 +132,8 @@ class Composer(QWidget):
                          thumbnails=self._thumbs)  # fmt: skip
         self.first_zone = DropZone("First frame", multiple=True, **zone_deps)
         self.last_zone = DropZone("Last frame", multiple=False, **zone_deps)
-        self.audio_picker = MediaPicker("Audio", AUDIO_FILTER, "Bro&wse audio…")
-        self.clip_picker = MediaPicker("Video clip to continue", VIDEO_FILTER, "Browse c&lip…")
+        self.audio_picker = MediaPicker("Audio", AUDIO_FILTER, "Browse audio…")
+        self.clip_picker = MediaPicker("Video clip to continue", VIDEO_FILTER, "Browse clip…")
         self._build_form()
         self._build_layout()
         self._connect()
@@ -162,7 +162,7 @@ class Composer(QWidget):
         theme.name(self.resolution_combo, "Resolution")
         self.duration_combo = QComboBox()
         theme.name(self.duration_combo, "Duration", "Length of the video in seconds")
-        self.random_seed = QCheckBox("Ra&ndom seed")
+        self.random_seed = QCheckBox("&Random seed")
         self.random_seed.setChecked(True)
         theme.name(self.random_seed, "Random seed", "Untick to repeat a result with a fixed seed")
         self.seed_spin = QSpinBox()
@@ -208,7 +208,7 @@ class Composer(QWidget):
         form.addRow("", self.model_info)
         self._row(form, "&Prompt:", self.prompt_edit)
         form.addRow("", self.prompt_count)
-        self._row(form, "Ne&gative prompt:", self.negative_edit)
+        self._row(form, "Nega&tive prompt:", self.negative_edit)
         form.addRow("", self.negative_count)
         self._row(form, "Resol&ution:", self.resolution_combo)
         self._row(form, "&Duration:", self.duration_combo)
@@ -229,7 +229,7 @@ class Composer(QWidget):
         media.addWidget(self.first_zone)
         media.addWidget(self.last_zone)
         self.audio_row = self._labelled("&Audio:", self.audio_picker, self.audio_picker.edit)
-        self.clip_row = self._labelled("C&ontinue clip:", self.clip_picker, self.clip_picker.edit)
+        self.clip_row = self._labelled("Continue c&lip:", self.clip_picker, self.clip_picker.edit)
         media.addWidget(self.audio_row)
         media.addWidget(self.clip_row)
         media.addStretch(1)

@@ -103,11 +103,11 @@ class ImagePreview(QWidget):
         self.changes = QLabel()
         self.changes.setWordWrap(True)
         self.changes.setAccessibleName(f"{what} fixes made")
-        self.fix_button = QPushButton("&Fix")
+        self.fix_button = QPushButton("Fi&x")
         theme.name(self.fix_button, f"Fix the {what.lower()}", "Write a corrected copy the model accepts; "
                                                                  "your original file is not changed")
         self.fix_button.clicked.connect(self.fix_clicked)
-        self.clear_button = QPushButton("Clea&r")
+        self.clear_button = QPushButton("Clear")
         theme.name(self.clear_button, f"Clear the {what.lower()}")
         self.clear_button.clicked.connect(self.clear_clicked)
 
@@ -157,7 +157,7 @@ class ImagePreview(QWidget):
             + html.escape("; ".join(entry.changes)) + ".</span>"
         )  # fmt: skip
         self.fix_button.setVisible(fixable_count > 0)
-        self.fix_button.setText("&Fix" if fixable_count <= 1 else f"&Fix all ({fixable_count})")
+        self.fix_button.setText("Fi&x" if fixable_count <= 1 else f"Fi&x all ({fixable_count})")
         self.fix_button.setEnabled(not entry.busy)
 
     def problem_text(self) -> str:

@@ -125,7 +125,7 @@ class SettingsDialog(QDialog):
         self.no_keyring = QLabel()
         self.no_keyring.setWordWrap(True)
         self.no_keyring.setAccessibleName("No keyring warning")
-        self.session_only = QCheckBox("&Keep the key for this run only (it is forgotten when the app quits)")
+        self.session_only = QCheckBox("Keep the key for this run onl&y (it is forgotten when the app quits)")
         theme.name(self.session_only, "Keep the key for this run only")
 
         self.library_edit = QLineEdit()

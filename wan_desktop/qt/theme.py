@@ -83,6 +83,31 @@ _CONTROL_TYPES = (
 )
 
 
+def mnemonic_clashes(root: QWidget) -> dict[str, list[str]]:
+    """Alt+letter shortcuts used by more than one visible control or label under ``root``."""
+    from PySide6.QtWidgets import QLabel
+
+    seen: dict[str, list[str]] = {}
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisibleTo(root) or not isinstance(widget, (QAbstractButton, QLabel)):
+            continue
+        if isinstance(widget, QLabel) and widget.buddy() is None:
+            continue
+        letter = _mnemonic(widget.text())
+        if letter:
+            seen.setdefault(letter, []).append(widget.text())
+    return {letter: texts for letter, texts in seen.items() if len(texts) > 1}
+
+
+def _mnemonic(text: str) -> str:
+    index = 0
+    while (index := text.find("&", index)) >= 0 and index + 1 < len(text):
+        if text[index + 1] != "&":
+            return text[index + 1].lower()
+        index += 2
+    return ""
+
+
 def unnamed_controls(root: QWidget) -> list[QWidget]:
     """Interactive controls under ``root`` without an accessible name (a test keeps this list empty).
 
