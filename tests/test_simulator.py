@@ -262,6 +262,13 @@ def test_cancel_only_while_pending(http, fast):
     assert error_of(http.post(f"/tasks/{running}/cancel"))[1] == "UnsupportedOperation"
 
 
+def test_cancelling_one_of_two_identical_jobs_leaves_the_other_intact(http, fast):
+    first, second = (create(http, body(resolution="720P", duration=2)).json()["output"]["task_id"] for _ in range(2))
+    assert http.post(f"/tasks/{first}/cancel").status_code == 200
+    assert finish(fast, http, second)["output"]["task_status"] == "SUCCEEDED"
+    assert http.get(f"/tasks/{first}").json()["output"]["task_status"] == "CANCELED"
+
+
 # -- limits ----------------------------------------------------------------------------------------
 def test_submit_rate_and_concurrency_limits(limited):
     http = client(limited, TEST_KEY)

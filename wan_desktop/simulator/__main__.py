@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         "--fault", action="append", type=_fault, default=[], metavar="JSON",
         help='a fault to inject, e.g. \'{"on":"create","status":500,"code":"InternalError","message":"boom"}\'',
     )  # fmt: skip
+    parser.add_argument(
+        "--unknown-model-status", type=int, choices=(400, 404), default=400,
+        help="reply to an unknown model with 400 InvalidParameter 'Model not exist.' (default) or 404 ModelNotFound",
+    )  # fmt: skip
+    parser.add_argument("--no-limits", action="store_true", help="do not enforce rate limits or concurrent-task caps")
     args = parser.parse_args(argv)
     if args.time_scale <= 0:
         parser.error("--time-scale must be positive")
@@ -51,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     with SimulatorServer(
         api_keys=args.api_keys, time_scale=args.time_scale, data_dir=args.data_dir, host=args.host,
-        port=args.port, faults=args.fault,
+        port=args.port, faults=args.fault, unknown_model_status=args.unknown_model_status,
+        enforce_limits=not args.no_limits,
     ) as sim:  # fmt: skip
         print(f"listening on {sim.base_url}", flush=True)
         while not stop.wait(0.5):

@@ -47,6 +47,7 @@ _TASK_PATH = re.compile(r"^/tasks/(?P<id>[^/]+)$")
 _CANCEL_PATH = re.compile(r"^/tasks/(?P<id>[^/]+)/cancel$")
 _RESULT_PATH = re.compile(r"^/results/(?P<id>[0-9a-fA-F-]{36})\.mp4$")
 _RANGE = re.compile(r"^bytes=(?P<start>\d*)-(?P<end>\d*)$")
+_MAX_BODY = 1024 * 1024 * 1024 + 1024 * 1024  # an upload of the 1 GB maximum plus its form fields
 _STATUSES = ("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELED")
 
 
@@ -321,8 +322,11 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
         length = int(self.headers.get("Content-Length") or 0)
-        self.body = self.rfile.read(length) if length > 0 else b""
+        self.body = self.rfile.read(length) if 0 < length <= _MAX_BODY else b""
         try:
+            if length > _MAX_BODY:
+                self.close_connection = True  # the unread body makes the connection unusable
+                raise ApiError(400, "BadRequest.TooLarge", "The request is too large.")
             if path.startswith("/api/v1/") or path == "/api/v1":
                 self._api(method, path[len("/api/v1") :], query)
             elif path in ("/oss", "/oss/"):
@@ -337,6 +341,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiError(404, "NotFound", "Not found.")
         except ApiError as error:
             self._send_error(error)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away mid-reply; nothing left to tell it
         except _Drop:
             self.close_connection = True
             try:
@@ -517,8 +523,8 @@ class _Handler(BaseHTTPRequestHandler):
             task = sim._store.get(task_id, key, now)
             if task is None or task.status(now) != "PENDING":
                 raise ApiError(400, "UnsupportedOperation", e.CANCEL_REFUSED)
+            # The render is left alone: identical jobs share one cached render, which another task may need.
             task.canceled_at = now
-            task.render.cancel()  # only stops it if not started; a shared cached render carries on
         self._json(200, {"request_id": self.request_id})
 
     def _list(self, query: dict[str, list[str]]) -> None:
