@@ -271,6 +271,8 @@ def test_durations_and_models_depend_on_the_region(composer, region):
     assert "not offered in US (Virginia)" in composer.model_combo.itemText(composer.model_combo.findData("wan2.7-i2v"))
     composer.select_model("wan2.6-i2v")
     assert [composer.duration_combo.itemData(i) for i in range(composer.duration_combo.count())] == [5, 10, 15]
+    assert "Offered in China (Beijing), Singapore, US (Virginia), Germany (Frankfurt)" in composer.model_info.text()
+    assert "From USD 0.1 per second" in composer.model_info.text()
 
 
 def test_prompt_counts_turn_red_past_the_limit_and_block_generate(qtbot, composer):

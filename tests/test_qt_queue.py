@@ -74,6 +74,11 @@ def test_progress_while_downloading_and_no_countdown_once_done(model):
     assert "took 10 min 00 s" in status_line(index)
 
 
+def test_status_line_says_why_a_job_failed(model):
+    model.upsert(make_job("f", JobState.FAILED, error_message="The content check flagged the image."))
+    assert status_line(model.index(0, 0)).startswith("Failed: The content check flagged the image.")
+
+
 def test_thumbnail_of_a_local_input_loads_off_the_gui_thread(qtbot, model, tmp_path):
     path = tmp_path / "input.png"
     Image.new("RGB", (640, 480), "red").save(path)

@@ -130,6 +130,7 @@ def test_without_a_keyring_the_dialog_says_so_and_keeps_the_key_only_for_this_ru
     assert (settings.region, settings.library_dir, settings.max_concurrent_jobs, settings.notifications) == (
         Region.BEIJING, tmp_path / "videos", 3, False)
     assert settings.last_model == "wan2.7-i2v"  # untouched fields survive
+    assert settings.keep_running_in_tray is None  # not touched: still asked the first time
     assert TEST_KEY not in repr(settings_to_dict(settings))  # the key never goes into Settings
     assert vault.get("cn-beijing").source is KeySource.SESSION
     assert dialog.key_edit.text() == ""
@@ -141,6 +142,19 @@ def test_the_environment_variable_is_shown_as_the_key_in_use(make_dialog):
     assert "sk-…cdef" in dialog.key_status_text() and ENV_VAR in dialog.key_status_text()
     assert TEST_KEY not in dialog.key_status_text()
     assert not dialog.forget_button.isEnabled()  # the person's own variable is not ours to forget
+
+
+def test_tray_choice_is_saved_once_made(qtbot, make_dialog):
+    dialog = make_dialog(Settings(keep_running_in_tray=None))
+    dialog.tray.setChecked(True)
+    with qtbot.waitSignal(dialog.settings_saved) as saved:
+        dialog.save()
+    assert saved.args[0].keep_running_in_tray is True
+    dialog = make_dialog(Settings(keep_running_in_tray=True))
+    dialog.tray.setChecked(False)
+    with qtbot.waitSignal(dialog.settings_saved) as saved:
+        dialog.save()
+    assert saved.args[0].keep_running_in_tray is False
 
 
 def test_cancel_returns_no_settings(make_dialog):

@@ -148,6 +148,7 @@ class Composer(QWidget):
         self.prompt_edit = QPlainTextEdit()
         self.prompt_edit.setPlaceholderText("Describe the motion: what moves, how the camera moves, the mood…")
         self.prompt_edit.setTabChangesFocus(True)
+        self.prompt_edit.setMaximumHeight(160)
         theme.name(self.prompt_edit, "Prompt", "What should happen in the video")
         self.prompt_count = QLabel()
         self.prompt_count.setAccessibleName("Prompt length")
@@ -173,7 +174,7 @@ class Composer(QWidget):
         self.prompt_extend.setChecked(True)
         theme.name(self.prompt_extend, "Prompt rewriting", "The service rewrites the prompt with a language "
                                                             "model; better results, a little slower")
-        self.watermark = QCheckBox("&Watermark (“AI生成” in a corner)")
+        self.watermark = QCheckBox("&Watermark (an “AI generated” mark in a corner)")
         theme.name(self.watermark, "Watermark")
         self.sound = QCheckBox("&Sound")
         self.sound.setChecked(True)
@@ -330,7 +331,7 @@ class Composer(QWidget):
 
     def _model_changed(self) -> None:
         spec, region = self.spec(), self.region()
-        self.model_info.setText(f"{spec.description}\nOffered in: {region_offers(spec)}.")
+        self.model_info.setText(f"Offered in {region_offers(spec)}.{self._price_hint(spec, region)}")
         self._fill(self.resolution_combo, [(r, r) for r in spec.resolutions], spec.default_resolution)
         durations = spec.allowed_durations(region)
         default = spec.default_duration if spec.default_duration in durations else durations[0]
@@ -356,6 +357,14 @@ class Composer(QWidget):
         self._update_counts()
         self._update_cost()
         self._show_problems([])
+
+    @staticmethod
+    def _price_hint(spec: ModelSpec, region: Region) -> str:
+        currency = REGIONS[region].currency
+        prices = [p.per_second for p in spec.prices if p.currency is currency]
+        if not prices:
+            return f" No {currency.value} price is known for it."
+        return f" From {currency.value} {min(prices):g} per second of video."
 
     def _set_row_visible(self, field: QWidget, visible: bool) -> None:
         self._form.setRowVisible(field, visible)

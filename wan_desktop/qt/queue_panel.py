@@ -181,7 +181,7 @@ class JobDelegate(QStyledItemDelegate):
         row.translate(0, line)
         _draw_line(painter, row, bold, options_text(job))
         row.translate(0, line)
-        if job.state is JobState.FAILED:
+        if job.state in (JobState.FAILED, JobState.EXPIRED, JobState.SUBMIT_UNCERTAIN) and not selected:
             painter.setPen(theme.colours().error)
         _draw_line(painter, row, bold, status_line(index))
         row.translate(0, line)
@@ -204,6 +204,8 @@ def status_line(index: QModelIndex) -> str:
     """"Generating · 1 min 10 s so far · about 2 min 30 s left · service keeps it 23 h 58 min"."""
     parts = [index.data(JobRole.STATE_LABEL)]
     job: Job = index.data(JobRole.JOB)
+    if job.error_message and job.state in (JobState.FAILED, JobState.EXPIRED, JobState.SUBMIT_UNCERTAIN):
+        parts[0] += f": {job.error_message}"
     elapsed = index.data(JobRole.ELAPSED)
     if elapsed is not None:
         parts.append(f"took {duration_text(elapsed)}" if job.state.is_final else f"{duration_text(elapsed)} so far")

@@ -120,12 +120,12 @@ class SettingsDialog(QDialog):
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
         self.test_result.setAccessibleName("Key test result")
-        self.forget_button = QPushButton("F&orget stored key")
+        self.forget_button = QPushButton("&Forget stored key")
         theme.name(self.forget_button, "Forget stored key", "Remove this region's key from the keyring")
         self.no_keyring = QLabel()
         self.no_keyring.setWordWrap(True)
         self.no_keyring.setAccessibleName("No keyring warning")
-        self.session_only = QCheckBox("Keep the key for this run onl&y (it is forgotten when the app quits)")
+        self.session_only = QCheckBox("Keep the key for this run &only (it is forgotten when the app quits)")
         theme.name(self.session_only, "Keep the key for this run only")
 
         self.library_edit = QLineEdit()
@@ -138,6 +138,8 @@ class SettingsDialog(QDialog):
         theme.name(self.jobs_spin, "Jobs at once", "How many videos are generated at the same time")
         self.notifications = QCheckBox("&Notify me when a video is ready or a job fails")
         theme.name(self.notifications, "Notifications")
+        self.tray = QCheckBox("Keep running in the s&ystem tray when the window is closed")
+        theme.name(self.tray, "Keep running in the tray", "Jobs keep going and finished videos are downloaded")
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setAccessibleName("Problem")
@@ -165,18 +167,22 @@ class SettingsDialog(QDialog):
         test_layout.addWidget(self.test_result, 1)
         test_layout.addWidget(self.forget_button)
         form.addRow("", test_row)
-        form.addRow("", self.no_keyring)
-        form.addRow("", self.session_only)
         library_row = QWidget()
         library_layout = QHBoxLayout(library_row)
         library_layout.setContentsMargins(0, 0, 0, 0)
         library_layout.addWidget(self.library_edit, 1)
         library_layout.addWidget(self.library_button)
-        self._add(form, "&Library folder:", library_row, buddy=self.library_edit)
-        self._add(form, "&Jobs at once:", self.jobs_spin)
-        form.addRow("", self.notifications)
+        more = QFormLayout()
+        self._add(more, "&Library folder:", library_row, buddy=self.library_edit)
+        self._add(more, "&Jobs at once:", self.jobs_spin)
+        more.addRow("", self.notifications)
+        more.addRow("", self.tray)
+        # The keyring warning spans the dialog: a wrapped label inside a form row gets clipped.
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.no_keyring)
+        layout.addWidget(self.session_only)
+        layout.addLayout(more)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
 
@@ -200,6 +206,7 @@ class SettingsDialog(QDialog):
         self.library_edit.setText(str(settings.library_dir) if settings.library_dir else "")
         self.jobs_spin.setValue(settings.max_concurrent_jobs or 0)
         self.notifications.setChecked(settings.notifications)
+        self.tray.setChecked(bool(settings.keep_running_in_tray))
         safe = self._vault.backend_available()
         self.no_keyring.setVisible(not safe)
         self.session_only.setVisible(not safe)
@@ -309,7 +316,14 @@ class SettingsDialog(QDialog):
             library_dir=Path(library).expanduser() if library else None,
             max_concurrent_jobs=self.jobs_spin.value() or None,
             notifications=self.notifications.isChecked(),
+            keep_running_in_tray=self._tray_choice(),
         )
+
+    def _tray_choice(self) -> bool | None:
+        # None means "ask the first time the window closes"; an untouched box keeps that question open.
+        if self._settings.keep_running_in_tray is None and not self.tray.isChecked():
+            return None
+        return self.tray.isChecked()
 
     def saved_settings(self) -> Settings | None:
         """The settings accepted with Save; None until then (or after Cancel)."""
