@@ -94,7 +94,8 @@ def test_inputs_are_copied_once_by_content(tmp_path):
     other = tmp_path / "other.png"
     other.write_bytes(b"different bytes")
     assert library.copy_input("job-3", other, "first_frame") != first
-    assert sorted(p.name for p in library.inputs_dir.iterdir()) == sorted([first.name, library.copy_input("j", other, "first_frame").name])
+    second = library.copy_input("j", other, "first_frame")
+    assert sorted(p.name for p in library.inputs_dir.iterdir()) == sorted([first.name, second.name])
     photo.unlink()  # the original moves away: the job still has its copy
     assert first.read_bytes() == b"picture bytes"
 
@@ -232,7 +233,8 @@ def test_atomic_write_replaces_whole_files(tmp_path):
 def test_atomic_write_on_a_full_disk_keeps_the_old_file(tmp_path):
     folder = tmp_path / "small"
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True, text=True)
+    command = ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)]
+    mounted = subprocess.run(command, capture_output=True, text=True)
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): {mounted.stderr.strip()}")
     try:

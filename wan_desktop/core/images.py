@@ -301,7 +301,9 @@ def _encode_within(
             data = _encode(current, "JPEG", quality)
             if len(data) <= limits.max_bytes:
                 if current.size != picture.size:
-                    changes.append(f"Scaled from {_size(picture.size)} to {_size(current.size)} pixels to fit {limit_words}")
+                    changes.append(
+                        f"Scaled from {_size(picture.size)} to {_size(current.size)} pixels to fit {limit_words}"
+                    )
                 changes.append(f"Re-encoded as JPEG quality {quality} to fit {limit_words}")
                 return data, "JPEG", current
         smaller = (int(current.width * 0.8), int(current.height * 0.8))

@@ -99,7 +99,9 @@ class Library:
         survives the original moving. Named by content, so the same picture used twice is stored once."""
         source = Path(source)
         if not source.is_file():
-            raise FileNotFoundError(f"The {_role_words(role)} '{source.name}' could not be found; it may have been moved.")
+            raise FileNotFoundError(
+                f"The {_role_words(role)} '{source.name}' could not be found; it may have been moved."
+            )
         digest = _file_sha256(source)
         dest = self.inputs_dir / f"{digest[:32]}{source.suffix.lower()}"
         if source.absolute() == dest.absolute() or (dest.exists() and _file_sha256(dest) == digest):

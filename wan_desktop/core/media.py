@@ -252,7 +252,9 @@ def _last_frame_time(container, stream, info: VideoInfo, path: Path) -> float:
     return _seconds(_last_frame(container, stream, info, path), stream)
 
 
-_MP4_TOP_LEVEL = frozenset({b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"moof", b"mfra", b"styp", b"sidx", b"pdin"})
+_MP4_TOP_LEVEL = frozenset(
+    {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"moof", b"mfra", b"styp", b"sidx", b"pdin"}
+)
 
 
 def _mp4_bytes_missing(path: Path, size: int) -> int:

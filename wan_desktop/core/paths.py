@@ -15,7 +15,9 @@ APP_NAME = "Wan Desktop"
 APP_SLUG = "wan-desktop"
 
 
-def default_home(environ: Mapping[str, str] = os.environ, platform: str = sys.platform, user_home: Path | None = None) -> Path:
+def default_home(
+    environ: Mapping[str, str] = os.environ, platform: str = sys.platform, user_home: Path | None = None
+) -> Path:
     """The app-data folder: $WAN_DESKTOP_HOME, else the platform's usual place."""
     override = environ.get(HOME_ENV, "").strip()
     if override:
