@@ -20,7 +20,7 @@ from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
 from wan_desktop.core.events import EngineEvent, EngineMode, EventKind, UncertainDecision
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.paths import default_home, default_library
-from wan_desktop.core.secrets import KeyVault, mask_key
+from wan_desktop.core.secrets import KeyringUnavailable, KeyVault, mask_key
 from wan_desktop.core.session import (
     DemoService,
     MissingKeyError,
@@ -95,7 +95,7 @@ def main(argv: list[str]) -> int:
         return run_gui(args)
     try:
         return _dispatch(args, parser)
-    except (StoreError, MissingKeyError, ValueError, OSError) as error:
+    except (StoreError, MissingKeyError, KeyringUnavailable, ValueError, OSError) as error:
         print(f"wan-desktop: {getattr(error, 'explanation', None) or error}", file=sys.stderr)
         return EXIT_ERROR
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QThread, Signal
 from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.events import EngineEvent, EventKind, UncertainDecision
+from wan_desktop.core.jobs import JobState
 from wan_desktop.core.session import Session
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class EngineThread(QThread):
     notice = Signal(str)
     mode_changed = Signal(str, str)  # EngineMode value, reason
     reply = Signal(str)  # what a command did, in words
+    typical_durations = Signal(object)  # dict {(model, resolution): seconds a task usually takes}, for ETAs
 
     def __init__(self, open_session: SessionOpener, parent=None) -> None:
         super().__init__(parent)
@@ -102,6 +104,7 @@ class EngineThread(QThread):
             for command in pending:
                 session.engine.post(lambda command=command: command(session.engine))
             self.ready.emit(session.engine.jobs())
+            self._send_typical_durations(session, session.engine.jobs())
             if not self._stop.is_set():
                 session.engine.run(self._stop)
         except Exception as error:
@@ -112,9 +115,16 @@ class EngineThread(QThread):
                 self._session = None
             session.close()
 
+    def _send_typical_durations(self, session: Session, jobs) -> None:
+        pairs = {(job.request.model, job.request.resolution or "") for job in jobs}
+        durations = {pair: session.store.typical_seconds(*pair) for pair in pairs}
+        self.typical_durations.emit({pair: seconds for pair, seconds in durations.items() if seconds})
+
     def _forward(self, event: EngineEvent) -> None:
         if event.kind is EventKind.JOB_UPDATED and event.job is not None:
             self.job_updated.emit(event.job)
+            if event.job.state is JobState.DONE and self._session is not None:
+                self._send_typical_durations(self._session, [event.job])
         elif event.kind is EventKind.JOB_REMOVED:
             self.job_removed.emit(event.job_id)
         elif event.kind is EventKind.DOWNLOAD_PROGRESS:

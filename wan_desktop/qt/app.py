@@ -1,0 +1,91 @@
+"""Starting the GUI: the application object, first run (key or demo), the main window, `--self-test`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.paths import default_home, default_library
+from wan_desktop.core.secrets import KeyVault
+from wan_desktop.core.settings import Settings, SettingsStore
+
+from .main_window import MainWindow, WindowContext
+from .settings_dialog import SettingsDialog
+
+log = logging.getLogger(__name__)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("Wan Desktop")
+    app.setOrganizationName("Wan Desktop")
+    app.setApplicationDisplayName("Wan Desktop")
+    app.setDesktopFileName("wan-desktop")
+    return app
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    if args.self_test:
+        from .self_test import run_self_test
+
+        return run_self_test(args.home)
+    app = make_application()
+    home = (args.home or default_home()).expanduser()
+    store = SettingsStore(home)
+    settings = store.load()
+    if args.library:
+        settings = settings.with_changes(library_dir=args.library.expanduser().resolve())
+    vault = KeyVault()
+    demo = bool(args.demo)
+    if not demo:
+        choice = first_run(settings, store, vault)
+        if choice is None:
+            return 0
+        demo, settings = choice
+    window = MainWindow(WindowContext(home, store, vault, demo=demo), settings)
+    window.show()
+    return app.exec()
+
+
+def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tuple[bool, Settings] | None:
+    """Without a key for the chosen region: enter one, or try demo mode. None: the person closed it."""
+    if settings.library_dir is None:
+        settings = settings.with_changes(library_dir=default_library())
+    if vault.get(settings.region.value) is not None or settings.region is Region.CUSTOM:
+        return False, settings
+    box = QMessageBox(QMessageBox.Icon.Information, "Welcome to Wan Desktop",
+                      "Wan Desktop needs a DashScope API key from Alibaba Cloud Model Studio to make videos.\n\n"
+                      "Enter your key (it is kept in the system keyring), or try demo mode: a built-in "
+                      "simulator that makes sample videos, with nothing sent and nothing charged.")  # fmt: skip
+    enter = box.addButton("Enter API key…", QMessageBox.ButtonRole.AcceptRole)
+    demo = box.addButton("Try demo mode", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if box.clickedButton() is demo:
+        return True, settings
+    if box.clickedButton() is not enter:
+        return None
+    dialog = SettingsDialog(settings, vault)
+    saved: list[Settings] = []
+    dialog.settings_saved.connect(saved.append)
+    if not dialog.exec() or not saved:
+        return None
+    store.save(saved[-1])
+    return False, saved[-1]
+
+
+def temporary_home() -> Path:
+    return Path(tempfile.mkdtemp(prefix="wan-desktop-selftest-"))

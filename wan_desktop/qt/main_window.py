@@ -1,0 +1,346 @@
+"""The main window: composer on the left, the job queue on the right, the engine on its own thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, QUrl, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wan_desktop.core.events import EngineMode, UncertainDecision
+from wan_desktop.core.jobs import Job, JobState, utc_now
+from wan_desktop.core.secrets import KeyVault
+from wan_desktop.core.session import DemoService, Session, demo_home, open_session, target_for
+from wan_desktop.core.settings import Settings, SettingsStore
+
+from wan_desktop.resources import ICON_SIZES, icon_path
+
+from . import theme
+from .background import BackgroundCalls
+from .composer import Composer
+from .engine_thread import EngineThread
+from .queue_model import JobQueueModel
+from .queue_panel import QueuePanel
+from .settings_dialog import SettingsDialog
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(icon_path(size)))
+    return icon
+
+
+DEMO_BANNER = "Demo mode: a built-in simulator stands in for the service. Nothing is sent to Alibaba Cloud and nothing is charged."
+
+
+@dataclass(frozen=True)
+class WindowContext:
+    """What the window needs, passed in so tests can give temp folders (no global app object)."""
+
+    home: Path
+    settings_store: SettingsStore
+    vault: KeyVault
+    demo: bool = False
+
+
+def session_opener(context: WindowContext, settings: Settings):
+    """A function, run on the engine thread, that opens the session (and the demo simulator)."""
+
+    def open_for(listener) -> Session:
+        if not context.demo:
+            library = settings.library_dir
+            if library is None:
+                raise ValueError("Choose a library folder for the videos in Settings.")
+            return open_session(context.home, library, target_for(settings, context.vault), listener=listener,
+                                max_concurrent=settings.max_concurrent_jobs)  # fmt: skip
+        home = demo_home(context.home)
+        service = DemoService(home / "simulator")
+        try:
+            session = open_session(home, settings.library_dir or home / "library", service.target,
+                                   listener=listener, max_concurrent=settings.max_concurrent_jobs)  # fmt: skip
+        except BaseException:
+            service.close()
+            raise
+        session.also_close(service.close)
+        return session
+
+    return open_for
+
+
+class MainWindow(QMainWindow):
+    engine_ready = Signal()
+    job_finished = Signal(object)  # a Job that reached done or failed
+
+    def __init__(self, context: WindowContext, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.settings = settings
+        self.engine: EngineThread | None = None
+        self._quitting = False
+        self._typical: dict[tuple[str, str], float] = {}
+        self._notified: set[str] = set()
+        self.setWindowTitle("Wan Desktop — Demo" if context.demo else "Wan Desktop")
+        self.setWindowIcon(app_icon())
+        self._calls = BackgroundCalls(self)
+        self.queue_model = JobQueueModel(self._eta, parent=self)
+        self.composer = Composer(self._region, context.home / "scratch")
+        self.queue_panel = QueuePanel(self.queue_model)
+        self._build()
+        self._build_menus()
+        self._build_tray()
+        self.composer.generate_requested.connect(self._generate)
+        self._connect_queue_panel()
+        self.start_engine()
+
+    # -- construction -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        self.banner = QLabel(DEMO_BANNER)
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Demo mode notice")
+        # fixed colours: readable on light and dark schemes alike
+        self.banner.setStyleSheet("padding: 6px; background: #fff4ce; color: #3d2e00; border-radius: 4px;")
+        self.banner.setVisible(self.context.demo)
+        layout.addWidget(self.banner)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.composer)
+        splitter.addWidget(self.queue_panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self.mode_label = QLabel()
+        self.mode_label.setAccessibleName("Queue state")
+        self.statusBar().addPermanentWidget(self.mode_label)
+        if self.context.demo:
+            demo_label = QLabel("DEMO")
+            demo_label.setAccessibleName("Demo mode")
+            demo_label.setStyleSheet(f"font-weight: bold; color: {theme.css_colour('warning')};")
+            self.statusBar().addPermanentWidget(demo_label)
+        self.resize(1280, 800)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        settings_action = QAction("&Settings…", self)
+        settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(settings_action)
+        library_action = QAction("Open the &library folder", self)
+        library_action.triggered.connect(lambda: self._open_path(self.library_root()))
+        file_menu.addAction(library_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.quit)
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Wan Desktop", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _build_tray(self) -> None:
+        self.tray: QSystemTrayIcon | None = None
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        self.tray = QSystemTrayIcon(self.windowIcon(), self)
+        self.tray.setToolTip(self.windowTitle())
+        self.tray.activated.connect(lambda _reason: self._show_again())
+        self.tray.messageClicked.connect(self._show_again)
+        self.tray.show()
+
+    def _connect_queue_panel(self) -> None:
+        panel = self.queue_panel
+        panel.cancel_requested.connect(lambda job_id: self.engine and self.engine.cancel(job_id))
+        panel.retry_requested.connect(lambda job_id: self.engine and self.engine.retry(job_id))
+        panel.remove_requested.connect(lambda job_id: self.engine and self.engine.remove(job_id))
+        panel.uncertain_decision.connect(
+            lambda job_id, decision: self.engine and self.engine.decide(job_id, UncertainDecision(decision))
+        )
+        panel.pause_toggled.connect(lambda paused: self.engine and self.engine.set_paused(paused))
+        panel.open_video_requested.connect(self._open_video)
+        panel.show_folder_requested.connect(self._show_folder)
+
+    # -- the engine -------------------------------------------------------------------------------
+    def start_engine(self) -> None:
+        engine = EngineThread(session_opener(self.context, self.settings), self)
+        engine.ready.connect(self._engine_ready)
+        engine.start_failed.connect(self._engine_failed)
+        engine.job_updated.connect(self._job_updated)
+        engine.job_removed.connect(self.queue_model.remove)
+        engine.download_progress.connect(self._download_progress)
+        engine.notice.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        engine.reply.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        engine.mode_changed.connect(self._mode_changed)
+        engine.typical_durations.connect(self._typical.update)
+        self.engine = engine
+        engine.start()
+
+    def stop_engine(self) -> None:
+        if self.engine is None:
+            return
+        engine, self.engine = self.engine, None
+        engine.stop()
+        engine.wait()  # the loop answers within one turn; downloads stop at a resumable point
+        engine.deleteLater()
+
+    def _engine_ready(self, jobs: list[Job]) -> None:
+        self.queue_model.reset_jobs(jobs)
+        self._notified.update(job.id for job in jobs if job.state.is_final)
+        self.mode_label.setText("Demo queue running" if self.context.demo else "Queue running")
+        self.engine_ready.emit()
+
+    def _engine_failed(self, message: str) -> None:
+        self.mode_label.setText("Queue stopped")
+        QMessageBox.warning(self, "The job queue could not start", message)
+
+    def _job_updated(self, job: Job) -> None:
+        self.queue_model.upsert(job)
+        if job.state in (JobState.DONE, JobState.FAILED) and job.id not in self._notified:
+            self._notified.add(job.id)
+            self.job_finished.emit(job)
+            self._notify(job)
+
+    def _download_progress(self, job_id: str, done: int, total) -> None:
+        job = self.queue_model.job(job_id)
+        if job is not None and job.state is JobState.DOWNLOADING:
+            self.queue_model.upsert(replace(job, bytes_downloaded=done, bytes_total=total))
+
+    def _mode_changed(self, mode: str, reason: str) -> None:
+        paused = mode != EngineMode.RUNNING.value
+        self.queue_panel.set_paused(paused)
+        self.mode_label.setText({"running": "Queue running", "paused": "Queue paused"}.get(mode, "Queue stopped"))
+        if mode == EngineMode.BLOCKED.value:
+            QMessageBox.warning(self, "The queue stopped", f"{reason}\n\nThe jobs stay queued; resume the queue "
+                                                         "once this is fixed.")
+
+    def _generate(self, requests: list) -> None:
+        if self.engine is not None:
+            self.engine.submit(requests)
+
+    def _eta(self, job: Job) -> float | None:
+        resolution = job.request.resolution or ""
+        typical = self._typical.get((job.request.model, resolution))
+        if typical is None or not job.state.on_service or job.submit_started_at is None:
+            return None
+        return max(0.0, typical - (utc_now() - job.submit_started_at).total_seconds())
+
+    def _region(self):
+        return self.settings.region
+
+    # -- files --------------------------------------------------------------------------------------
+    def library_root(self) -> Path:
+        if self.context.demo:
+            return self.settings.library_dir or demo_home(self.context.home) / "library"
+        return self.settings.library_dir or self.context.home / "library"
+
+    def _open_video(self, job_id: str) -> None:
+        job = self.queue_model.job(job_id)
+        if job is not None and job.video_path:
+            self._open_path(self.library_root() / job.video_path)
+
+    def _show_folder(self, job_id: str) -> None:
+        job = self.queue_model.job(job_id)
+        folder = self.library_root()
+        if job is not None and job.video_path:
+            folder = (folder / job.video_path).parent
+        self._open_path(folder)
+
+    def _open_path(self, path: Path) -> None:
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.statusBar().showMessage(f"Could not open {path}", 8000)
+
+    # -- settings -----------------------------------------------------------------------------------
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.settings, self.context.vault, parent=self)
+        dialog.settings_saved.connect(self.apply_settings)
+        dialog.open()
+        return dialog
+
+    def apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self._calls.run(lambda: self.context.settings_store.save(settings), lambda _none: None,
+                        lambda error: self.statusBar().showMessage(f"Settings could not be saved: {error}", 15000))
+        self.composer.refresh_region()
+        if not self.context.demo:  # demo mode keeps its simulator whatever the region says
+            self.stop_engine()
+            self.start_engine()
+
+    # -- notifications, tray and closing ------------------------------------------------------------
+    def _notify(self, job: Job) -> None:
+        if self.tray is None or not self.settings.notifications:
+            return
+        title = "Video ready" if job.state is JobState.DONE else "Video failed"
+        self._last_notified = job.id
+        self.tray.showMessage(title, job.error_message or (job.request.prompt[:80] or "Your video"))
+
+    def _show_again(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        job_id = getattr(self, "_last_notified", None)
+        if job_id:
+            self.queue_panel.select(job_id)
+
+    def jobs(self) -> list[Job]:
+        model = self.queue_model
+        return [model.job_at(model.index(row, 0)) for row in range(model.rowCount())]
+
+    def active_jobs(self) -> list[Job]:
+        return [job for job in self.jobs() if not job.state.is_final
+                and not (job.state is JobState.SUBMIT_UNCERTAIN and job.error_code)]  # fmt: skip
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._quitting or not self.active_jobs():
+            self._shut_down()
+            event.accept()
+            return
+        if self.tray is not None and self._keep_in_tray():
+            event.ignore()
+            self.hide()
+            self.tray.showMessage("Still working", "Wan Desktop keeps fetching your videos in the tray.")
+            return
+        self._shut_down()
+        event.accept()
+
+    def _keep_in_tray(self) -> bool:
+        choice = self.settings.keep_running_in_tray
+        if choice is not None:
+            return choice
+        box = QMessageBox(QMessageBox.Icon.Question, "Jobs are still running",
+                          f"{len(self.active_jobs())} job(s) are not finished. Keep working in the system tray "
+                          "so the videos are fetched, or quit (they resume at next start)?", parent=self)  # fmt: skip
+        keep = box.addButton("Keep working in the tray", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.exec()
+        return box.clickedButton() is keep
+
+    def quit(self) -> None:
+        self._quitting = True
+        self.close()
+        QApplication.quit()
+
+    def _shut_down(self) -> None:
+        self.stop_engine()
+        self._calls.shutdown()
+        self.composer.shutdown()
+        self.queue_panel.shutdown()
+        if self.tray is not None:
+            self.tray.hide()
+
+    def _about(self) -> None:
+        from wan_desktop import __version__
+
+        QMessageBox.about(self, "About Wan Desktop", f"Wan Desktop {__version__}\nA client for Alibaba Cloud "
+                                                     "Model Studio's Wan image-to-video models.\nGPL-3.0-or-later.")

@@ -1,0 +1,178 @@
+"""`wan-desktop --self-test`: the real main window, one demo job end to end as a person would do it.
+
+An image is dropped on the composer, a prompt typed, Generate clicked; the check waits for the job to be
+done with its thumbnail shown, verifies the video file in a temporary library, and also checks what a frozen
+bundle most often loses: the keyring backend, Qt's multimedia backend and the app's resources.
+Prints ``OK`` and returns 0, or prints what failed and returns 1.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QMimeData, QObject, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from wan_desktop.core import media
+from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.secrets import KeyVault
+from wan_desktop.core.settings import Settings, SettingsStore
+
+from .app import make_application
+from .background import BackgroundCalls
+from .main_window import MainWindow, WindowContext
+
+TIMEOUT_MS = 180_000
+PROMPT = "a paper kite climbing over a windy beach"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    message: str
+
+
+def environment_problems() -> list[str]:
+    """What a frozen bundle may have left out."""
+    problems = []
+    try:
+        import keyring.backends.SecretService  # noqa: F401  (Linux)
+        import keyring.backends.Windows  # noqa: F401
+        import keyring.backends.macOS  # noqa: F401
+    except ImportError as error:
+        problems.append(f"a keyring backend module is missing: {error}")
+    if not KeyVault().backend_name():
+        problems.append("no keyring backend could be loaded")
+    try:
+        from PySide6.QtMultimedia import QMediaFormat
+
+        formats = QMediaFormat().supportedFileFormats(QMediaFormat.ConversionMode.Decode)
+        if QMediaFormat.FileFormat.MPEG4 not in formats:
+            problems.append("Qt's multimedia backend cannot decode MP4 (the FFmpeg plugin is missing)")
+    except ImportError as error:
+        problems.append(f"QtMultimedia is missing: {error}")
+    from wan_desktop.resources import icon_path
+
+    if not icon_path(256).is_file():
+        problems.append(f"the app icon is missing: {icon_path(256)}")
+    return problems
+
+
+class SelfTest(QObject):
+    """Drives the window step by step; each step waits on a signal, never on a sleep."""
+
+    def __init__(self, window: MainWindow, image: Path) -> None:
+        super().__init__(window)
+        self.window = window
+        self.image = image
+        self.verdict: Verdict | None = None
+        self.job: Job | None = None
+        self._calls = BackgroundCalls(self)
+        self._timeout = QTimer(self, singleShot=True, interval=TIMEOUT_MS)
+        self._timeout.timeout.connect(lambda: self._finish(False, f"timed out after {TIMEOUT_MS // 1000} s"))
+
+    def start(self) -> None:
+        self._timeout.start()
+        problems = environment_problems()
+        if problems:
+            self._finish(False, "; ".join(problems))
+            return
+        self.window.engine_ready.connect(self._drop_image)
+        self.window.engine.start_failed.connect(lambda text: self._finish(False, f"engine: {text}"))
+
+    def _drop_image(self) -> None:
+        composer = self.window.composer
+        composer.select_model("wan2.2-i2v-flash")
+        resolution = composer.resolution_combo.findData("480P")
+        composer.resolution_combo.setCurrentIndex(max(resolution, 0))
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(self.image))])
+        zone = composer.first_zone
+        centre = QPointF(zone.width() / 2, zone.height() / 2)
+        zone.changed.connect(self._image_checked)
+        # the events a real drag delivers: Qt only lets a drop through after the enter was accepted
+        args = (centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        for event in (QDragEnterEvent(*args), QDragMoveEvent(*args), QDropEvent(*args)):
+            if not QApplication.sendEvent(zone, event) or not event.isAccepted():
+                self._finish(False, f"the composer refused the dropped image ({event.type().name})")
+                return
+        self._image_checked()
+
+    def _image_checked(self) -> None:
+        entries = self.window.composer.first_zone.entries()
+        if not entries or not entries[0].usable or self.window.composer.first_zone.busy:
+            return
+        self.window.composer.first_zone.changed.disconnect(self._image_checked)
+        QTest.keyClicks(self.window.composer.prompt_edit, PROMPT)
+        self.window.job_finished.connect(self._job_finished)
+        QTest.mouseClick(self.window.composer.generate_button, Qt.MouseButton.LeftButton)
+
+    def _job_finished(self, job: Job) -> None:
+        if job.state is not JobState.DONE:
+            self._finish(False, f"the job ended {job.state.value}: {job.error_message}")
+            return
+        self.job = job
+        root = self.window.library_root()
+        video, thumbnail = root / job.video_path, root / job.thumbnail_path
+        self._calls.run(lambda: (media.verify_video(video), QImage(str(thumbnail))), self._checked,
+                        lambda error: self._finish(False, f"the video does not verify: {error}"))  # fmt: skip
+
+    def _checked(self, result) -> None:
+        info, thumbnail = result
+        if thumbnail.isNull():
+            self._finish(False, "the thumbnail does not load")
+            return
+        shown = self.window.queue_model.job(self.job.id)
+        if shown is None or shown.state is not JobState.DONE:
+            self._finish(False, "the queue does not show the finished job")
+            return
+        if self.job.request.prompt != PROMPT:
+            self._finish(False, f"the job's prompt is {self.job.request.prompt!r}, not what was typed")
+            return
+        self._finish(True, f"{info.width}x{info.height}, {info.duration:.1f} s, {info.frame_count} frames")
+
+    def _finish(self, ok: bool, message: str) -> None:
+        if self.verdict is not None:
+            return
+        self.verdict = Verdict(ok, message)
+        self._timeout.stop()
+        self._calls.shutdown()
+        self.window.quit()
+
+
+def run_self_test(home: Path | None = None) -> int:
+    app = make_application()
+    scratch = Path(tempfile.mkdtemp(prefix="wan-desktop-selftest-"))
+    home = Path(home) if home else scratch / "home"
+    image = scratch / "self-test.png"
+    _make_picture(image)
+    settings = Settings(library_dir=scratch / "library", region=Region.CUSTOM, notifications=False,
+                        keep_running_in_tray=False)  # fmt: skip
+    window = MainWindow(WindowContext(home, SettingsStore(home), KeyVault(), demo=True), settings)
+    window.show()
+    test = SelfTest(window, image)
+    QTimer.singleShot(0, test.start)
+    app.exec()
+    verdict = test.verdict or Verdict(False, "the window closed before the check finished")
+    shutil.rmtree(scratch, ignore_errors=True)
+    if verdict.ok:
+        print(f"OK ({verdict.message})")
+        return 0
+    print(f"FAILED: {verdict.message}", file=sys.stderr)
+    print("FAILED")
+    return 1
+
+
+def _make_picture(path: Path) -> None:
+    picture = Image.new("RGB", (640, 480), (30, 110, 180))
+    for x in range(0, 640, 40):
+        picture.paste((240, 200, 60), (x, 200, x + 20, 280))
+    picture.save(path)
