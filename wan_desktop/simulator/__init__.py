@@ -5,6 +5,20 @@ image2video paths, query, cancel, list, getPolicy) with the service's validation
 a fake OSS form endpoint for the temporary-upload flow; real H.264/AAC MP4 results behind signed,
 expiring links with Range support; fault injection and a movable clock under ``/_sim/``.
 
+Choices where the contract is unsure (section 11), stricter where it could be:
+* a negative prompt over 500 characters is cut to 500, as the API reference says (``truncate_negative_prompt=
+  False`` refuses it); ``size``/``ratio`` parameters and images with an alpha channel are refused;
+* more tasks in flight than the model's cap is a 429 ``Throttling.RateQuota`` at create (not queueing);
+* task times are Beijing time (UTC+8), as in the CN examples; list ``start_time``/``end_time`` are read
+  in Beijing time too; list pages hold at most 100 and the list answers ``data`` (real capture, epoch ms)
+  plus ``tasks`` (what SDK v2 parses, with string times);
+* cancel of an unknown task is the same 400 ``UnsupportedOperation`` as cancel of a non-PENDING one;
+* upload policies expire after 300 s of simulator clock, unscaled (a handshake deadline).
+
+Timing: queueing 2-20 s, generation 1-5 min in all (random, seeded by the task id), task and link
+lifetime 24 h, uploads 48 h; all multiplied by the time scale except the policy deadline. A task turns
+SUCCEEDED only once its MP4 is rendered (a worker pool started with the server).
+
 Not modelled yet:
 * regions and workspaces: every key works with every model, ``X-DashScope-WorkSpace`` is ignored, there is
   no wrong-region 401;

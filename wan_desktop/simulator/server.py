@@ -159,6 +159,8 @@ class SimulatorServer:
         if self._renderer is not None:
             self._renderer.shutdown()
         self._httpd = self._thread = None
+        if self._own_tmp is not None:
+            self._own_tmp.cleanup()
 
     def __enter__(self) -> "SimulatorServer":
         return self.start()
@@ -258,7 +260,7 @@ class SimulatorServer:
         if self.now() > int(expires_raw):
             raise ApiError(403, "AccessDenied", "Request has expired.")
         task = next((t for t in self._store.all() if t.task_id == task_id), None)
-        if task is None or not task.render.done() or task.render.exception() is not None:
+        if task is None or not task.render.done() or task.render.cancelled() or task.render.exception() is not None:
             raise ApiError(404, "NoSuchKey", "The specified key does not exist.")
         return task
 
@@ -321,6 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.xml_errors = False
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
+        self.route_path, self.route_query, self.recorded = path, query, False
         length = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(length) if 0 < length <= _MAX_BODY else b""
         try:
@@ -344,6 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client went away mid-reply; nothing left to tell it
         except _Drop:
+            self._record(None)
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -352,20 +356,27 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as error:  # a simulator bug still answers like the service's 500
             self._send_error(ApiError(500, "InternalError", f"simulator error: {error!r}"))
         finally:
-            if not path.startswith("/_sim/"):
-                self.sim._record(
-                    {
-                        "method": method,
-                        "path": path,
-                        "query": {k: v[0] for k, v in query.items()},
-                        "has_auth": bool(self.headers.get("Authorization")),
-                        "status": self.status_sent,
-                        "time": time.time(),
-                    }
-                )
+            self._record(None)  # a dropped connection: recorded without a status
+
+    def _record(self, status: int | None) -> None:
+        """Log this request once, before its reply goes out (so a client that has the reply finds it)."""
+        if self.recorded or self.route_path.startswith("/_sim/"):
+            return
+        self.recorded = True
+        self.sim._record(
+            {
+                "method": self.command,
+                "path": self.route_path,
+                "query": {k: v[0] for k, v in self.route_query.items()},
+                "has_auth": bool(self.headers.get("Authorization")),
+                "status": status,
+                "time": time.time(),
+            }
+        )
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.status_sent = status
+        self._record(status)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -477,6 +488,7 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             assert sim._renderer is not None
             task = sim._store.add(key, self.request_id, plan, now, sim._renderer.submit(plan.render))
+            task.render.add_done_callback(lambda _done, task=task: task.mark_rendered(sim.now()))
             task_fault = sim._faults.take("task")
             if task_fault is not None:
                 task.failure = (task_fault.fail_code, task_fault.fail_message)
@@ -636,6 +648,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         length = end - start + 1
         self.status_sent = status
+        self._record(status)
         self.send_response(status)
         self.send_header("Content-Type", "video/mp4")
         self.send_header("Content-Length", str(length))

@@ -39,7 +39,7 @@ class Task:
     failure: tuple[str, str] | None = None
     canceled_at: float | None = None
     create_request_count: int = 1
-    rendered_at: float | None = None  # simulator time the video was first seen finished
+    rendered_at: float | None = None  # simulator time the video file was finished
     end: float | None = field(default=None)
 
     @property
@@ -59,13 +59,18 @@ class Task:
             return "FAILED"
         if not self.render.done():
             return "RUNNING"
-        if self.render.exception() is not None:
-            self.failure = ("InternalError", f"The video could not be rendered: {self.render.exception()}")
+        if self.render.cancelled() or self.render.exception() is not None:
+            problem = "the simulator stopped" if self.render.cancelled() else self.render.exception()
+            self.failure = ("InternalError", f"The video could not be rendered: {problem}")
             self.end = self.end or now
             return "FAILED"
+        # Ends when both the generation time is over and the file exists (rendered_at comes from the
+        # render's done-callback; "now" only covers the instant before that callback has run).
         self.end = self.end or max(generated, now if self.rendered_at is None else self.rendered_at)
-        self.rendered_at = self.rendered_at or self.end
         return "SUCCEEDED"
+
+    def mark_rendered(self, moment: float) -> None:
+        self.rendered_at = self.rendered_at or moment
 
     def expired(self, now: float, scale: float) -> bool:
         start = self.end if self.end is not None else self.created_at
