@@ -160,6 +160,21 @@ def test_panel_buttons_follow_the_selected_jobs_state_and_emit(qtbot, panel, mod
     assert not panel.buttons[JobAction.OPEN_VIDEO].isEnabled()
 
 
+def test_delete_key_removes_only_while_the_list_has_focus(qtbot, panel, model):
+    model.upsert(make_job("c", JobState.CANCELED))
+    panel.select("c")
+    with qtbot.waitActive(panel):
+        panel.show()
+        panel.activateWindow()
+    panel.pause_button.setFocus()
+    with qtbot.assertNotEmitted(panel.remove_requested):
+        qtbot.keyClick(panel.pause_button, Qt.Key.Key_Delete)
+    panel.view.setFocus()
+    with qtbot.waitSignal(panel.remove_requested) as removed:
+        qtbot.keyClick(panel.view, Qt.Key.Key_Delete)
+    assert removed.args == ["c"]
+
+
 def test_a_disabled_action_emits_nothing_even_when_forced(qtbot, panel, model):
     model.upsert(make_job("r", JobState.RUNNING))
     with qtbot.assertNotEmitted(panel.cancel_requested):

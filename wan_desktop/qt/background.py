@@ -58,9 +58,13 @@ class BackgroundCalls(QObject):
         on_done: Callable[[Any], None],
         on_error: Callable[[Exception], None] | None = None,
     ) -> int:
-        """Call ``fn()`` on a pool thread; ``on_done(result)`` or ``on_error(exc)`` runs on this object's thread."""
+        """Call ``fn()`` on a pool thread; ``on_done(result)`` or ``on_error(exc)`` runs on this object's thread.
+
+        Returns a token for ``cancel``; 0 (and nothing runs) once ``shutdown`` was called."""
         if self._closed:
-            raise RuntimeError("background calls were shut down")
+            # The owner is closing; a late request (a repaint, a focus change) has nobody to answer.
+            log.debug("background call after shutdown ignored")
+            return 0
         token = next(self._tokens)
         was_idle = not self._callbacks
         self._callbacks[token] = (on_done, on_error)

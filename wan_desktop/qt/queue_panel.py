@@ -279,7 +279,10 @@ class QueuePanel(QWidget):
         model.rowsInserted.connect(lambda *_: self._update_buttons())
         model.rowsRemoved.connect(lambda *_: self._update_buttons())
         model.modelReset.connect(lambda *_: self._update_buttons())
-        QShortcut(QKeySequence.StandardKey.Delete, self.view, lambda: self.trigger_current(JobAction.REMOVE))
+        # Only while the list has focus: Delete in the prompt editor must not remove a job.
+        remove_key = QShortcut(QKeySequence.StandardKey.Delete, self.view)
+        remove_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        remove_key.activated.connect(lambda: self.trigger_current(JobAction.REMOVE))
 
         # Elapsed time, ETA and the 24 h countdown move on their own; repaint them once a second.
         self._ticker = QTimer(self)

@@ -55,6 +55,7 @@ class ThumbnailCache(QObject):
         self._carrier = _Carrier(self)
         self._carrier.done.connect(self._on_done)
         self._placeholder: QPixmap | None = None
+        self._closed = False
 
     @property
     def size(self) -> QSize:
@@ -79,7 +80,7 @@ class ThumbnailCache(QObject):
             return self.placeholder()
         if path in self._cache:
             return self._cache[path]
-        if path not in self._pending and path not in self._failed:
+        if path not in self._pending and path not in self._failed and not self._closed:
             self._pending.add(path)
             self._pool.start(_ReadThumbnail(path, self._size, self._carrier))
         return self.placeholder()
@@ -98,5 +99,6 @@ class ThumbnailCache(QObject):
 
     def shutdown(self) -> None:
         """Drop work not started and wait for what is running, so no pool thread outlives the owner."""
+        self._closed = True
         self._pool.clear()
         self._pool.waitForDone()
