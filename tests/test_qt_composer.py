@@ -3,6 +3,7 @@ controls, the cost shown before Generate, and the requests Generate emits."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -233,7 +234,10 @@ def test_switching_models_rechecks_the_image_against_the_new_limits(qtbot, compo
     assert ImageIssue.TOO_SMALL in composer.first_zone.entries()[0].report.issues
 
 
-def test_controls_follow_the_model(composer, region):
+def test_controls_follow_the_model(qtbot, composer, region):
+    with qtbot.waitSignal(composer.model_changed) as changed:
+        composer.select_model("wan2.6-i2v")
+    assert changed.args == ["wan2.6-i2v"]
     composer.select_model("wan2.6-i2v-flash")
     assert composer.sound.isVisibleTo(composer) and composer.shot_combo.isEnabled()
     assert not composer.last_zone.isVisibleTo(composer) and not composer.clip_row.isVisibleTo(composer)
@@ -320,7 +324,7 @@ def test_ctrl_enter_generates(qtbot, composer):
 def test_load_request_fills_the_form(qtbot, composer, tmp_path):
     last = picture(tmp_path / "end.png")
     request = GenerationRequest("wan2.7-i2v", "https://example.com/start.png", prompt="walk", negative_prompt="blur",
-                                last_frame=str(last), audio="https://example.com/a.mp3", resolution="720P",
+                                last_frame=last.as_uri(), audio="https://example.com/a.mp3", resolution="720P",
                                 duration=9, seed=77, prompt_extend=False, watermark=True)  # fmt: skip
     composer.load_request(request)
     settled(qtbot, composer.last_zone, 1)
@@ -329,7 +333,7 @@ def test_load_request_fills_the_form(qtbot, composer, tmp_path):
     assert not composer.random_seed.isChecked() and composer.seed_spin.value() == 77
     with qtbot.waitSignal(composer.generate_requested) as emitted:
         composer.generate()
-    assert emitted.args[0] == [request]
+    assert emitted.args[0] == [replace(request, last_frame=str(last))]  # a file:// URL comes back as a path
 
 
 def test_every_control_has_an_accessible_name_and_a_unique_mnemonic(composer):

@@ -113,6 +113,7 @@ class MediaPicker(QWidget):
 
 class Composer(QWidget):
     generate_requested = Signal(list)  # list[GenerationRequest]
+    model_changed = Signal(str)  # catalog key (to remember as Settings.last_model)
 
     def __init__(
         self,
@@ -357,6 +358,7 @@ class Composer(QWidget):
         self._update_counts()
         self._update_cost()
         self._show_problems([])
+        self.model_changed.emit(spec.key)
 
     @staticmethod
     def _price_hint(spec: ModelSpec, region: Region) -> str:

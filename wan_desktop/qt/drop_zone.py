@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from wan_desktop.core import images
 from wan_desktop.core.dashscope.catalog import ImageLimits
+from wan_desktop.core.dashscope.inputs import local_path
 from wan_desktop.core.images import ImageFix, ImageIssue, ImageReport
 
 from . import theme
@@ -239,8 +240,8 @@ class DropZone(QFrame):
 
     def set_references(self, references: list[str]) -> None:
         """Fill the zone from a saved request (remix): local files are checked again."""
-        local = [Path(r) for r in references if not FrameEntry(r).remote]
-        remote = [FrameEntry(r) for r in references if FrameEntry(r).remote]
+        local = [path for r in references if (path := local_path(r)) is not None]  # plain paths and file:// URLs
+        remote = [FrameEntry(r) for r in references if local_path(r) is None]
         self._replace(remote)
         if local:
             self.add_paths(local)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QTextDocumentFragment
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from wan_desktop.core.dashscope.types import is_remote
@@ -162,4 +162,4 @@ class ImagePreview(QWidget):
 
     def problem_text(self) -> str:
         """The problems as plain text (for tests and screen readers)."""
-        return html.unescape(self.problems.text().replace("<br>", "\n").split(">", 1)[-1].rsplit("<", 1)[0])
+        return QTextDocumentFragment.fromHtml(self.problems.text()).toPlainText()
