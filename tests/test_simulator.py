@@ -256,6 +256,7 @@ def test_cancel_only_while_pending(http, fast):
     assert error_of(http.post(f"/tasks/{task_id}/cancel")) == (
         400, "UnsupportedOperation", "Failed to cancel the task, please confirm if the task is in PENDING status.",
     )  # fmt: skip
+    assert error_of(http.post("/tasks/no-such-task/cancel"))[1] == "UnsupportedOperation"
     running = create(http, body()).json()["output"]["task_id"]
     fast.advance(25 * fast.time_scale)  # past the longest queueing time
     assert http.get(f"/tasks/{running}").json()["output"]["task_status"] in ("RUNNING", "SUCCEEDED")
@@ -318,6 +319,19 @@ def test_drop_and_drop_after_commit(http, fast):
     assert task["create_request_count"] == 1 and task["status"] == "PENDING"
     bad = httpx.post(fast.root_url + "/_sim/faults", json={"faults": [{"on": "list", "action": "truncate"}]})
     assert bad.status_code == 400 and "truncate" in bad.json()["message"]
+
+
+def test_upload_faults_hit_either_step(http, fast):
+    fast.add_faults([{"on": "upload", "status": 500, "code": "InternalError", "message": "policy down"},
+                     {"on": "oss_post", "action": "drop"}])  # fmt: skip
+    params = {"action": "getPolicy", "model": "wan2.6-i2v"}
+    assert error_of(http.get("/uploads", params=params))[2] == "policy down"
+    with pytest.raises(httpx.TransportError):
+        upload(fast, http, "wan2.6-i2v", "a.png", png(), "image/png")
+    assert upload(fast, http, "wan2.6-i2v", "a.png", png(), "image/png").startswith("oss://dashscope-instant/")
+    statuses = [(r["path"], r["status"]) for r in fast.requests()]
+    assert statuses == [("/api/v1/uploads", 500), ("/api/v1/uploads", 200), ("/oss", None),
+                        ("/api/v1/uploads", 200), ("/oss", 200)]  # fmt: skip
 
 
 def test_task_fault_and_delay(http, fast):

@@ -13,6 +13,7 @@ import email.policy
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 import socket
@@ -25,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
 
 from ..core.dashscope.catalog import Endpoint, find_model
 from . import errors as e
@@ -37,6 +39,7 @@ from .tasks import BEIJING, Task, TaskStore, format_time, usage
 from .uploads import POLICY_SECONDS, UploadStore
 from .validation import check_endpoint, plan_create
 
+_log = logging.getLogger(__name__)
 DEMO_KEY = "sk-demo"
 LINK_LIFETIME = 24 * 3600  # result links, before the time scale
 _CREATE_PATHS = {
@@ -282,7 +285,7 @@ class SimulatorServer:
 def _xml_error(error: ApiError, request_id: str) -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n'
-        f"  <Code>{error.code}</Code>\n  <Message>{error.message}</Message>\n"
+        f"  <Code>{escape(error.code)}</Code>\n  <Message>{escape(error.message)}</Message>\n"
         f"  <RequestId>{request_id}</RequestId>\n  <HostId>127.0.0.1</HostId>\n</Error>\n"
     ).encode()
 
@@ -324,7 +327,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
         self.route_path, self.route_query, self.recorded = path, query, False
-        length = int(self.headers.get("Content-Length") or 0)
+        raw_length = self.headers.get("Content-Length") or "0"
+        length = int(raw_length) if raw_length.isdigit() else 0
         self.body = self.rfile.read(length) if 0 < length <= _MAX_BODY else b""
         try:
             if length > _MAX_BODY:
@@ -354,6 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
         except Exception as error:  # a simulator bug still answers like the service's 500
+            _log.exception("simulator error on %s %s", method, path)
             self._send_error(ApiError(500, "InternalError", f"simulator error: {error!r}"))
         finally:
             self._record(None)  # a dropped connection: recorded without a status
