@@ -513,6 +513,15 @@ class JobStore:
                 os.replace(source, moved.with_name(moved.name + suffix))
         return moved
 
+    # -- history browser (issue 5): the one read-only hook wan_desktop.core.history uses ---------------------
+    def history_rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        """Rows of a read-only SELECT (the gallery's filtered, projected lists)."""
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise ValueError("history queries only read")
+        with self._reading() as conn:
+            return conn.execute(sql, tuple(params)).fetchall()
+    # -- end of history browser hook ------------------------------------------------------------------------
+
 
 def _job(data: str) -> Job:
     return job_from_dict(json.loads(data))

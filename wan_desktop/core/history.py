@@ -1,0 +1,345 @@
+"""The history browser's questions to the journal and the library folder (no Qt).
+
+The gallery must stay fast at 10,000 jobs, so it never parses whole jobs for the grid: ``gallery_items`` asks
+SQLite for the few fields a tile shows (projected with ``json_extract``), filtered and sorted in SQL, and a
+full ``Job`` is read only for the one the person selects. Everything here blocks on disk: call it off the GUI
+thread.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Iterable
+
+from wan_desktop.core.dashscope.catalog import find_model
+from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.library import Library, SidecarProblem
+from wan_desktop.core.store import JobStore, _fts_query
+
+
+class SortOrder(str, Enum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    MODEL = "model"
+    STATE = "state"
+
+    @property
+    def label(self) -> str:
+        return {"newest": "Newest first", "oldest": "Oldest first", "model": "By model",
+                "state": "By state"}[self.value]  # fmt: skip
+
+
+_ORDER_SQL = {
+    SortOrder.NEWEST: "created_ts DESC, rowid DESC",
+    SortOrder.OLDEST: "created_ts ASC, rowid ASC",
+    SortOrder.MODEL: "model ASC, created_ts DESC",
+    SortOrder.STATE: "state ASC, created_ts DESC",
+}
+
+
+@dataclass(frozen=True)
+class GalleryQuery:
+    """What the person asked the gallery to show; the defaults show everything, newest first."""
+
+    text: str = ""  # words searched in prompt, negative prompt and rewritten prompt (prefixes match)
+    models: frozenset[str] = frozenset()  # empty: every model
+    states: frozenset[JobState] = frozenset()  # empty: every state
+    resolutions: frozenset[str] = frozenset()
+    since: datetime | None = None
+    until: datetime | None = None
+    favourites_only: bool = False
+    sort: SortOrder = SortOrder.NEWEST
+
+    @property
+    def is_default(self) -> bool:
+        return self == GalleryQuery(sort=self.sort)
+
+
+@dataclass(frozen=True)
+class GalleryItem:
+    """What one tile shows. Paths are absolute (resolved against the library when the query ran)."""
+
+    job_id: str
+    state: JobState
+    model: str
+    resolution: str
+    prompt: str
+    created_ts: float
+    duration: int | None  # seconds asked for (or the model's default)
+    video: str | None
+    thumbnail: str | None
+    favourite: bool
+    parent_job_id: str | None
+    missing: bool = False  # done, but its video is not on disk
+
+    @property
+    def has_video(self) -> bool:
+        return self.state is JobState.DONE and bool(self.video) and not self.missing
+
+
+_ITEM_COLUMNS = (
+    "id, state, model, resolution, prompt, created_ts, json_extract(data, '$.request.duration'), "
+    "json_extract(data, '$.video_path'), json_extract(data, '$.thumbnail_path'), "
+    "json_extract(data, '$.favourite'), parent_job_id"
+)
+
+
+def gallery_items(store: JobStore, library: Library, query: GalleryQuery = GalleryQuery(),
+                  *, check_files: bool = True) -> list[GalleryItem]:  # fmt: skip
+    """Every job matching ``query``, in its order; done jobs whose video is gone are marked ``missing``."""
+    where, params = _where(query)
+    sql = f"SELECT {_ITEM_COLUMNS} FROM jobs"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY " + _ORDER_SQL[query.sort]
+    return [_item(row, library, check_files) for row in store.history_rows(sql, params)]
+
+
+def _where(query: GalleryQuery) -> tuple[list[str], list[object]]:
+    where: list[str] = []
+    params: list[object] = []
+    words = _fts_query(query.text)
+    if words:
+        where.append("rowid IN (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH ?)")
+        params.append(words)
+    for column, values in (("model", query.models), ("resolution", query.resolutions),
+                           ("state", {JobState(state).value for state in query.states})):  # fmt: skip
+        if values:
+            where.append(f"{column} IN ({', '.join('?' for _ in values)})")
+            params.extend(sorted(values))
+    if query.since is not None:
+        where.append("created_ts >= ?")
+        params.append(query.since.timestamp())
+    if query.until is not None:
+        where.append("created_ts < ?")
+        params.append(query.until.timestamp())
+    if query.favourites_only:
+        where.append("json_extract(data, '$.favourite') = 1")
+    return where, params
+
+
+def _item(row: tuple, library: Library, check_files: bool) -> GalleryItem:
+    job_id, state, model, resolution, prompt, created, duration, video, thumb, favourite, parent = row
+    state = JobState(state)
+    if duration is None:
+        spec = find_model(model)
+        duration = spec.default_duration if spec else None
+    video_abs = str(library.absolute(video)) if video else None
+    missing = state is JobState.DONE and (not video_abs or (check_files and not os.path.exists(video_abs)))
+    return GalleryItem(
+        job_id=job_id, state=state, model=model, resolution=resolution, prompt=prompt, created_ts=created,
+        duration=duration, video=video_abs, thumbnail=str(library.absolute(thumb)) if thumb else None,
+        favourite=bool(favourite), parent_job_id=parent, missing=missing,
+    )  # fmt: skip
+
+
+def item_for_job(job: Job, library: Library, *, check_files: bool = False) -> GalleryItem:
+    """The tile of a job the engine just reported (no disk check by default: the GUI thread calls this)."""
+    row = (job.id, job.state.value, job.request.model, job.request.resolution or "", job.request.prompt,
+           job.created_at.timestamp(), job.request.duration, job.video_path, job.thumbnail_path, job.favourite,
+           job.parent_job_id)  # fmt: skip
+    item = _item(row, library, check_files)
+    if not item.resolution:
+        spec = find_model(job.request.model)
+        item = replace(item, resolution=spec.default_resolution if spec else "")
+    return item
+
+
+def filter_choices(store: JobStore) -> tuple[list[str], list[str]]:
+    """The models and resolutions the journal holds, for the filter menus."""
+    models = [row[0] for row in store.history_rows("SELECT DISTINCT model FROM jobs ORDER BY model")]
+    sizes = [row[0] for row in store.history_rows("SELECT DISTINCT resolution FROM jobs ORDER BY resolution")]
+    return models, [size for size in sizes if size]
+
+
+# -- lineage --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Lineage:
+    job_id: str
+    ancestors: tuple[Job, ...]  # the oldest first, ending with the parent
+    children: tuple[Job, ...]  # made from this job, oldest first
+    sequence: tuple[Job, ...]  # ancestors, this job and the first line of descendants: a clip sequence
+
+    @property
+    def parent(self) -> Job | None:
+        return self.ancestors[-1] if self.ancestors else None
+
+
+MAX_LINEAGE = 500  # a guard against a loop in damaged data
+
+
+def children_of(store: JobStore, job_id: str) -> list[Job]:
+    rows = store.history_rows("SELECT data FROM jobs WHERE parent_job_id = ? ORDER BY created_ts, rowid",
+                              (job_id,))  # fmt: skip
+    return [_job(row[0]) for row in rows]
+
+
+def lineage(store: JobStore, job_id: str) -> Lineage:
+    """Parent chain, children and the playable sequence through ``job_id``."""
+    job = store.get(job_id)
+    if job is None:
+        return Lineage(job_id, (), (), ())
+    ancestors: list[Job] = []
+    seen = {job.id}
+    parent_id = job.parent_job_id
+    while parent_id and parent_id not in seen and len(ancestors) < MAX_LINEAGE:
+        parent = store.get(parent_id)
+        if parent is None:
+            break
+        seen.add(parent.id)
+        ancestors.insert(0, parent)
+        parent_id = parent.parent_job_id
+    children = children_of(store, job.id)
+    descendants: list[Job] = []
+    current = children
+    while current and len(descendants) < MAX_LINEAGE:
+        # Follow the first finished child: a branch that failed has no clip to play.
+        following = next((child for child in current if child.state is JobState.DONE), None)
+        if following is None or following.id in seen:
+            break
+        seen.add(following.id)
+        descendants.append(following)
+        current = children_of(store, following.id)
+    sequence = [item for item in (*ancestors, job, *descendants) if item.state is JobState.DONE]
+    return Lineage(job.id, tuple(ancestors), tuple(children), tuple(sequence))
+
+
+def sequence_videos(lineage_: Lineage, library: Library) -> list[Path]:
+    """The videos of a lineage's sequence that are on disk, in order."""
+    paths = [library.video_path(job) for job in lineage_.sequence if job.video_path]
+    return [path for path in paths if path.is_file()]
+
+
+# -- favourites, export, trash --------------------------------------------------------------------------------
+def set_favourite(store: JobStore, job_id: str, favourite: bool) -> Job:
+    """Save the job with ``favourite`` set; KeyError if it is gone."""
+    job = store.get(job_id)
+    if job is None:
+        raise KeyError(f"The job {job_id} is no longer in the history.")
+    job = replace(job, favourite=favourite)
+    store.save(job)
+    return job
+
+
+def export_copy(job: Job, library: Library, folder: Path) -> list[Path]:
+    """Copy the video and its sidecar (the whole job, no key) into ``folder``; never overwrites a file."""
+    folder = Path(folder)
+    video = library.video_path(job)
+    if not video.is_file():
+        raise FileNotFoundError(f"The video '{video.name}' is not on disk, so there is nothing to export.")
+    folder.mkdir(parents=True, exist_ok=True)
+    dest_video = _free_name(folder / video.name)
+    shutil.copy2(video, dest_video)
+    copied = [dest_video]
+    sidecar = library.sidecar_path(job)
+    if sidecar.is_file():
+        dest_sidecar = dest_video.with_suffix(".json")
+        shutil.copy2(sidecar, dest_sidecar)
+        copied.append(dest_sidecar)
+    else:  # a job whose note was lost still travels with its metadata
+        dest_sidecar = dest_video.with_suffix(".json")
+        Library(folder).write_sidecar(replace(job, video_path=dest_video.name, sidecar_path=dest_sidecar.name,
+                                              thumbnail_path=None))  # fmt: skip
+        copied.append(dest_sidecar)
+    return copied
+
+
+def _free_name(path: Path) -> Path:
+    candidate, number = path, 2
+    while candidate.exists() or candidate.with_suffix(".json").exists():
+        candidate = path.with_name(f"{path.stem} ({number}){path.suffix}")
+        number += 1
+    return candidate
+
+
+def job_files(job: Job, library: Library) -> list[Path]:
+    """The files a job owns in the library (video, sidecar, thumbnail) that exist, for deleting to the trash."""
+    candidates = [library.video_path(job), library.sidecar_path(job), library.thumbnail_path(job)]
+    return [path for path in dict.fromkeys(candidates) if path.is_file()]
+
+
+def forget_job(store: JobStore, job_id: str) -> None:
+    """Remove the job from the journal (its files went to the trash first)."""
+    store.delete(job_id)
+
+
+# -- library health: relink and import --------------------------------------------------------------------
+@dataclass(frozen=True)
+class RelinkReport:
+    root: Path
+    found: int  # finished videos found under the new folder
+    missing: int  # finished videos still not found
+
+    @property
+    def message(self) -> str:
+        if self.found == 0 and self.missing:
+            return (f"None of the {self.missing} videos were found in {self.root}. Is this the folder the library "
+                    "moved to?")  # fmt: skip
+        tail = f"; {self.missing} are still missing" if self.missing else ""
+        return f"Library set to {self.root}: {self.found} videos found{tail}."
+
+
+def relink_check(store: JobStore, new_root: Path) -> RelinkReport:
+    """How many finished videos a library at ``new_root`` holds; nothing is rewritten (paths are relative)."""
+    library = Library(new_root)
+    items = gallery_items(store, library, GalleryQuery(states=frozenset({JobState.DONE})))
+    found = sum(1 for item in items if not item.missing)
+    return RelinkReport(library.root, found, len(items) - found)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: tuple[str, ...]  # job ids
+    already: int  # jobs the history already had
+    problems: tuple[SidecarProblem, ...] = field(default_factory=tuple)
+
+    @property
+    def message(self) -> str:
+        parts = [f"Imported {len(self.added)} video(s)."]
+        if self.already:
+            parts.append(f"{self.already} were already in the history.")
+        if self.problems:
+            parts.append(f"{len(self.problems)} note(s) could not be read:")
+            parts.extend(f"• {problem.path.name}: {problem.message}" for problem in self.problems[:20])
+        return "\n".join(parts)
+
+
+def import_folder(store: JobStore, library: Library, folder: Path) -> ImportReport:
+    """Add every Wan Desktop sidecar under ``folder`` to the journal; jobs already there are left alone.
+
+    Paths are re-expressed against ``library`` (relative inside it, absolute outside), so the videos stay
+    where they are and nothing is copied."""
+    scan = Library(folder).scan_sidecars()
+    source = Library(folder)
+    added: list[str] = []
+    already = 0
+    for job in scan.jobs:
+        if store.get(job.id) is not None:
+            already += 1
+            continue
+        store.add(_rebased(job, source, library))
+        added.append(job.id)
+    return ImportReport(tuple(added), already, scan.problems)
+
+
+def _rebased(job: Job, source: Library, library: Library) -> Job:
+    def rebase(path: str | None) -> str | None:
+        return library.relative(source.absolute(path)) if path else None
+
+    return replace(job, video_path=rebase(job.video_path), thumbnail_path=rebase(job.thumbnail_path),
+                   sidecar_path=rebase(job.sidecar_path))  # fmt: skip
+
+
+def _job(data: str) -> Job:
+    from wan_desktop.core.store import _job as decode
+
+    return decode(data)
+
+
+def ids(jobs: Iterable[Job]) -> list[str]:
+    return [job.id for job in jobs]
