@@ -1,0 +1,175 @@
+"""The gallery's list model: one row per job, filled from SQLite queries run off the GUI thread.
+
+Filtering and sorting happen in SQL (``core.history.gallery_items``), not in a proxy: at 10,000 jobs a proxy
+would touch every row on the GUI thread for each keystroke, while SQLite answers on a pool thread and the
+model swaps in the result in one reset. Live changes from the engine (a running job turning into its video)
+update the row in place.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+
+from wan_desktop.core import history
+from wan_desktop.core.history import GalleryItem, GalleryQuery, SortOrder
+from wan_desktop.core.jobs import Job
+from wan_desktop.core.library import Library
+from wan_desktop.core.store import JobStore
+
+from .background import BackgroundCalls
+
+ItemRole = Qt.ItemDataRole.UserRole + 1
+JobIdRole = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def describe(item: GalleryItem) -> str:
+    """The words a screen reader says for a tile (and its tooltip)."""
+    parts = [item.state.label, item.model]
+    if item.duration:
+        parts.append(f"{item.duration} s")
+    if item.resolution:
+        parts.append(item.resolution)
+    if item.favourite:
+        parts.append("favourite")
+    if item.missing:
+        parts.append("video missing from disk")
+    return " · ".join(parts) + (f": {item.prompt}" if item.prompt else "")
+
+
+class GalleryModel(QAbstractListModel):
+    """Rows of ``GalleryItem`` (frozen). ``loaded(int)`` says how many rows a finished query gave."""
+
+    loaded = Signal(int)
+    load_failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._items: list[GalleryItem] = []
+        self._rows: dict[str, int] = {}
+        self._calls = BackgroundCalls(self, max_threads=1)  # one query at a time, newest wins
+        self._token = 0
+        self.query = GalleryQuery()
+        self.last_load_seconds = 0.0
+
+    # -- Qt model API ---------------------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._items) or index.column() != 0:
+            return None
+        item = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.prompt or "(no prompt)"
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return describe(item)
+        if role == ItemRole:
+            return item
+        if role == JobIdRole:
+            return item.job_id
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    # -- reading --------------------------------------------------------------------------------------
+    def item_at(self, index: _Index) -> GalleryItem | None:
+        return self._items[index.row()] if index.isValid() and index.row() < len(self._items) else None
+
+    def item(self, job_id: str) -> GalleryItem | None:
+        row = self._rows.get(job_id)
+        return None if row is None else self._items[row]
+
+    def row_of(self, job_id: str) -> int | None:
+        return self._rows.get(job_id)
+
+    def items(self) -> list[GalleryItem]:
+        return list(self._items)
+
+    # -- filling --------------------------------------------------------------------------------------
+    def set_items(self, items: list[GalleryItem]) -> None:
+        self.beginResetModel()
+        self._items = list(items)
+        self._rows = {item.job_id: row for row, item in enumerate(self._items)}
+        self.endResetModel()
+
+    def load(self, store: JobStore, library: Library, query: GalleryQuery | None = None) -> None:
+        """Run ``query`` (or the current one) on a pool thread; the newest request's answer wins."""
+        if query is not None:
+            self.query = query
+        wanted = self.query
+        self._calls.cancel(self._token)
+        started = time.perf_counter()
+
+        def run() -> list[GalleryItem]:
+            return history.gallery_items(store, library, wanted)
+
+        def done(items: list[GalleryItem]) -> None:
+            self.last_load_seconds = time.perf_counter() - started
+            self.set_items(items)
+            self.loaded.emit(len(items))
+
+        def failed(error: Exception) -> None:
+            self.load_failed.emit(getattr(error, "explanation", None) or f"The history could not be read: {error}")
+
+        self._token = self._calls.run(run, done, failed)
+
+    def upsert_job(self, job: Job, library: Library) -> None:
+        """Show a job the engine reported: update its tile in place, or add a new one where it belongs."""
+        item = history.item_for_job(job, library)
+        row = self._rows.get(job.id)
+        if row is not None:
+            old = self._items[row]
+            # The engine does not know whether the file is still there; keep the last disk check.
+            if old.video == item.video and old.state is item.state:
+                item = replace(item, missing=old.missing)
+            self._items[row] = item
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index)
+            return
+        if not self.query.is_default:
+            return  # a filtered view is refreshed by a new query, which decides if it belongs
+        row = 0 if self.query.sort is SortOrder.NEWEST else len(self._items)
+        if self.query.sort not in (SortOrder.NEWEST, SortOrder.OLDEST):
+            row = len(self._items)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._items.insert(row, item)
+        self._rows = {each.job_id: number for number, each in enumerate(self._items)}
+        self.endInsertRows()
+
+    def remove_job(self, job_id: str) -> None:
+        row = self._rows.get(job_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._items[row]
+        self._rows = {each.job_id: number for number, each in enumerate(self._items)}
+        self.endRemoveRows()
+
+    def replace_item(self, item: GalleryItem) -> None:
+        row = self._rows.get(item.job_id)
+        if row is not None:
+            self._items[row] = item
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index)
+
+    def wait(self) -> None:
+        """Block until a running query ends (tests and benchmarks only)."""
+        self._calls.wait()
+
+    def shutdown(self) -> None:
+        self._calls.shutdown()
+
+
+def store_opener(db_path: Path) -> Callable[[], JobStore]:
+    """A function that opens the journal (call it off the GUI thread)."""
+    return lambda: JobStore(db_path)

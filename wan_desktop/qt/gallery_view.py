@@ -1,0 +1,390 @@
+"""The gallery grid: tiles with thumbnail, duration, model and state, and a hover preview.
+
+Thumbnails are decoded on pool threads into ``QImage`` and kept in a bounded LRU of pixmaps, so scrolling
+through 10,000 tiles never reads a file on the GUI thread and memory stays flat. Work is taken newest first
+(a stack): the tiles on screen now load before those scrolled past, and requests for tiles long gone are
+dropped when the stack overflows. The hover preview decodes a few frames of the video (``media.extract_frames``)
+off the GUI thread, keeps the last few videos' frames, and cycles through them on a timer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QRunnable,
+    QSize,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QColor, QFont, QImage, QImageReader, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from wan_desktop.core import media
+from wan_desktop.core.history import GalleryItem
+from wan_desktop.core.jobs import JobState
+
+from . import theme
+from .gallery_model import ItemRole
+
+TILE = QSize(184, 150)
+PICTURE = QSize(176, 99)  # 16:9 inside the tile
+CACHE_TILES = 300  # pixmaps kept: a few screens' worth, about 20 MB
+MAX_WAITING = 120  # thumbnail requests kept waiting; older ones are dropped (their tiles scrolled away)
+PREVIEW_FRAMES = 6
+PREVIEW_VIDEOS = 8
+PREVIEW_STEP_MS = 300
+
+
+# -- thumbnails --------------------------------------------------------------------------------------------
+class _Carrier(QObject):
+    done = Signal(str, QImage)
+
+
+class _Worker(QRunnable):
+    """Takes the newest waiting path from the owner's stack until it is empty."""
+
+    def __init__(self, owner: "TileImages") -> None:
+        super().__init__()
+        self._owner = owner
+
+    def run(self) -> None:
+        while True:
+            path = self._owner._take()
+            if path is None:
+                return
+            self._owner._carrier.done.emit(path, _read_scaled(path, self._owner.size))
+
+
+def _read_scaled(path: str, size: QSize) -> QImage:
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    original = reader.size()
+    if original.isValid() and not original.isEmpty():
+        reader.setScaledSize(original.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
+    return reader.read()  # null when unreadable: the caller stops waiting on it
+
+
+class TileImages(QObject):
+    """``pixmap(path)`` answers at once with the cached picture or None (loading started)."""
+
+    ready = Signal(str)
+
+    def __init__(self, size: QSize = PICTURE, capacity: int = CACHE_TILES, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.size = size
+        self.capacity = capacity
+        self._cache: OrderedDict[str, QPixmap] = OrderedDict()
+        self._failed: set[str] = set()
+        self._lock = threading.Lock()
+        self._stack: list[str] = []  # guarded by _lock; the newest request is taken first
+        self._queued: set[str] = set()  # waiting or being read (GUI thread only)
+        self._workers = 0  # guarded by _lock
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._carrier = _Carrier(self)
+        self._carrier.done.connect(self._arrived)
+        self._closed = False
+
+    def pixmap(self, path: str | None) -> QPixmap | None:
+        if not path:
+            return None
+        cached = self._cache.get(path)
+        if cached is not None:
+            self._cache.move_to_end(path)
+            return cached
+        if path not in self._queued and path not in self._failed and not self._closed:
+            self._request(path)
+        return None
+
+    def _request(self, path: str) -> None:
+        self._queued.add(path)
+        dropped: list[str] = []
+        with self._lock:
+            self._stack.append(path)
+            if len(self._stack) > MAX_WAITING:
+                dropped, self._stack = self._stack[:-MAX_WAITING], self._stack[-MAX_WAITING:]
+            start = self._workers < self._pool.maxThreadCount()
+            if start:
+                self._workers += 1
+        self._queued.difference_update(dropped)  # asked again if their tile comes back into view
+        if start:
+            self._pool.start(_Worker(self))
+
+    def _take(self) -> str | None:
+        with self._lock:
+            if self._stack and not self._closed:
+                return self._stack.pop()
+            self._workers -= 1
+            return None
+
+    @Slot(str, QImage)
+    def _arrived(self, path: str, image: QImage) -> None:
+        self._queued.discard(path)
+        if self._closed:
+            return
+        if image.isNull():
+            self._failed.add(path)
+            return
+        self._cache[path] = QPixmap.fromImage(image)
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        self.ready.emit(path)
+
+    def forget(self, path: str) -> None:
+        self._cache.pop(path, None)
+        self._failed.discard(path)
+
+    def cached_count(self) -> int:
+        return len(self._cache)
+
+    def is_loading(self) -> bool:
+        return bool(self._queued)
+
+    def shutdown(self) -> None:
+        self._closed = True
+        with self._lock:
+            self._stack.clear()
+        self._pool.waitForDone()
+
+
+# -- hover preview ------------------------------------------------------------------------------------------
+class _FramesCarrier(QObject):
+    done = Signal(str, list)  # video path, list[QImage]
+
+
+class _ReadFrames(QRunnable):
+    def __init__(self, video: str, size: QSize, carrier: _FramesCarrier) -> None:
+        super().__init__()
+        self._video, self._size, self._carrier = video, size, carrier
+
+    def run(self) -> None:
+        images: list[QImage] = []
+        try:
+            for picture in media.extract_frames(self._video, PREVIEW_FRAMES, max(self._size.width(), 1)):
+                rgb = picture.convert("RGB")
+                data = rgb.tobytes()
+                image = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
+                images.append(image.copy())  # detach from the bytes, which go away with this frame
+        except media.MediaError:
+            images = []
+        finally:
+            self._carrier.done.emit(self._video, images)
+
+
+class HoverFrames(QObject):
+    """A few frames per video for the hover preview, decoded off the GUI thread, the last few kept."""
+
+    ready = Signal(str)
+
+    def __init__(self, size: QSize = PICTURE, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._size = size
+        self._frames: OrderedDict[str, list[QPixmap]] = OrderedDict()
+        self._pending: set[str] = set()
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._carrier = _FramesCarrier(self)
+        self._carrier.done.connect(self._arrived)
+        self._closed = False
+
+    def frames(self, video: str) -> list[QPixmap] | None:
+        if video in self._frames:
+            self._frames.move_to_end(video)
+            return self._frames[video]
+        if video not in self._pending and not self._closed:
+            self._pending.add(video)
+            self._pool.start(_ReadFrames(video, self._size, self._carrier))
+        return None
+
+    @Slot(str, list)
+    def _arrived(self, video: str, images: list) -> None:
+        self._pending.discard(video)
+        if self._closed:
+            return
+        self._frames[video] = [QPixmap.fromImage(image) for image in images]
+        while len(self._frames) > PREVIEW_VIDEOS:
+            self._frames.popitem(last=False)
+        self.ready.emit(video)
+
+    def shutdown(self) -> None:
+        self._closed = True
+        self._pool.clear()
+        self._pool.waitForDone()
+
+
+# -- painting -----------------------------------------------------------------------------------------------
+_OVERLAY = {
+    JobState.QUEUED: "Queued", JobState.SUBMITTING: "Sending…", JobState.PENDING: "Waiting…",
+    JobState.RUNNING: "Generating…", JobState.SUCCEEDED: "Fetching…", JobState.DOWNLOADING: "Downloading…",
+    JobState.FAILED: "Failed", JobState.CANCELED: "Canceled", JobState.EXPIRED: "Expired",
+    JobState.SUBMIT_UNCERTAIN: "Needs you",
+}  # fmt: skip
+
+
+class TileDelegate(QStyledItemDelegate):
+    def __init__(self, images: TileImages, view: "GalleryView") -> None:
+        super().__init__(view)
+        self._images = images
+        self._view = view
+        self._small = QFont()
+        self._small.setPointSizeF(max(7.0, self._small.pointSizeF() * 0.85))
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
+        return TILE
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        item: GalleryItem | None = index.data(ItemRole)
+        if item is None:
+            return
+        painter.save()
+        rect = option.rect.adjusted(4, 4, -4, -4)
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.fillRect(option.rect, palette.color(QPalette.ColorRole.Highlight))
+        picture = QRect(rect.topLeft(), PICTURE)
+        painter.fillRect(picture, QColor(40, 40, 40))
+        pixmap = self._view.preview_pixmap(item) or self._images.pixmap(item.thumbnail)
+        if pixmap is not None and not pixmap.isNull():
+            size = pixmap.size().scaled(PICTURE, Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(0, 0, size.width(), size.height())
+            target.moveCenter(picture.center())
+            painter.drawPixmap(target, pixmap)
+        self._overlay(painter, picture, item)
+        text_colour = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        painter.setPen(text_colour)
+        painter.setFont(self._small)
+        line = QRect(rect.left(), picture.bottom() + 4, rect.width(), 16)
+        star = "★ " if item.favourite else ""
+        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{star}{item.model}")
+        painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, item.resolution)
+        prompt_line = QRect(rect.left(), line.bottom() + 2, rect.width(), 16)
+        elided = painter.fontMetrics().elidedText(item.prompt, Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(prompt_line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
+        painter.restore()
+
+    def _overlay(self, painter: QPainter, picture: QRect, item: GalleryItem) -> None:
+        painter.setFont(self._small)
+        if item.duration and item.state is JobState.DONE:
+            self._badge(painter, picture, f"{item.duration} s", Qt.AlignmentFlag.AlignBottom
+                        | Qt.AlignmentFlag.AlignRight, QColor(0, 0, 0, 170))  # fmt: skip
+        words = "Video missing" if item.missing else _OVERLAY.get(item.state)
+        if words:
+            colour = theme.colours().error if item.missing or item.state is JobState.FAILED else QColor(0, 0, 0)
+            colour = QColor(colour)
+            colour.setAlpha(200)
+            self._badge(painter, picture, words, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, colour)
+
+    @staticmethod
+    def _badge(painter: QPainter, area: QRect, text: str, where, background: QColor) -> None:
+        metrics = painter.fontMetrics()
+        box = QRect(0, 0, metrics.horizontalAdvance(text) + 8, metrics.height() + 2)
+        if where & Qt.AlignmentFlag.AlignRight:
+            box.moveBottomRight(area.bottomRight() - QRect(0, 0, 3, 3).bottomRight())
+        else:
+            box.moveTopLeft(area.topLeft() + QRect(0, 0, 3, 3).bottomRight())
+        painter.fillRect(box, background)
+        painter.setPen(QColor("white"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class GalleryView(QListView):
+    """A grid of tiles. Call ``shutdown()`` before it goes away (it owns pool threads)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)  # the layout of 10,000 tiles without asking each for its size
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(500)
+        self.setGridSize(TILE)
+        self.setSpacing(0)
+        self.setWrapping(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setMouseTracking(True)
+        self.setAccessibleName("Gallery of videos")
+        self.images = TileImages(parent=self)
+        self.hover = HoverFrames(parent=self)
+        self.setItemDelegate(TileDelegate(self.images, self))
+        self.images.ready.connect(lambda _path: self.viewport().update())
+        self.hover.ready.connect(self._preview_arrived)
+        self._hovered = QPersistentModelIndex()
+        self._frame = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(PREVIEW_STEP_MS)
+        self._timer.timeout.connect(self._next_frame)
+        self.paint_count = 0
+
+    # -- hover preview ------------------------------------------------------------------------------------
+    def preview_pixmap(self, item: GalleryItem) -> QPixmap | None:
+        if not self._hovered.isValid() or self._hovered.data(ItemRole) is not item or not item.has_video:
+            return None
+        frames = self.hover.frames(item.video)
+        return frames[self._frame % len(frames)] if frames else None
+
+    def hover_index(self, index: QModelIndex) -> None:
+        """Start (or stop, with an invalid index) the preview of a tile."""
+        if QPersistentModelIndex(index) == self._hovered:
+            return
+        old = self._hovered
+        self._hovered = QPersistentModelIndex(index) if index.isValid() else QPersistentModelIndex()
+        self._frame = 0
+        for each in (old, self._hovered):
+            if each.isValid():
+                self.update(QModelIndex(each))
+        item = index.data(ItemRole) if index.isValid() else None
+        if item is not None and item.has_video:
+            self.hover.frames(item.video)
+            self._timer.start()
+        else:
+            self._timer.stop()
+
+    @property
+    def preview_frame(self) -> int:
+        return self._frame
+
+    def _preview_arrived(self, _video: str) -> None:
+        if self._hovered.isValid():
+            self.update(QModelIndex(self._hovered))
+
+    def _next_frame(self) -> None:
+        if not self._hovered.isValid():
+            self._timer.stop()
+            return
+        self._frame += 1
+        self.update(QModelIndex(self._hovered))
+
+    def mouseMoveEvent(self, event) -> None:
+        self.hover_index(self.indexAt(event.position().toPoint()))
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self.hover_index(QModelIndex())
+        super().leaveEvent(event)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        self.paint_count += 1
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self.images.shutdown()
+        self.hover.shutdown()
+
+
+def when_text(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
