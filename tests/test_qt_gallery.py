@@ -1,0 +1,242 @@
+"""The Library tab with pytest-qt: model conformance, search, filters, actions, health, and offline playback."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, QPoint
+from PySide6.QtMultimedia import QMediaPlayer
+
+from tests.test_history import encode_mp4, finished, make_job
+from wan_desktop.core.jobs import JobState
+from wan_desktop.core.library import Library
+from wan_desktop.core.store import JobStore
+from wan_desktop.qt.gallery_model import GalleryModel, ItemRole
+from wan_desktop.qt.library_panel import LibraryPanel
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return encode_mp4(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=1.0)
+
+
+@pytest.fixture
+def rig(tmp_path, clip):
+    """A journal with three finished clips (a lineage of two), one running job and one failed job."""
+    db = tmp_path / "jobs.sqlite3"
+    library = Library(tmp_path / "library")
+    with JobStore(db) as store:
+        fox = finished(library, make_job(1, prompt="a red fox in snow", model="wan2.7-i2v"), clip)
+        store.add(fox)
+        store.add(finished(library, make_job(2, prompt="the fox runs away", parent=fox.id), clip))
+        store.add(finished(library, make_job(3, prompt="an owl at night", resolution="1080P"), clip))
+        store.add(make_job(4, prompt="a fox cub", state=JobState.RUNNING))
+        store.add(make_job(5, prompt="a broken dream", state=JobState.FAILED))
+    return db, library
+
+
+@pytest.fixture
+def panel(qtbot, rig, monkeypatch, tmp_path):
+    (tmp_path / "xdg").mkdir()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the trash lives in tmp
+    db, library = rig
+    made = LibraryPanel(lambda: JobStore(db), library.root)
+    qtbot.addWidget(made)
+    made.resize(1200, 700)
+    made.show()
+    with qtbot.waitSignal(made.model.loaded, timeout=5000):
+        made.refresh()
+    yield made
+    made.shutdown()
+
+
+def shown(panel) -> list[str]:
+    return [item.job_id for item in panel.model.items()]
+
+
+def select(qtbot, panel, job_id):
+    with qtbot.waitSignal(panel.details_shown, timeout=5000):
+        panel.select_job(job_id)
+
+
+def reload(qtbot, panel, change):
+    with qtbot.waitSignal(panel.model.loaded, timeout=5000):
+        change()
+        panel.refresh()
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, rig):
+    db, library = rig
+    from wan_desktop.core import history
+
+    model = GalleryModel()
+    with JobStore(db) as store:
+        model.set_items(history.gallery_items(store, library))
+    qtmodeltester.check(model, force_py=True)
+    assert model.rowCount() == 5 and model.data(model.index(0, 0), ItemRole).job_id == "job00005"
+    model.shutdown()
+
+
+def test_everything_shows_with_state_and_missing_marks(panel):
+    assert shown(panel) == ["job00005", "job00004", "job00003", "job00002", "job00001"]
+    tip = panel.model.data(panel.model.index(1, 0), 3)  # ToolTipRole
+    assert tip.startswith("Generating") and "fox cub" in tip
+
+
+def test_search_and_filters(qtbot, panel):
+    reload(qtbot, panel, lambda: panel.search.setText("fox"))
+    assert shown(panel) == ["job00004", "job00002", "job00001"]
+    reload(qtbot, panel, lambda: panel.state_filter.setCurrentIndex(1))  # Done
+    assert shown(panel) == ["job00002", "job00001"]
+    reload(qtbot, panel, lambda: panel.search.clear())
+    assert shown(panel) == ["job00003", "job00002", "job00001"]
+    panel.resolution_filter.setCurrentIndex(panel.resolution_filter.findData("1080P"))
+    qtbot.waitUntil(lambda: shown(panel) == ["job00003"], timeout=5000)
+    panel.resolution_filter.setCurrentIndex(0)
+    panel.model_filter.setCurrentIndex(panel.model_filter.findData("wan2.7-i2v"))
+    qtbot.waitUntil(lambda: shown(panel) == ["job00001"], timeout=5000)
+    assert panel.count_label.text() == "1 video"
+
+
+def test_favourite_then_filter(qtbot, panel):
+    select(qtbot, panel, "job00003")
+    with qtbot.waitSignal(panel.action_done, check_params_cb=lambda name: name == "favourite", timeout=5000):
+        panel.buttons["favourite"].click()
+    assert panel.model.item("job00003").favourite and panel.buttons["favourite"].text() == "Unfavourite"
+    reload(qtbot, panel, lambda: panel.favourites.setChecked(True))
+    assert shown(panel) == ["job00003"]
+
+
+def test_remix_loads_the_request(qtbot, panel):
+    select(qtbot, panel, "job00003")
+    with qtbot.waitSignal(panel.remix_requested, timeout=5000) as signal:
+        panel.buttons["remix"].click()
+    assert signal.args[0].prompt == "an owl at night" and signal.args[0].resolution == "1080P"
+
+
+def test_continue_from_last_frame(qtbot, panel, rig):
+    _db, library = rig
+    select(qtbot, panel, "job00001")
+    with qtbot.waitSignal(panel.continue_requested, timeout=10000) as signal:
+        panel.buttons["continue"].click()
+    request, parent = signal.args
+    assert parent == "job00001" and request.prompt == "a red fox in snow" and request.seed is None
+    frame = Path(request.first_frame)
+    assert frame.parent == library.inputs_dir and frame.is_file() and frame.stat().st_size > 0
+    with qtbot.waitSignal(panel.continue_requested, timeout=5000) as signal:
+        panel.buttons["continue_clip"].click()
+    request, parent = signal.args
+    assert request.model == "wan2.7-i2v" and Path(request.first_clip).name.endswith(".mp4") and parent == "job00001"
+
+
+def test_details_and_lineage(qtbot, panel):
+    select(qtbot, panel, "job00002")
+    text = panel.details.shown_text()
+    assert "the fox runs away" in text and "job00002" in text
+    assert panel.details.relatives.count() == 1 and "Made from" in panel.details.relatives.item(0).text()
+    assert panel.details.sequence_button.isEnabled()
+    with qtbot.waitSignal(panel.action_done, check_params_cb=lambda name: name == "sequence", timeout=5000):
+        panel.details.sequence_button.click()
+    assert len(panel.player.playlist) == 2
+
+
+def test_delete_moves_to_the_trash_after_asking(qtbot, panel, rig, tmp_path, monkeypatch):
+    _db, library = rig
+    select(qtbot, panel, "job00003")
+    video = Path(panel.model.item("job00003").video)
+    monkeypatch.setattr(panel, "confirm_delete", lambda job: False)
+    panel.menu_actions["delete"].trigger()
+    assert video.exists() and "job00003" in shown(panel)  # said no: nothing happens
+    monkeypatch.setattr(panel, "confirm_delete", lambda job: True)
+    with qtbot.waitSignal(panel.job_deleted, timeout=5000):
+        panel.menu_actions["delete"].trigger()
+    assert not video.exists() and "job00003" not in shown(panel)
+    trashed = list((tmp_path / "xdg" / "Trash" / "files").iterdir())
+    assert {path.suffix for path in trashed} == {".mp4", ".json", ".jpg"}
+    with JobStore(_db) as store:
+        assert store.get("job00003") is None
+
+
+def test_delete_without_a_trash_deletes_nothing(qtbot, panel, monkeypatch):
+    select(qtbot, panel, "job00003")
+    video = Path(panel.model.item("job00003").video)
+    monkeypatch.setattr(panel, "confirm_delete", lambda job: True)
+    monkeypatch.setattr("wan_desktop.qt.library_panel.QFile.moveToTrash", lambda path: False)
+    with qtbot.waitSignal(panel.action_done, check_params_cb=lambda name: name == "delete failed", timeout=5000):
+        panel.menu_actions["delete"].trigger()
+    assert video.exists() and "job00003" in shown(panel) and "no trash" in panel.last_error
+
+
+def test_missing_file_is_marked_and_relink_finds_it(qtbot, panel, rig, tmp_path):
+    _db, library = rig
+    moved = tmp_path / "moved"
+    library.root.rename(moved)
+    reload(qtbot, panel, lambda: None)
+    assert all(panel.model.item(job).missing for job in ("job00001", "job00002", "job00003"))
+    assert len(shown(panel)) == 5  # marked, not hidden
+    with qtbot.waitSignal(panel.library_root_changed, timeout=5000) as signal:
+        panel.relink(moved)
+    assert signal.args[0] == moved
+    qtbot.waitUntil(lambda: not panel.model.item("job00001").missing, timeout=5000)
+
+
+def test_relink_to_a_wrong_folder_changes_nothing(qtbot, panel, tmp_path):
+    root = panel.library.root
+    with qtbot.waitSignal(panel.action_done, timeout=5000):
+        panel.relink(tmp_path / "not-it")
+    assert panel.library.root == root
+
+
+def test_import_a_folder(qtbot, panel, tmp_path, clip, monkeypatch):
+    other = Library(tmp_path / "old")
+    finished(other, make_job(40, prompt="imported heron"), clip)
+    monkeypatch.setattr("wan_desktop.qt.library_panel.QMessageBox.information", lambda *args: None)
+    with qtbot.waitSignal(panel.model.loaded, timeout=5000):
+        panel.import_from(other.root)
+    assert "job00040" in shown(panel) and panel.last_import.added == ("job00040",)
+    assert not panel.model.item("job00040").missing
+
+
+def test_a_running_job_turns_into_its_video_in_place(qtbot, panel, rig, clip):
+    _db, library = rig
+    with JobStore(_db) as store:
+        running = store.get("job00004")
+    done = finished(library, replace(running, state=JobState.RUNNING), clip)
+    panel.job_updated(done)
+    item = panel.model.item("job00004")
+    assert item.state is JobState.DONE and item.video and shown(panel)[1] == "job00004"
+
+
+def test_browses_and_plays_with_no_network(qtbot, panel, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the library tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    reload(qtbot, panel, lambda: panel.search.setText("owl"))
+    view = panel.view
+    index = panel.model.index(0, 0)
+    qtbot.waitUntil(lambda: view.images.cached_count() >= 1, timeout=5000)  # thumbnail arrived off-thread
+    view.hover_index(index)
+    qtbot.waitUntil(lambda: view.preview_pixmap(panel.model.item_at(index)) is not None, timeout=10000)
+    select(qtbot, panel, "job00003")
+    panel.play_current()
+    player = panel.player.player
+
+    def loaded_or_failed():
+        return player.duration() > 0 or bool(panel.player.error_text)
+    qtbot.waitUntil(loaded_or_failed, timeout=10000)
+    if panel.player.error_text:
+        assert "cannot be played here" in panel.player.error_text
+        pytest.skip(f"this Qt multimedia backend cannot play offscreen: {panel.player.error_text}")
+    assert player.duration() > 0
+    assert player.mediaStatus() in (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia,
+                                    QMediaPlayer.MediaStatus.BufferingMedia, QMediaPlayer.MediaStatus.EndOfMedia)
+    panel.player.step(1)
+    assert player.playbackState() != QMediaPlayer.PlaybackState.PlayingState
+    panel.view.hover_index(QModelIndex())
+    assert panel.view.indexAt(QPoint(5, 5)).isValid()
