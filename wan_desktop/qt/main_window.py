@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from wan_desktop.core.events import EngineMode, UncertainDecision
 from wan_desktop.core.jobs import Job, JobState, utc_now
 from wan_desktop.core.secrets import KeyVault
-from wan_desktop.core.session import DemoService, Session, demo_home, open_session, target_for
+from wan_desktop.core.session import DEMO_TIME_SCALE, DemoService, Session, demo_home, open_session, target_for
 from wan_desktop.core.settings import Settings, SettingsStore
 
 from wan_desktop.resources import ICON_SIZES, icon_path
@@ -52,6 +52,7 @@ class WindowContext:
     settings_store: SettingsStore
     vault: KeyVault
     demo: bool = False
+    demo_time_scale: float = DEMO_TIME_SCALE
 
 
 def session_opener(context: WindowContext, settings: Settings):
@@ -65,7 +66,7 @@ def session_opener(context: WindowContext, settings: Settings):
             return open_session(context.home, library, target_for(settings, context.vault), listener=listener,
                                 max_concurrent=settings.max_concurrent_jobs)  # fmt: skip
         home = demo_home(context.home)
-        service = DemoService(home / "simulator")
+        service = DemoService(home / "simulator", context.demo_time_scale)
         try:
             session = open_session(home, settings.library_dir or home / "library", service.target,
                                    listener=listener, max_concurrent=settings.max_concurrent_jobs)  # fmt: skip
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self._typical: dict[tuple[str, str], float] = {}
         self._notified: set[str] = set()
+        self.problem_box: QMessageBox | None = None
         self.setWindowTitle("Wan Desktop — Demo" if context.demo else "Wan Desktop")
         self.setWindowIcon(app_icon())
         self._calls = BackgroundCalls(self)
@@ -203,7 +205,15 @@ class MainWindow(QMainWindow):
 
     def _engine_failed(self, message: str) -> None:
         self.mode_label.setText("Queue stopped")
-        QMessageBox.warning(self, "The job queue could not start", message)
+        self.show_problem("The job queue could not start", message)
+
+    def show_problem(self, title: str, text: str) -> QMessageBox:
+        """A window-modal message that does not block the event loop (the engine keeps reporting)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.problem_box = box
+        return box
 
     def _job_updated(self, job: Job) -> None:
         self.queue_model.upsert(job)
@@ -222,8 +232,8 @@ class MainWindow(QMainWindow):
         self.queue_panel.set_paused(paused)
         self.mode_label.setText({"running": "Queue running", "paused": "Queue paused"}.get(mode, "Queue stopped"))
         if mode == EngineMode.BLOCKED.value:
-            QMessageBox.warning(self, "The queue stopped", f"{reason}\n\nThe jobs stay queued; resume the queue "
-                                                         "once this is fixed.")
+            self.show_problem("The queue stopped", f"{reason}\n\nThe jobs stay queued; resume the queue once this "
+                                                   "is fixed.")
 
     def _generate(self, requests: list) -> None:
         if self.engine is not None:

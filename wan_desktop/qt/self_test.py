@@ -66,6 +66,28 @@ def environment_problems() -> list[str]:
     return problems
 
 
+def drop_files(widget, paths: list[Path]) -> str | None:
+    """Deliver the events a real drag from the file manager does; the name of a refused event, or None."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    centre = QPointF(widget.width() / 2, widget.height() / 2)
+    # Qt lets a drop through only after the widget accepted the drag's enter and move
+    rest = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    for event in (_drag_event(QDragEnterEvent, centre, rest), _drag_event(QDragMoveEvent, centre, rest),
+                  QDropEvent(centre, *rest)):  # fmt: skip
+        if not QApplication.sendEvent(widget, event) or not event.isAccepted():
+            return event.type().name
+    return None
+
+
+def _drag_event(kind, position: QPointF, rest: tuple):
+    # PySide6 6.12 takes a QPointF here and deprecates QPoint; earlier releases take only QPoint.
+    try:
+        return kind(position, *rest)
+    except TypeError:
+        return kind(position.toPoint(), *rest)
+
+
 class SelfTest(QObject):
     """Drives the window step by step; each step waits on a signal, never on a sleep."""
 
@@ -93,17 +115,12 @@ class SelfTest(QObject):
         composer.select_model("wan2.2-i2v-flash")
         resolution = composer.resolution_combo.findData("480P")
         composer.resolution_combo.setCurrentIndex(max(resolution, 0))
-        mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(str(self.image))])
         zone = composer.first_zone
-        centre = QPointF(zone.width() / 2, zone.height() / 2)
         zone.changed.connect(self._image_checked)
-        # the events a real drag delivers: Qt only lets a drop through after the enter was accepted
-        args = (centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-        for event in (QDragEnterEvent(*args), QDragMoveEvent(*args), QDropEvent(*args)):
-            if not QApplication.sendEvent(zone, event) or not event.isAccepted():
-                self._finish(False, f"the composer refused the dropped image ({event.type().name})")
-                return
+        refused = drop_files(zone, [self.image])
+        if refused:
+            self._finish(False, f"the composer refused the dropped image ({refused})")
+            return
         self._image_checked()
 
     def _image_checked(self) -> None:
