@@ -57,6 +57,7 @@ def run_gui(args: argparse.Namespace) -> int:
         demo, settings = choice
     window = MainWindow(WindowContext(home, store, vault, demo=demo), settings)
     window.show()
+    exit_at_first_paint_if_asked(window)  # bench/bundle.py (packaging)
     return app.exec()
 
 
@@ -89,3 +90,33 @@ def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tupl
 
 def temporary_home() -> Path:
     return Path(tempfile.mkdtemp(prefix="wan-desktop-selftest-"))
+
+
+# --- start-up benchmark hook (bench/bundle.py, packaging) ---------------------------------------------------
+FIRST_PAINT_MARKER = "wan-desktop: first paint"
+
+
+def exit_at_first_paint_if_asked(window: MainWindow) -> None:
+    """With WAN_DESKTOP_EXIT_AT_FIRST_PAINT=1: print FIRST_PAINT_MARKER once the window has painted, then quit."""
+    import os
+
+    if os.environ.get("WAN_DESKTOP_EXIT_AT_FIRST_PAINT") != "1":
+        return
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QWidget
+
+    def painted() -> None:
+        print(FIRST_PAINT_MARKER, flush=True)
+        window.quit()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.window() is window:
+                QApplication.instance().removeEventFilter(self)
+                QTimer.singleShot(0, painted)  # after this paint pass has finished
+            return False
+
+    QApplication.instance().installEventFilter(FirstPaint(window))
+
+
+# --- end of the start-up benchmark hook ---------------------------------------------------------------------
