@@ -24,7 +24,7 @@ import uuid
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
@@ -106,6 +106,7 @@ class SimulatorServer:
         query_qps: float = 20.0,
         render_workers: int = 2,
         faults: list[dict] | None = None,
+        rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -129,8 +130,8 @@ class SimulatorServer:
         self._faults = FaultBook()
         if faults:
             self._faults.add(faults)
-        self._submits = RateWindow()
-        self._queries = RateWindow()
+        self._submits = RateWindow(rate_clock)
+        self._queries = RateWindow(rate_clock)
         self._requests: list[dict] = []
         self._requests_lock = threading.Lock()
         self._render_workers = render_workers
