@@ -36,12 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument(
         "--time-scale", type=float, default=1.0,
-        help="multiplies task timing and expiry (1 = like the service: 1-5 min per task; 0.01 = about a second)",
+        help="multiplies task timing and expiry (1 = like the service: 1-5 min per task; 0.01 = 0.6-3 s)",
     )  # fmt: skip
     parser.add_argument("--data-dir", type=Path, default=None, help="where uploads and videos go (default: a temp folder)")
     parser.add_argument(
         "--fault", action="append", type=_fault, default=[], metavar="JSON",
-        help='a fault to inject, e.g. \'{"on":"create","status":500,"code":"InternalError","message":"boom"}\'',
+        help="a fault to inject (format: see wan_desktop/simulator/faults.py), e.g. \'{"on":"create","status":500,"code":"InternalError","message":"boom"}\'',
     )  # fmt: skip
     parser.add_argument(
         "--unknown-model-status", type=int, choices=(400, 404), default=400,
