@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None, help="where uploads and videos go (default: a temp folder)")
     parser.add_argument(
         "--fault", action="append", type=_fault, default=[], metavar="JSON",
-        help="a fault to inject (format: see wan_desktop/simulator/faults.py), e.g. \'{"on":"create","status":500,"code":"InternalError","message":"boom"}\'',
+        help='a fault to inject (format: see wan_desktop/simulator/faults.py), e.g. '
+        '\'{"on":"create","status":500,"code":"InternalError","message":"boom"}\'',
     )  # fmt: skip
     parser.add_argument(
         "--unknown-model-status", type=int, choices=(400, 404), default=400,
