@@ -89,14 +89,18 @@ _ITEM_COLUMNS = (
 )
 
 
-def gallery_items(store: JobStore, library: Library, query: GalleryQuery = GalleryQuery(),
-                  *, check_files: bool = True) -> list[GalleryItem]:  # fmt: skip
-    """Every job matching ``query``, in its order; done jobs whose video is gone are marked ``missing``."""
+def gallery_items(store: JobStore, library: Library, query: GalleryQuery = GalleryQuery(), *,
+                  check_files: bool = True, limit: int | None = None, offset: int = 0) -> list[GalleryItem]:  # fmt: skip
+    """The jobs matching ``query``, in its order (``limit`` rows from ``offset``; None: all the rest); done
+    jobs whose video is gone are marked ``missing``."""
     where, params = _where(query)
     sql = f"SELECT {_ITEM_COLUMNS} FROM jobs"
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY " + _ORDER_SQL[query.sort]
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        params = [*params, -1 if limit is None else limit, offset]
     return [_item(row, library, check_files) for row in store.history_rows(sql, params)]
 
 

@@ -23,6 +23,7 @@ from wan_desktop.core.store import JobStore
 
 from .background import BackgroundCalls
 
+FIRST_PAGE = 120  # rows fetched before the first paint: more than a full-screen grid shows
 ItemRole = Qt.ItemDataRole.UserRole + 1
 JobIdRole = Qt.ItemDataRole.UserRole + 2
 
@@ -46,6 +47,7 @@ def describe(item: GalleryItem) -> str:
 class GalleryModel(QAbstractListModel):
     """Rows of ``GalleryItem`` (frozen). ``loaded(int)`` says how many rows a finished query gave."""
 
+    first_page = Signal(int)  # the first screenful is in: the grid can paint
     loaded = Signal(int)
     load_failed = Signal(str)
 
@@ -103,25 +105,48 @@ class GalleryModel(QAbstractListModel):
         self.endResetModel()
 
     def load(self, store: JobStore, library: Library, query: GalleryQuery | None = None) -> None:
-        """Run ``query`` (or the current one) on a pool thread; the newest request's answer wins."""
+        """Run ``query`` (or the current one) on a pool thread; the newest request's answer wins.
+
+        The first screenful comes first, so the grid paints at once however large the library; the rest is
+        appended when it arrives (appending keeps the scroll position and the selection)."""
         if query is not None:
             self.query = query
         wanted = self.query
         self._calls.cancel(self._token)
         started = time.perf_counter()
 
-        def run() -> list[GalleryItem]:
-            return history.gallery_items(store, library, wanted)
-
-        def done(items: list[GalleryItem]) -> None:
-            self.last_load_seconds = time.perf_counter() - started
-            self.set_items(items)
-            self.loaded.emit(len(items))
-
         def failed(error: Exception) -> None:
             self.load_failed.emit(getattr(error, "explanation", None) or f"The history could not be read: {error}")
 
-        self._token = self._calls.run(run, done, failed)
+        def rest_done(items: list[GalleryItem]) -> None:
+            self.append_items(items)
+            self.last_load_seconds = time.perf_counter() - started
+            self.loaded.emit(len(self._items))
+
+        def first_done(items: list[GalleryItem]) -> None:
+            self.set_items(items)
+            self.first_page.emit(len(items))
+            if len(items) < FIRST_PAGE:
+                rest_done([])
+                return
+            self._token = self._calls.run(
+                lambda: history.gallery_items(store, library, wanted, offset=FIRST_PAGE), rest_done, failed
+            )
+
+        self._token = self._calls.run(
+            lambda: history.gallery_items(store, library, wanted, limit=FIRST_PAGE), first_done, failed
+        )
+
+    def append_items(self, items: list[GalleryItem]) -> None:
+        fresh = [item for item in items if item.job_id not in self._rows]
+        if not fresh:
+            return
+        first = len(self._items)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        self._items.extend(fresh)
+        for row, item in enumerate(fresh, start=first):
+            self._rows[item.job_id] = row
+        self.endInsertRows()
 
     def upsert_job(self, job: Job, library: Library) -> None:
         """Show a job the engine reported: update its tile in place, or add a new one where it belongs."""

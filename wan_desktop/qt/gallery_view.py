@@ -9,6 +9,7 @@ off the GUI thread, keeps the last few videos' frames, and cycles through them o
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from datetime import datetime
@@ -27,7 +28,8 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor, QFont, QImage, QImageReader, QPainter, QPalette, QPixmap
+from PIL import Image, ImageOps
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from wan_desktop.core import media
@@ -37,9 +39,28 @@ from wan_desktop.core.jobs import JobState
 from . import theme
 from .gallery_model import ItemRole
 
+
+
+def _pin_none() -> None:
+    """Work around a PySide6 6.12 bug on CPython 3.11: a C++ call that returns nothing (``painter.save()``,
+    ``fillRect``, a model's empty ``data``) hands back ``None`` without a new reference, so None's count drops by
+    one per call. A grid painting 40 tiles 60 times a second reaches zero within seconds and the interpreter
+    aborts ("deallocating None"). CPython 3.12 made None immortal; this does the same here by lifting its
+    count out of reach. Process-wide and harmless; the integrator may move it to app start-up."""
+    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return
+    import ctypes
+
+    count = ctypes.c_ssize_t.from_address(id(None))
+    if count.value < 1 << 40:
+        count.value += 1 << 40
+
+
+_pin_none()
+
 TILE = QSize(184, 150)
 PICTURE = QSize(176, 99)  # 16:9 inside the tile
-CACHE_TILES = 300  # pixmaps kept: a few screens' worth, about 20 MB
+CACHE_TILES = 200  # thumbnails (and rendered tiles) kept: several screens, about 35 MB together
 MAX_WAITING = 120  # thumbnail requests kept waiting; older ones are dropped (their tiles scrolled away)
 PREVIEW_FRAMES = 6
 PREVIEW_VIDEOS = 8
@@ -67,12 +88,18 @@ class _Worker(QRunnable):
 
 
 def _read_scaled(path: str, size: QSize) -> QImage:
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)
-    original = reader.size()
-    if original.isValid() and not original.isEmpty():
-        reader.setScaledSize(original.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
-    return reader.read()  # null when unreadable: the caller stops waiting on it
+    """Decode with Pillow, which lets go of the GIL while it decodes and scales (so the GUI thread keeps
+    painting); JPEG draft mode decodes at a fraction of the size straight away."""
+    try:
+        with Image.open(path) as picture:
+            picture.draft("RGB", (size.width(), size.height()))
+            picture = ImageOps.exif_transpose(picture).convert("RGB")
+            picture.thumbnail((size.width(), size.height()), Image.Resampling.BILINEAR)
+            data = picture.tobytes()
+            image = QImage(data, picture.width, picture.height, picture.width * 3, QImage.Format.Format_RGB888)
+            return image.copy()  # own the pixels: ``data`` goes away with this frame
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return QImage()  # null: the caller stops waiting on it
 
 
 class TileImages(QObject):
@@ -90,6 +117,7 @@ class TileImages(QObject):
         self._stack: list[str] = []  # guarded by _lock; the newest request is taken first
         self._queued: set[str] = set()  # waiting or being read (GUI thread only)
         self._workers = 0  # guarded by _lock
+        self._start_scheduled = False
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)
         self._carrier = _Carrier(self)
@@ -115,10 +143,21 @@ class TileImages(QObject):
             if len(self._stack) > MAX_WAITING:
                 dropped, self._stack = self._stack[:-MAX_WAITING], self._stack[-MAX_WAITING:]
             start = self._workers < self._pool.maxThreadCount()
-            if start:
-                self._workers += 1
         self._queued.difference_update(dropped)  # asked again if their tile comes back into view
-        if start:
+        if start and not self._start_scheduled:
+            # Start after this paint, not during it: a decoding thread competes for the GIL, and the
+            # screenful being painted should reach the screen first.
+            self._start_scheduled = True
+            QTimer.singleShot(0, self, self._start_workers)
+
+    def _start_workers(self) -> None:
+        self._start_scheduled = False
+        if self._closed:
+            return
+        with self._lock:
+            wanted = min(len(self._stack), self._pool.maxThreadCount() - self._workers)
+            self._workers += max(0, wanted)
+        for _ in range(max(0, wanted)):
             self._pool.start(_Worker(self))
 
     def _take(self) -> str | None:
@@ -174,8 +213,8 @@ class _ReadFrames(QRunnable):
             for picture in media.extract_frames(self._video, PREVIEW_FRAMES, max(self._size.width(), 1)):
                 rgb = picture.convert("RGB")
                 data = rgb.tobytes()
-                image = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
-                images.append(image.copy())  # detach from the bytes, which go away with this frame
+                frame = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
+                images.append(frame.copy())  # detach from the bytes, which go away with this frame
         except media.MediaError:
             images = []
         finally:
@@ -232,6 +271,15 @@ _OVERLAY = {
 }  # fmt: skip
 
 
+# Computed once: paint runs for every visible tile on every frame while scrolling.
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_CENTRE = Qt.AlignmentFlag.AlignCenter
+_WHITE = QColor("white")
+_DARK = QColor(0, 0, 0, 170)
+_PICTURE_BACK = QColor(40, 40, 40)
+
+
 class TileDelegate(QStyledItemDelegate):
     def __init__(self, images: TileImages, view: "GalleryView") -> None:
         super().__init__(view)
@@ -239,6 +287,7 @@ class TileDelegate(QStyledItemDelegate):
         self._view = view
         self._small = QFont()
         self._small.setPointSizeF(max(7.0, self._small.pointSizeF() * 0.85))
+        self._tiles: OrderedDict[tuple, QPixmap] = OrderedDict()  # rendered tiles, bounded like thumbnails
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
         return TILE
@@ -247,15 +296,52 @@ class TileDelegate(QStyledItemDelegate):
         item: GalleryItem | None = index.data(ItemRole)
         if item is None:
             return
-        painter.save()
-        rect = option.rect.adjusted(4, 4, -4, -4)
-        palette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        preview = self._view.preview_pixmap(item)
+        if preview is not None:  # the hovered tile changes every few hundred ms: drawn directly
+            painter.save()
+            painter.translate(option.rect.topLeft())
+            self._draw(painter, option.palette, item, selected, preview)
+            painter.restore()
+            return
+        thumbnail = self._images.pixmap(item.thumbnail)
+        if thumbnail is None and item.thumbnail:  # still loading: drawn directly, cached once it has its picture
+            painter.save()
+            painter.translate(option.rect.topLeft())
+            self._draw(painter, option.palette, item, selected, None)
+            painter.restore()
+            return
+        key = (item, selected, thumbnail.cacheKey() if thumbnail is not None else 0)
+        tile = self._tiles.get(key)
+        if tile is None:
+            tile = self._render(option, item, selected, thumbnail)
+            self._tiles[key] = tile
+            while len(self._tiles) > CACHE_TILES:
+                self._tiles.popitem(last=False)
+        else:
+            self._tiles.move_to_end(key)
+        painter.drawPixmap(option.rect.topLeft(), tile)
+
+    def _render(self, option: QStyleOptionViewItem, item: GalleryItem, selected: bool, thumbnail) -> QPixmap:
+        """The whole tile as one pixmap: scrolling then draws one picture per tile instead of a dozen calls."""
+        ratio = self._view.devicePixelRatioF()
+        tile = QPixmap(TILE * ratio)
+        tile.setDevicePixelRatio(ratio)
+        tile.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(tile)
+        try:
+            self._draw(painter, option.palette, item, selected, thumbnail)
+        finally:
+            painter.end()
+        return tile
+
+    def _draw(self, painter: QPainter, palette: QPalette, item: GalleryItem, selected: bool, pixmap) -> None:
+        whole = QRect(0, 0, TILE.width(), TILE.height())
+        rect = whole.adjusted(4, 4, -4, -4)
         if selected:
-            painter.fillRect(option.rect, palette.color(QPalette.ColorRole.Highlight))
+            painter.fillRect(whole, palette.color(QPalette.ColorRole.Highlight))
         picture = QRect(rect.topLeft(), PICTURE)
-        painter.fillRect(picture, QColor(40, 40, 40))
-        pixmap = self._view.preview_pixmap(item) or self._images.pixmap(item.thumbnail)
+        painter.fillRect(picture, _PICTURE_BACK)
         if pixmap is not None and not pixmap.isNull():
             size = pixmap.size().scaled(PICTURE, Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, size.width(), size.height())
@@ -267,36 +353,34 @@ class TileDelegate(QStyledItemDelegate):
         painter.setFont(self._small)
         line = QRect(rect.left(), picture.bottom() + 4, rect.width(), 16)
         star = "★ " if item.favourite else ""
-        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{star}{item.model}")
-        painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, item.resolution)
+        painter.drawText(line, _LEFT, f"{star}{item.model}")
+        painter.drawText(line, _RIGHT, item.resolution)
         prompt_line = QRect(rect.left(), line.bottom() + 2, rect.width(), 16)
         elided = painter.fontMetrics().elidedText(item.prompt, Qt.TextElideMode.ElideRight, rect.width())
-        painter.drawText(prompt_line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
-        painter.restore()
+        painter.drawText(prompt_line, _LEFT, elided)
 
     def _overlay(self, painter: QPainter, picture: QRect, item: GalleryItem) -> None:
         painter.setFont(self._small)
         if item.duration and item.state is JobState.DONE:
-            self._badge(painter, picture, f"{item.duration} s", Qt.AlignmentFlag.AlignBottom
-                        | Qt.AlignmentFlag.AlignRight, QColor(0, 0, 0, 170))  # fmt: skip
+            self._badge(painter, picture, f"{item.duration} s", True, _DARK)
         words = "Video missing" if item.missing else _OVERLAY.get(item.state)
         if words:
             colour = theme.colours().error if item.missing or item.state is JobState.FAILED else QColor(0, 0, 0)
             colour = QColor(colour)
             colour.setAlpha(200)
-            self._badge(painter, picture, words, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, colour)
+            self._badge(painter, picture, words, False, colour)
 
     @staticmethod
-    def _badge(painter: QPainter, area: QRect, text: str, where, background: QColor) -> None:
+    def _badge(painter: QPainter, area: QRect, text: str, bottom_right: bool, background: QColor) -> None:
         metrics = painter.fontMetrics()
-        box = QRect(0, 0, metrics.horizontalAdvance(text) + 8, metrics.height() + 2)
-        if where & Qt.AlignmentFlag.AlignRight:
-            box.moveBottomRight(area.bottomRight() - QRect(0, 0, 3, 3).bottomRight())
+        width, height = metrics.horizontalAdvance(text) + 8, metrics.height() + 2
+        if bottom_right:
+            box = QRect(area.right() - 3 - width, area.bottom() - 3 - height, width, height)
         else:
-            box.moveTopLeft(area.topLeft() + QRect(0, 0, 3, 3).bottomRight())
+            box = QRect(area.left() + 3, area.top() + 3, width, height)
         painter.fillRect(box, background)
-        painter.setPen(QColor("white"))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        painter.setPen(_WHITE)
+        painter.drawText(box, _CENTRE, text)
 
 
 class GalleryView(QListView):
@@ -308,8 +392,7 @@ class GalleryView(QListView):
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)  # the layout of 10,000 tiles without asking each for its size
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(500)
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)  # uniform tiles: one pass over 10,000 is quick
         self.setGridSize(TILE)
         self.setSpacing(0)
         self.setWrapping(True)
