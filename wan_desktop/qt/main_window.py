@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.queue_panel)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self._with_library_tab(splitter), 1)  # Library tab (issue 5)
         self.setCentralWidget(central)
         self.mode_label = QLabel()
         self.mode_label.setAccessibleName("Queue state")
@@ -132,6 +132,33 @@ class MainWindow(QMainWindow):
             demo_label.setStyleSheet(f"font-weight: bold; color: {theme.css_colour('warning')};")
             self.statusBar().addPermanentWidget(demo_label)
         self.resize(1280, 800)
+
+    # -- Library tab (issue 5) -------------------------------------------------------------------------------
+    def _with_library_tab(self, create: QWidget) -> QWidget:
+        """Tabs "Create" (composer and queue) and "Library" (every video, offline); wires the library's actions."""
+        from PySide6.QtWidgets import QTabWidget
+
+        from wan_desktop.core.store import JobStore
+
+        from .library_panel import LibraryPanel
+
+        db_path = (demo_home(self.context.home) if self.context.demo else self.context.home) / "jobs.sqlite3"
+        self.library_panel = panel = LibraryPanel(lambda: JobStore(db_path), self.library_root())
+        self.tabs = QTabWidget()
+        self.tabs.addTab(create, "&Create")
+        self.tabs.addTab(panel, "&Library")
+        self.tabs.currentChanged.connect(lambda index: index == 1 and panel.store is None and panel.refresh())
+        panel.remix_requested.connect(lambda request: (self.composer.load_request(request),
+                                                       self.tabs.setCurrentIndex(0)))  # fmt: skip
+        panel.continue_requested.connect(
+            lambda request, parent_id: self.engine and self.engine.submit([request], parent_job_id=parent_id))
+        panel.last_frame_chosen.connect(lambda path: (self.composer.last_zone.set_references([path]),
+                                                      self.tabs.setCurrentIndex(0)))  # fmt: skip
+        panel.job_deleted.connect(self.queue_model.remove)
+        panel.library_root_changed.connect(lambda root: self.apply_settings(replace(self.settings, library_dir=root)))
+        panel.notice.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        return self.tabs
+    # -- end of Library tab ---------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -186,6 +213,9 @@ class MainWindow(QMainWindow):
         engine.reply.connect(lambda text: self.statusBar().showMessage(text, 8000))
         engine.mode_changed.connect(self._mode_changed)
         engine.typical_durations.connect(self._typical.update)
+        # Library tab (issue 5): refreshed when the engine (re)starts, tiles follow every job change
+        engine.ready.connect(lambda _jobs: self.library_panel.set_library_root(self.library_root()))
+        engine.job_updated.connect(self.library_panel.job_updated)
         self.engine = engine
         engine.start()
 
@@ -346,6 +376,7 @@ class MainWindow(QMainWindow):
         self._calls.shutdown()
         self.composer.shutdown()
         self.queue_panel.shutdown()
+        self.library_panel.shutdown()  # Library tab (issue 5)
         if self.tray is not None:
             self.tray.hide()
 
