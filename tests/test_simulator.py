@@ -242,6 +242,23 @@ def test_upload_flow_and_oss_resolution(http, fast):
     assert oss_posts and not oss_posts[0]["has_auth"]
 
 
+def test_large_upload_full_of_newline_bytes_is_stored_intact(http, fast):
+    import hashlib
+    import time
+
+    picture = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (1600, 1600), (10, 10, 10)).save(picture, format="BMP")  # 7.3 MB of b"\n"
+    data = picture.getvalue()
+    start = time.process_time()
+    url = upload(fast, http, "wan2.6-i2v", "big.bmp", data, "image/bmp")
+    assert time.process_time() - start < 2.0  # the form parsing must not walk the bytes line by line
+    reply = create(http, body("wan2.6-i2v", img=url), headers=ASYNC | {"X-DashScope-OssResourceResolve": "enable"})
+    assert reply.status_code == 200, reply.text
+    assert fast.tasks()[0]["input_sha256"]["img_url"] == hashlib.sha256(data).hexdigest()
+
+
 def test_upload_policy_expiry_and_key_prefix(http, fast):
     policy = http.get("/uploads", params={"action": "getPolicy", "model": "wan2.6-i2v"}).json()["data"]
     form = {"OSSAccessKeyId": "x", "Signature": policy["signature"], "policy": policy["policy"], "success_action_status": "200"}
