@@ -14,7 +14,6 @@ from wan_desktop.core.dashscope.regions import ServiceEndpoint
 from wan_desktop.core.engine import Engine, EngineConfig
 from wan_desktop.core.events import EngineEvent
 from wan_desktop.core.library import Library
-from wan_desktop.core.polling import PollPolicy
 from wan_desktop.core.store import JobStore
 
 
@@ -34,17 +33,10 @@ class EngineRig:
         self.store = JobStore(self.home / "jobs.sqlite3")
         self.library = Library(self.library_dir)
         self.client = DashScopeClient(api_key, ServiceEndpoint.for_region(Region.CUSTOM, custom_base_url=base_url))
-        settings = dict(
-            region=Region.CUSTOM,
-            poll=PollPolicy().scaled(time_scale),
-            task_ttl=24 * 3600 * time_scale,
-            reconcile_delays=(0.05, 0.2, 0.4),
-            retry_base=0.05,
-            retry_cap=0.5,
-            idle_wait=0.05,
-        )
+        settings = dict(reconcile_delays=(0.05, 0.2, 0.4), retry_base=0.05, retry_cap=0.5, idle_wait=0.05)
         settings.update(config)
-        self.engine = Engine(self.store, self.library, self.client, EngineConfig(**settings),
+        config = EngineConfig.for_service_clock(Region.CUSTOM, time_scale, **settings)
+        self.engine = Engine(self.store, self.library, self.client, config,
                              listener=self._record)  # fmt: skip
 
     def _record(self, event: EngineEvent) -> None:

@@ -44,7 +44,8 @@ from wan_desktop.core.dashscope.errors import (
 from wan_desktop.core.dashscope.regions import ServiceEndpoint, Timeouts
 from wan_desktop.core.dashscope.types import GenerationRequest, TaskStatus
 
-FAST = Timeouts(connect=2, read=5, write=5, pool=2)
+# generous reads: a loaded CI machine (2 cores) parses a 7 MiB upload slowly; failures still come fast
+FAST = Timeouts(connect=2, read=30, write=30, pool=5)
 
 
 def endpoint_for(sim, region: Region = Region.CUSTOM, workspace: str = "") -> ServiceEndpoint:

@@ -78,6 +78,23 @@ class EngineConfig:
     retry_cap: float = 60.0
     idle_wait: float = 1.0  # longest sleep of the loop when nothing is due
 
+    @classmethod
+    def for_service_clock(cls, region: catalog.Region, time_scale: float = 1.0, **changes) -> "EngineConfig":
+        """A config for a service whose clock runs ``time_scale`` times as long as ours (the simulator runs
+        at 0.01): every wait shrinks by that factor. Rate limits stay per real second, as the service's
+        (and the simulator's) are."""
+        base = cls(region=region)
+        scaled = dict(
+            poll=base.poll.scaled(time_scale),
+            task_ttl=base.task_ttl * time_scale,
+            reconcile_delays=tuple(delay * time_scale for delay in base.reconcile_delays),
+            reconcile_margin=base.reconcile_margin,  # clock skew is real time, whatever the service's pace
+            retry_base=base.retry_base * time_scale,
+            retry_cap=base.retry_cap * time_scale,
+        )
+        scaled.update(changes)
+        return replace(base, **scaled)
+
 
 Listener = Callable[[EngineEvent], None]
 
@@ -125,6 +142,7 @@ class Engine:
         self._stop_downloads = threading.Event()
         self._downloads: dict[str, Future] = {}
         self._progress_sent: dict[str, float] = {}
+        self._durations: dict[tuple[str, str], list[float]] = {}
         self._download_results: queue.Queue[DownloadOutcome] = queue.Queue()
         self._pool: ThreadPoolExecutor | None = None
         self._submits: dict[str, deque[float]] = {}
@@ -632,6 +650,7 @@ class Engine:
             return
         self._save(done)
         self._schedule.forget(job.id)
+        self._durations.pop(_kind(job), None)  # a new finish changes what "usual" means for its kind
 
     def _refresh_link(self, job: Job) -> None:
         """The link expired before we fetched the video: the task may still hand out a fresh one."""
@@ -769,9 +788,11 @@ class Engine:
             start = _as_utc(job.submit_started_at) or _as_utc(job.submitted_at)
             elapsed = (utc_now() - start).total_seconds() if start else 0.0
             elapsed = max(elapsed, 0.0)
-        resolution = job.request.resolution or catalog.model(job.request.model).default_resolution
-        expected = self.store.typical_seconds(job.request.model, resolution)
-        return next_poll_delay(elapsed, expected, self.config.poll)
+        key = _kind(job)
+        history = self._durations.get(key)
+        if history is None:  # read once per kind; refreshed when a job of that kind is done
+            history = self._durations[key] = self.store.recent_durations(*key)
+        return next_poll_delay(elapsed, history, self.config.poll)
 
     def _seconds_until_due(self) -> float:
         if not self._commands.empty() or not self._download_results.empty():
@@ -820,6 +841,11 @@ class Engine:
             self._listener(event)
         except Exception:
             log.exception("engine listener failed")
+
+
+def _kind(job: Job) -> tuple[str, str]:
+    """Model and effective resolution: tasks of one kind take similar times."""
+    return job.request.model, job.request.resolution or catalog.model(job.request.model).default_resolution
 
 
 def _add_id(ids: tuple[str, ...], request_id: str | None) -> tuple[str, ...]:

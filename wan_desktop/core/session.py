@@ -17,7 +17,6 @@ from wan_desktop.core.dashscope.client import DashScopeClient
 from wan_desktop.core.dashscope.regions import ServiceEndpoint
 from wan_desktop.core.engine import Engine, EngineConfig, Listener
 from wan_desktop.core.library import Library
-from wan_desktop.core.polling import PollPolicy
 from wan_desktop.core.secrets import KeyVault
 from wan_desktop.core.settings import Settings
 from wan_desktop.core.store import JobStore
@@ -121,12 +120,7 @@ def open_session(
         if target.api_key:
             client = DashScopeClient(target.api_key, target.endpoint)
             resources.callback(client.close)
-        config = EngineConfig(
-            region=target.region,
-            poll=PollPolicy().scaled(target.time_scale),
-            task_ttl=24 * 3600.0 * target.time_scale,
-            max_concurrent=max_concurrent,
-        )
+        config = EngineConfig.for_service_clock(target.region, target.time_scale, max_concurrent=max_concurrent)
         engine = Engine(store, library, client, config, listener=listener)
     except BaseException:
         resources.close()

@@ -399,8 +399,8 @@ class JobStore:
         with self._reading() as conn:
             return {row[0] for row in conn.execute("SELECT task_id FROM job_tasks")}
 
-    def typical_seconds(self, model: str, resolution: str) -> float | None:
-        """Median service time (submit to end) of the last finished jobs of this model and resolution."""
+    def recent_durations(self, model: str, resolution: str) -> list[float]:
+        """Service times (submit to end) of the last finished jobs of this model and resolution."""
         with self._reading() as conn:
             rows = conn.execute(
                 "SELECT finished_ts - submitted_ts FROM jobs WHERE state = ? AND model = ? AND resolution = ? "
@@ -408,7 +408,12 @@ class JobStore:
                 "ORDER BY finished_ts DESC LIMIT ?",
                 (JobState.DONE.value, model, resolution, TYPICAL_SAMPLE),
             ).fetchall()
-        return statistics.median(row[0] for row in rows) if rows else None
+        return [row[0] for row in rows]
+
+    def typical_seconds(self, model: str, resolution: str) -> float | None:
+        """Median service time (submit to end) of the last finished jobs of this model and resolution."""
+        durations = self.recent_durations(model, resolution)
+        return statistics.median(durations) if durations else None
 
     def search(self, text: str, limit: int = 500) -> list[Job]:
         """Jobs whose prompts contain every word of ``text`` (word prefixes match), newest first."""
