@@ -126,7 +126,8 @@ def scroll(app, panel) -> tuple[float, int]:
 
     def beat() -> None:
         now = time.perf_counter()
-        beats["worst"] = max(beats["worst"], now - beats["last"])
+        if now - beats["last"] > beats["worst"]:
+            beats["worst"], beats["at_step"] = now - beats["last"], steps["count"]
         beats["last"] = now
 
     def step() -> None:
@@ -152,13 +153,14 @@ def scroll(app, panel) -> tuple[float, int]:
     loop.exec()
     heartbeat.stop()
     stepper.stop()
-    return max(0.0, beats["worst"] * 1000 - HEARTBEAT_MS), steps["count"]
+    return max(0.0, beats["worst"] * 1000 - HEARTBEAT_MS), steps["count"], beats.get("at_step", 0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10000)
     args = parser.parse_args()
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
@@ -173,6 +175,7 @@ def main() -> None:
         _warm, panel = first_paint(app, warm_db, warm_library, 1)
         panel.shutdown()
         panel.deleteLater()
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         app.processEvents()
         # Alternate the two timings and take medians: one sample is at the mercy of the machine's other work.
         empty_times, full_times = [], []
@@ -185,10 +188,12 @@ def main() -> None:
                 times.append(seconds)
                 panel.shutdown()
                 panel.deleteLater()
+                # deleteLater runs only in an event loop: delete now, so no old panel dies inside the scroll.
+                app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
                 app.processEvents()
         empty_seconds, full_seconds = statistics.median(empty_times), statistics.median(full_times)
         _seconds, panel = first_paint(app, db, library, args.items)
-        stall_ms, steps = scroll(app, panel)
+        stall_ms, steps, stall_step = scroll(app, panel)
         after = rss_mb()
         cached = panel.view.images.cached_count()
         panel.shutdown()
@@ -200,6 +205,7 @@ def main() -> None:
         "rss_delta_mb": round(after - before, 1),
         "max_stall_ms": round(stall_ms, 1),
         "scroll_steps": steps,
+        "worst_stall_at_step": stall_step,
         "thumbnails_cached": cached,
         "build_seconds": round(build_seconds, 1),
     }))  # fmt: skip

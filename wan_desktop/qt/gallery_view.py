@@ -9,6 +9,7 @@ off the GUI thread, keeps the last few videos' frames, and cycles through them o
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections import OrderedDict
@@ -80,11 +81,27 @@ class _Worker(QRunnable):
         self._owner = owner
 
     def run(self) -> None:
+        _be_nice()
         while True:
             path = self._owner._take()
             if path is None:
                 return
             self._owner._carrier.done.emit(path, _read_scaled(path, self._owner.size))
+
+
+def _be_nice() -> None:
+    """Decoding yields the CPU to the GUI thread: on a busy two-core machine a thumbnail may come a little
+    later, but a scroll must not stutter. (Linux lets a thread lower its own priority; elsewhere a no-op.)"""
+    if not hasattr(os, "setpriority") or getattr(_niced, "done", False):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except OSError:
+        pass
+    _niced.done = True
+
+
+_niced = threading.local()
 
 
 def _read_scaled(path: str, size: QSize) -> QImage:
@@ -208,6 +225,7 @@ class _ReadFrames(QRunnable):
         self._video, self._size, self._carrier = video, size, carrier
 
     def run(self) -> None:
+        _be_nice()
         images: list[QImage] = []
         try:
             for picture in media.extract_frames(self._video, PREVIEW_FRAMES, max(self._size.width(), 1)):
