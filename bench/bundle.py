@@ -9,8 +9,8 @@ so both get the same PyInstaller options, Qt exclusions and plugin filtering. Th
   - start: seconds from launching the program to its first-paint marker on stdout (the app in demo mode with
     WAN_DESKTOP_EXIT_AT_FIRST_PAINT=1 and a fresh home), runs alternating between the two; the first run of
     each and the median are reported, the ratio uses the medians. The same two programs are also timed from
-    source (source_start_median_s): what freezing costs, apart from what the app itself does at start. --drop-caches (root only) empties the page
-    cache before every run, for truly cold starts.
+    source (source_start_median_s): what freezing costs, apart from what the app itself does at start.
+    --drop-caches (root only) empties the page cache before every run, for truly cold starts.
 Prints one JSON line. Target: both ratios <= 1.3. QT_QPA_PLATFORM defaults to offscreen.
 """
 

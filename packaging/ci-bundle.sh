@@ -37,7 +37,8 @@ dbus-run-session -- env HOME="$scratch" XDG_DATA_HOME="$scratch/.local/share" PR
   echo "$key" | "$PROGRAM" --home "$HOME/app" key set | tee "$HOME/set.txt"
   grep -q "SecretService" "$HOME/set.txt" || { echo "the key did not go to the Secret Service" >&2; exit 1; }
   "$PROGRAM" --home "$HOME/app" key show | tee "$HOME/show.txt"
-  grep -q "…9f3a (from keyring)" "$HOME/show.txt" || { echo "the key did not come back from the keyring" >&2; exit 1; }
+  grep -q "…9f3a (from keyring)" "$HOME/show.txt" \
+    || { echo "the key did not come back from the keyring" >&2; exit 1; }
   "$PROGRAM" --home "$HOME/app" key clear
   if command -v xvfb-run >/dev/null 2>&1; then
     echo "Frozen self-test (xcb, on Xvfb):"
