@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 
 from wan_desktop.core import history
 from wan_desktop.core.history import GalleryItem, GalleryQuery, SortOrder
@@ -23,6 +23,7 @@ from wan_desktop.core.store import JobStore
 
 from .background import BackgroundCalls
 
+REST_DELAY_MS = 40
 FIRST_PAGE = 120  # rows fetched before the first paint: more than a full-screen grid shows
 ItemRole = Qt.ItemDataRole.UserRole + 1
 JobIdRole = Qt.ItemDataRole.UserRole + 2
@@ -57,6 +58,8 @@ class GalleryModel(QAbstractListModel):
         self._rows: dict[str, int] = {}
         self._calls = BackgroundCalls(self, max_threads=1)  # one query at a time, newest wins
         self._token = 0
+        self._generation = 0
+        self._closed = False
         self.query = GalleryQuery()
         self.last_load_seconds = 0.0
 
@@ -112,6 +115,7 @@ class GalleryModel(QAbstractListModel):
         if query is not None:
             self.query = query
         wanted = self.query
+        self._generation += 1
         self._calls.cancel(self._token)
         started = time.perf_counter()
 
@@ -129,9 +133,17 @@ class GalleryModel(QAbstractListModel):
             if len(items) < FIRST_PAGE:
                 rest_done([])
                 return
-            self._token = self._calls.run(
-                lambda: history.gallery_items(store, library, wanted, offset=FIRST_PAGE), rest_done, failed
-            )
+            generation = self._generation
+
+            def fetch_rest() -> None:
+                if generation == self._generation and not self._closed:  # no newer query started meanwhile
+                    self._token = self._calls.run(
+                        lambda: history.gallery_items(store, library, wanted, offset=FIRST_PAGE), rest_done, failed
+                    )
+
+            # After the first screenful is painted: reading 10,000 rows holds the GIL for a while, and the
+            # grid should reach the screen first.
+            QTimer.singleShot(REST_DELAY_MS, self, fetch_rest)
 
         self._token = self._calls.run(
             lambda: history.gallery_items(store, library, wanted, limit=FIRST_PAGE), first_done, failed
@@ -192,6 +204,7 @@ class GalleryModel(QAbstractListModel):
         self._calls.wait()
 
     def shutdown(self) -> None:
+        self._closed = True
         self._calls.shutdown()
 
 

@@ -429,6 +429,8 @@ class GalleryView(QListView):
         self._timer.setInterval(PREVIEW_STEP_MS)
         self._timer.timeout.connect(self._next_frame)
         self.paint_count = 0
+        # Shown when there are no tiles; the panel says whether nothing exists yet or nothing matches.
+        self.empty_text = "No videos yet. Videos you make in Create appear here, and stay here offline."
 
     # -- hover preview ------------------------------------------------------------------------------------
     def preview_pixmap(self, item: GalleryItem) -> QPixmap | None:
@@ -479,6 +481,13 @@ class GalleryView(QListView):
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
+        model = self.model()
+        if model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(theme.colours().muted)
+            painter.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
+                             int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), self.empty_text)
+            painter.end()
         self.paint_count += 1
 
     def shutdown(self) -> None:

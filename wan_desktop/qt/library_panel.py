@@ -242,6 +242,11 @@ class LibraryPanel(QWidget):
 
     def _loaded(self, count: int) -> None:
         self.count_label.setText(f"{count} video(s)" if count != 1 else "1 video")
+        self.view.empty_text = (
+            "No videos yet. Videos you make in Create appear here, and stay here offline."
+            if self.model.query.is_default
+            else "Nothing matches this search and these filters."
+        )
         store = self.store
         if store is not None:
             self._calls.run(lambda: history.filter_choices(store), self._fill_choices, lambda _error: None)
