@@ -10,16 +10,18 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from wan_desktop.core.dashscope.catalog import Region
-from wan_desktop.core.dashscope.client import DashScopeClient
 from wan_desktop.core.dashscope.regions import ServiceEndpoint
-from wan_desktop.core.engine import Engine, EngineConfig, Listener
-from wan_desktop.core.library import Library
-from wan_desktop.core.secrets import KeyVault
 from wan_desktop.core.settings import Settings
-from wan_desktop.core.store import JobStore
+
+if TYPE_CHECKING:  # the heavy modules (httpx, SQLite, PyAV) load only when a session opens
+    from wan_desktop.core.dashscope.client import DashScopeClient
+    from wan_desktop.core.engine import Engine, Listener
+    from wan_desktop.core.library import Library
+    from wan_desktop.core.secrets import KeyVault
+    from wan_desktop.core.store import JobStore
 
 DEMO_KEY = "sk-demo"
 DEMO_TIME_SCALE = 0.02  # a 1-5 minute task takes 1-6 seconds
@@ -108,9 +110,14 @@ def open_session(
     library_dir: Path,
     target: Target,
     *,
-    listener: Listener | None = None,
+    listener: "Listener | None" = None,
     max_concurrent: int | None = None,
 ) -> Session:
+    from wan_desktop.core.dashscope.client import DashScopeClient
+    from wan_desktop.core.engine import Engine, EngineConfig
+    from wan_desktop.core.library import Library
+    from wan_desktop.core.store import JobStore
+
     resources = ExitStack()
     try:
         store = JobStore(home / "jobs.sqlite3")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QThread, Signal
 
@@ -17,11 +17,13 @@ from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.events import EngineEvent, EventKind, UncertainDecision
 from wan_desktop.core.jobs import JobState
-from wan_desktop.core.session import Session
+
+if TYPE_CHECKING:
+    from wan_desktop.core.session import Session
 
 log = logging.getLogger(__name__)
 
-SessionOpener = Callable[[Callable[[EngineEvent], None]], Session]
+SessionOpener = Callable[[Callable[[EngineEvent], None]], "Session"]
 
 
 class EngineThread(QThread):
@@ -42,7 +44,7 @@ class EngineThread(QThread):
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._pending: list[Callable] = []
-        self._session: Session | None = None
+        self._session: "Session | None" = None
 
     # -- GUI thread -----------------------------------------------------------------------------
     def submit(self, requests: Sequence[GenerationRequest], parent_job_id: str | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, QUrl, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
@@ -20,9 +21,11 @@ from PySide6.QtWidgets import (
 
 from wan_desktop.core.events import EngineMode, UncertainDecision
 from wan_desktop.core.jobs import Job, JobState, utc_now
-from wan_desktop.core.secrets import KeyVault
-from wan_desktop.core.session import DEMO_TIME_SCALE, DemoService, Session, demo_home, open_session, target_for
+from wan_desktop.core.session import DEMO_TIME_SCALE, Session, demo_home
 from wan_desktop.core.settings import Settings, SettingsStore
+
+if TYPE_CHECKING:
+    from wan_desktop.core.secrets import KeyVault
 
 from wan_desktop.resources import ICON_SIZES, icon_path
 
@@ -59,6 +62,8 @@ def session_opener(context: WindowContext, settings: Settings):
     """A function, run on the engine thread, that opens the session (and the demo simulator)."""
 
     def open_for(listener) -> Session:
+        from wan_desktop.core.session import DemoService, open_session, target_for
+
         if not context.demo:
             library = settings.library_dir
             if library is None:
@@ -81,6 +86,7 @@ def session_opener(context: WindowContext, settings: Settings):
 
 class MainWindow(QMainWindow):
     engine_ready = Signal()
+    engine_failed = Signal(str)  # the engine could not start, in words
     job_finished = Signal(object)  # a Job that reached done or failed
 
     def __init__(self, context: WindowContext, settings: Settings, parent: QWidget | None = None) -> None:
@@ -89,6 +95,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.engine: EngineThread | None = None
         self._quitting = False
+        self._shut_down_done = False
         self._typical: dict[tuple[str, str], float] = {}
         self._notified: set[str] = set()
         self.problem_box: QMessageBox | None = None
@@ -103,7 +110,8 @@ class MainWindow(QMainWindow):
         self._build_tray()
         self.composer.generate_requested.connect(self._generate)
         self._connect_queue_panel()
-        self.start_engine()
+        # after the first paint: the engine thread's imports and the demo simulator must not slow it down
+        QTimer.singleShot(0, self.start_engine)
 
     # -- construction -----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -203,6 +211,8 @@ class MainWindow(QMainWindow):
 
     # -- the engine -------------------------------------------------------------------------------
     def start_engine(self) -> None:
+        if self._shut_down_done:
+            return
         engine = EngineThread(session_opener(self.context, self.settings), self)
         engine.ready.connect(self._engine_ready)
         engine.start_failed.connect(self._engine_failed)
@@ -235,6 +245,7 @@ class MainWindow(QMainWindow):
 
     def _engine_failed(self, message: str) -> None:
         self.mode_label.setText("Queue stopped")
+        self.engine_failed.emit(message)
         self.show_problem("The job queue could not start", message)
 
     def show_problem(self, title: str, text: str) -> QMessageBox:
@@ -372,6 +383,7 @@ class MainWindow(QMainWindow):
         QApplication.quit()
 
     def _shut_down(self) -> None:
+        self._shut_down_done = True
         self.stop_engine()
         self._calls.shutdown()
         self.composer.shutdown()

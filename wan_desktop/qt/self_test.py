@@ -108,7 +108,7 @@ class SelfTest(QObject):
             self._finish(False, "; ".join(problems))
             return
         self.window.engine_ready.connect(self._drop_image)
-        self.window.engine.start_failed.connect(lambda text: self._finish(False, f"engine: {text}"))
+        self.window.engine_failed.connect(lambda text: self._finish(False, f"engine: {text}"))
 
     def _drop_image(self) -> None:
         composer = self.window.composer

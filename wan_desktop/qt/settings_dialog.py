@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from wan_desktop.core.dashscope.catalog import REGIONS, Region
-from wan_desktop.core.dashscope.client import KeyCheck, KeyStatus, check_key_in_regions
+from wan_desktop.core.dashscope.keycheck import KeyCheck, KeyStatus
 from wan_desktop.core.dashscope.regions import ServiceEndpoint
 from wan_desktop.core.secrets import ENV_VAR, KeySource, KeyringUnavailable, KeyVault, mask_key
 from wan_desktop.core.settings import Settings
@@ -42,6 +42,12 @@ from .background import BackgroundCalls
 
 KeyChecker = Callable[[str, Sequence[ServiceEndpoint]], KeyCheck]
 MAX_JOBS = 5  # the highest per-account concurrency any model allows (contract section 7)
+
+
+def _check_key_in_regions(api_key: str, endpoints: Sequence[ServiceEndpoint]) -> KeyCheck:
+    from wan_desktop.core.dashscope.client import check_key_in_regions  # loads httpx only when a key is tested
+
+    return check_key_in_regions(api_key, endpoints)
 
 
 def key_check_words(check: KeyCheck) -> str:
@@ -75,14 +81,14 @@ class SettingsDialog(QDialog):
         settings: Settings,
         vault: KeyVault,
         *,
-        key_checker: KeyChecker = check_key_in_regions,
+        key_checker: KeyChecker | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
         self._vault = vault
-        self._key_checker = key_checker
+        self._key_checker = key_checker or _check_key_in_regions
         self._calls = BackgroundCalls(self)
         self._saved: Settings | None = None
         self._status_token: int | None = None

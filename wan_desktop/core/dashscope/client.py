@@ -21,7 +21,6 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import quote, urlsplit
@@ -29,7 +28,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ... import __version__
-from .catalog import REGIONS, Region, find_model
+from .catalog import REGIONS, find_model
 from .errors import (
     AmbiguousNetworkError,
     AuthError,
@@ -59,24 +58,14 @@ from .types import (
     TaskUsage,
 )
 
+from .keycheck import KeyCheck, KeyStatus  # noqa: E402  (re-exported: callers import them from here)
+
 log = logging.getLogger(__name__)
 
 SERVICE_TZ = timezone(timedelta(hours=8), "UTC+8")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
-class KeyStatus(str, Enum):
-    VALID = "valid"
-    INVALID = "invalid"
-    UNREACHABLE = "unreachable"
-    OTHER_REGION = "other_region"  # refused here, accepted by another region's endpoint
-
-
-@dataclass(frozen=True)
-class KeyCheck:
-    status: KeyStatus
-    message: str
-    region: Region | None = None  # where the key works (VALID or OTHER_REGION)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,255 @@
+"""The headless subcommands (submit, run, jobs, cancel, retry, decide, library, key, demo) over the engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+from wan_desktop.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, SUBCOMMANDS
+from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.dashscope.errors import LocalValidationError
+from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
+from wan_desktop.core.events import EngineEvent, EngineMode, EventKind, UncertainDecision
+from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.paths import default_home, default_library
+from wan_desktop.core.secrets import KeyringUnavailable, KeyVault, mask_key
+from wan_desktop.core.session import (
+    DemoService,
+    MissingKeyError,
+    Session,
+    Target,
+    demo_home,
+    open_session,
+    target_for,
+)
+from wan_desktop.core.settings import Settings, SettingsStore
+from wan_desktop.core.store import StoreError
+
+
+def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        return _dispatch(args, parser)
+    except (StoreError, MissingKeyError, KeyringUnavailable, ValueError, OSError) as error:
+        print(f"wan-desktop: {getattr(error, 'explanation', None) or error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    home = (args.home or default_home()).expanduser()
+    if args.command == "demo":
+        if not args.rest or args.rest[0] not in SUBCOMMANDS - {"demo", "key"}:
+            parser.error("demo takes a command: submit, run, jobs, cancel, retry, decide or library")
+        inner = parser.parse_args(args.rest)
+        inner.home, inner.library = home, args.library
+        return _command(inner, demo_home(home), demo=True)
+    return _command(args, home, demo=False)
+
+
+def _command(args, home: Path, *, demo: bool) -> int:
+    settings_store = SettingsStore(home)
+    settings = _settings_from_args(settings_store.load(), args, home, demo)
+    settings_store.save(settings)
+    if args.command == "key":
+        return _key_command(args.action, settings)
+    if args.command == "library":
+        return _rebuild(home, settings)
+    demo_service = DemoService(home / "simulator") if demo and args.command in ("run", "cancel") else None
+    try:
+        target = demo_service.target if demo_service else _offline_or_real_target(settings, args.command, demo)
+        with_listener = args.command == "run" and not args.quiet
+        session = open_session(
+            home, settings.library_dir, target,
+            listener=_print_event if with_listener else None, max_concurrent=settings.max_concurrent_jobs,
+        )  # fmt: skip
+        try:
+            return _session_command(args, session)
+        finally:
+            session.close()
+    finally:
+        if demo_service:
+            demo_service.close()
+
+
+def _settings_from_args(settings: Settings, args, home: Path, demo: bool) -> Settings:
+    changes = {}
+    if args.library:
+        changes["library_dir"] = args.library.expanduser().resolve()
+    elif settings.library_dir is None:
+        changes["library_dir"] = home / "library" if demo else default_library()
+    if demo:
+        changes["region"] = Region.CUSTOM
+    elif args.base_url:
+        changes.update(region=Region.CUSTOM, custom_base_url=args.base_url)
+    elif args.region:
+        changes["region"] = Region(args.region)
+    return settings.with_changes(**changes) if changes else settings
+
+
+def _offline_or_real_target(settings: Settings, command: str, demo: bool) -> Target:
+    """Commands that send nothing (submit, jobs, retry) must work without a key or a service."""
+    from wan_desktop.core.dashscope.regions import ServiceEndpoint
+
+    needs_service = command in ("run", "cancel", "decide")
+    if needs_service and not demo:
+        return target_for(settings, KeyVault())
+    # Never contacted: these commands only read and write the local database and library.
+    return Target(settings.region, ServiceEndpoint("http://127.0.0.1:9/api/v1", settings.region), api_key="")
+
+
+def _session_command(args, session: Session) -> int:
+    engine = session.engine
+    if args.command == "submit":
+        return _submit(args, session)
+    if args.command == "jobs":
+        _list_jobs(engine.jobs(), session, as_json=args.json)
+        return EXIT_OK
+    if args.command == "run":
+        return _run(session)
+    job = _find_job(engine.jobs(), args.job)
+    if job is None:
+        print(f"wan-desktop: no single job matches {args.job!r}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "cancel":
+        engine.recover()
+        print(engine.cancel(job.id))
+    elif args.command == "retry":
+        print(engine.retry(job.id))
+    elif args.command == "decide":
+        print(engine.decide(job.id, UncertainDecision(args.decision)))
+    return EXIT_OK
+
+
+def _submit(args, session: Session) -> int:
+    if not args.images and not args.clip:
+        print("wan-desktop: give at least one image (or --clip for wan2.7 continuation)", file=sys.stderr)
+        return EXIT_USAGE
+    base = GenerationRequest(
+        model=args.model, prompt=args.prompt, negative_prompt=args.negative, last_frame=args.last_frame,
+        audio=args.audio_file, first_clip=args.clip, resolution=args.resolution, duration=args.duration,
+        seed=args.seed, prompt_extend=not args.no_prompt_extend, watermark=args.watermark,
+        audio_enabled=args.audio_enabled, shot_type=ShotType(args.shot_type) if args.shot_type else None,
+        template=args.template,
+    )  # fmt: skip
+    images = [_absolute(image) for image in args.images] or [None]
+    requests = [replace(base, first_frame=image) for image in images for _ in range(max(args.count, 1))]
+    try:
+        jobs = session.engine.add_jobs(requests)
+    except LocalValidationError as error:
+        for problem in error.problems:
+            print(f"wan-desktop: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    for job in jobs:
+        print(job.id)
+    return EXIT_OK
+
+
+def _absolute(reference: str) -> str:
+    from wan_desktop.core.dashscope.types import is_remote
+
+    return reference if is_remote(reference) else str(Path(reference).expanduser().resolve())
+
+
+def _run(session: Session) -> int:
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        session.engine.run(stop, until_idle=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    engine = session.engine
+    waiting = engine.waiting_on_person()
+    for job in waiting:
+        print(f"{job.id[:8]}: needs your decision: {job.error_message}", file=sys.stderr)
+    if engine.mode is EngineMode.BLOCKED:
+        print(f"wan-desktop: stopped: {engine.mode_reason}", file=sys.stderr)
+        return EXIT_BLOCKED
+    return EXIT_OK
+
+
+def _print_event(event: EngineEvent) -> None:
+    if event.kind is EventKind.JOB_UPDATED and event.job is not None:
+        job = event.job
+        extra = f" ({job.error_message})" if job.error_message and job.state.is_final else ""
+        where = f" -> {job.video_path}" if job.state is JobState.DONE else ""
+        print(f"{job.id[:8]}: {job.state.label}{where}{extra}", file=sys.stderr, flush=True)
+    elif event.kind in (EventKind.NOTICE, EventKind.MODE_CHANGED) and event.message:
+        print(f"wan-desktop: {event.message}", file=sys.stderr, flush=True)
+
+
+def _list_jobs(jobs: list[Job], session: Session, *, as_json: bool) -> None:
+    root = session.library.root
+    if as_json:
+        rows = [_job_row(job, root) for job in jobs]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for job in jobs:
+        snippet = (job.request.prompt or "").replace("\n", " ")[:40]
+        print(f"{job.id[:8]}  {job.state.value:<16} {job.request.model:<20} {snippet}")
+
+
+def _job_row(job: Job, root: Path) -> dict:
+    return {
+        "id": job.id,
+        "state": job.state.value,
+        "prompt": job.request.prompt,
+        "model": job.request.model,
+        "task_id": job.task_id,
+        "video_path": str(root / job.video_path) if job.video_path else None,
+        "thumbnail_path": str(root / job.thumbnail_path) if job.thumbnail_path else None,
+        "error": job.error_message,
+        "error_code": job.error_code,
+        "request_ids": list(job.request_ids),
+        "created_at": job.created_at.isoformat(),
+        "cost": job.cost,
+        "currency": job.currency,
+    }
+
+
+def _find_job(jobs: list[Job], prefix: str) -> Job | None:
+    matches = [job for job in jobs if job.id.startswith(prefix)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _rebuild(home: Path, settings: Settings) -> int:
+    from wan_desktop.core.library import Library
+    from wan_desktop.core.store import JobStore
+
+    library = Library(settings.library_dir)
+    store = JobStore(home / "jobs.sqlite3")
+    try:
+        known = {job.id for job in store.jobs()}
+        restored = [job for job in library.rebuild_jobs() if job.id not in known]
+        for job in restored:
+            store.add(job)
+    finally:
+        store.close()
+    print(f"Restored {len(restored)} job(s) from the sidecars in {library.root}.")
+    return EXIT_OK
+
+
+def _key_command(action: str, settings: Settings) -> int:
+    vault = KeyVault()
+    region = settings.region.value
+    if action == "show":
+        stored = vault.get(region)
+        print(f"{region}: {mask_key(stored.key)} (from {stored.source.value})" if stored else f"{region}: no key")
+        return EXIT_OK
+    if action == "clear":
+        vault.forget(region)
+        print(f"Removed the key for {region} from the keyring.")
+        return EXIT_OK
+    import getpass
+
+    key = getpass.getpass(f"API key for {region}: ").strip() if sys.stdin.isatty() else sys.stdin.readline().strip()
+    if not key:
+        print("wan-desktop: no key given", file=sys.stderr)
+        return EXIT_USAGE
+    vault.store(region, key)
+    print(f"Stored the key for {region} in the system keyring ({vault.backend_name()}).")
+    return EXIT_OK
