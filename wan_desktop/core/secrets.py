@@ -67,9 +67,18 @@ class KeyVault:
     ) -> None:
         self._environ = environ
         self._service = service
-        self._backend = keyring_backend if keyring_backend is not None else keyring.get_keyring()
+        self._chosen_backend = keyring_backend
         self._session: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    @property
+    def _backend(self) -> KeyringBackend:
+        # Found on first use: probing the platform's keyrings (D-Bus on Linux) takes ~0.2 s, which the
+        # window's first paint should not wait for.
+        with self._lock:
+            if self._chosen_backend is None:
+                self._chosen_backend = keyring.get_keyring()
+            return self._chosen_backend
 
     # -- the back end -------------------------------------------------------------------------------------
     def backend_available(self) -> bool:

@@ -43,14 +43,9 @@ class Verdict:
 def environment_problems() -> list[str]:
     """What a frozen bundle may have left out."""
     problems = []
-    try:
-        import keyring.backends.SecretService  # noqa: F401  (Linux)
-        import keyring.backends.Windows  # noqa: F401
-        import keyring.backends.macOS  # noqa: F401
-    except ImportError as error:
-        problems.append(f"a keyring backend module is missing: {error}")
-    if not KeyVault().backend_name():
-        problems.append("no keyring backend could be loaded")
+    keyring_problem = _keyring_problem()
+    if keyring_problem:
+        problems.append(keyring_problem)
     try:
         from PySide6.QtMultimedia import QMediaFormat
 
@@ -86,6 +81,22 @@ def _drag_event(kind, position: QPointF, rest: tuple):
         return kind(position, *rest)
     except TypeError:
         return kind(position.toPoint(), *rest)
+
+
+def _keyring_problem() -> str | None:
+    """A keyring backend the bundle lacks (a missing module), as opposed to a machine with no keyring
+    service running, which the app handles by offering the environment variable or a session key."""
+
+    platform_backend = {"win32": "Windows", "darwin": "macOS"}.get(sys.platform, "SecretService")
+    try:
+        module = __import__(f"keyring.backends.{platform_backend}", fromlist=["Keyring"])
+        module.Keyring.priority  # noqa: B018  (evaluating it checks the backend's own dependencies)
+    except ImportError as error:
+        return f"the {platform_backend} keyring backend is missing: {error}"
+    except RuntimeError as error:
+        if "required" in str(error).lower():  # e.g. "SecretStorage required": a module left out
+            return f"the {platform_backend} keyring backend cannot load: {error}"
+    return None
 
 
 class SelfTest(QObject):
