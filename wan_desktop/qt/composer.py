@@ -143,6 +143,9 @@ class Composer(QWidget):
     # -- construction ------------------------------------------------------------------------------------
     def _build_form(self) -> None:
         self.model_combo = QComboBox()
+        # items carry a description; sized to the longest one the window would not fit a laptop screen
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(24)
         theme.name(self.model_combo, "Model", "Which Wan model makes the video")
         self.model_info = QLabel()
         self.model_info.setWordWrap(True)

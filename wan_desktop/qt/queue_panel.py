@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -245,15 +246,15 @@ class QueuePanel(QWidget):
         theme.name(self.view, "Job queue", "Every video job with its state; right-click for actions")
 
         self.buttons: dict[JobAction, QPushButton] = {}
-        actions_row = QHBoxLayout()
-        for action in JobAction:
+        # a grid, not a row: a row of every action made the window wider than a 1366-pixel screen
+        actions_row = QGridLayout()
+        for number, action in enumerate(JobAction):
             button = QPushButton(_LABELS[action])
             theme.name(button, _LABELS[action].replace("&", "").rstrip("…"), _DESCRIPTIONS[action])
             button.setToolTip(_DESCRIPTIONS[action])
             button.clicked.connect(lambda _checked=False, a=action: self.trigger_current(a))
             self.buttons[action] = button
-            actions_row.addWidget(button)
-        actions_row.addStretch(1)
+            actions_row.addWidget(button, number // 4, number % 4)
 
         self.pause_button = QPushButton("&Pause queue")
         self.pause_button.setCheckable(True)
