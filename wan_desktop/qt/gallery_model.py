@@ -24,7 +24,7 @@ from wan_desktop.core.store import JobStore
 from .background import BackgroundCalls
 
 REST_DELAY_MS = 40
-FIRST_PAGE = 120  # rows fetched before the first paint: more than a full-screen grid shows
+FIRST_PAGE = 60  # rows fetched before the first paint: a full window of tiles; the rest follows at once
 ItemRole = Qt.ItemDataRole.UserRole + 1
 JobIdRole = Qt.ItemDataRole.UserRole + 2
 
