@@ -293,3 +293,61 @@ def test_key_never_written_to_disk_or_sent_outside_the_api(rig, simulator, image
                 assert TEST_KEY.encode() not in path.read_bytes(), path
     outside = [r for r in simulator.requests() if not r["path"].startswith("/api/v1/")]
     assert outside and not any(r["has_auth"] for r in outside)
+
+
+def test_storage_refusing_a_live_task_never_gives_up_the_video(rig, simulator, image):
+    """A 403 from the storage host while the service still has the task: retry, never expire."""
+    simulator.add_faults([{"on": "download", "times": 3, "status": 403, "code": "AccessDenied",
+                           "message": "Request has expired."}])  # fmt: skip
+    jobs = rig.engine.add_jobs([request(image)])
+    rig.run_until_idle()
+    assert_done_once(simulator, rig, jobs)
+
+
+def test_full_library_disk_is_reported_and_the_download_resumes(tmp_path, simulator, image):
+    from tests.disks import mount_tmpfs, unmount
+
+    library = tmp_path / "library"
+    mount_tmpfs(library, "4m")
+    rig = EngineRig(tmp_path, simulator.base_url, TEST_KEY, disk_retry=0.2)
+    try:
+        (job,) = rig.engine.add_jobs([request(image)])
+        filler = library / "someone-elses-big-file"
+        with pytest.raises(OSError):
+            filler.write_bytes(bytes(8 * 1024 * 1024))  # the disk is now full
+        with rig.running():
+            rig.wait_until(lambda: any(e.kind is EventKind.NOTICE and "full" in e.message for e in rig.events))
+            assert rig.job(job.id).state in (JobState.SUCCEEDED, JobState.DOWNLOADING)
+            assert not list(library.rglob("*.mp4"))
+            filler.unlink()  # the person frees space
+            rig.wait_until(lambda: rig.job(job.id).state is JobState.DONE)
+        assert_done_once(simulator, rig, [job])
+    finally:
+        rig.close()
+        unmount(library)
+
+
+def test_full_database_disk_blocks_creates_until_it_can_journal(tmp_path, simulator, image):
+    """No journal, no create: a create is never sent while its `submitting` row cannot be written.
+    (A read-only remount is refused while SQLite holds the file open; the store's own tests cover
+    read-only folders.)"""
+    from tests.disks import mount_tmpfs, unmount
+
+    home = tmp_path / "home"
+    mount_tmpfs(home, "8m")
+    rig = EngineRig(tmp_path, simulator.base_url, TEST_KEY, store_retry=0.2)
+    filler = home / "someone-elses-big-file"
+    try:
+        (job,) = rig.engine.add_jobs([request(image)])
+        with pytest.raises(OSError):
+            filler.write_bytes(bytes(16 * 1024 * 1024))
+        with rig.running():
+            rig.wait_until(lambda: any(e.kind is EventKind.NOTICE and "full" in e.message.lower()
+                                       for e in rig.events))  # fmt: skip
+            assert simulator.tasks() == []
+            filler.unlink()
+            rig.wait_until(lambda: rig.job(job.id).state is JobState.DONE)
+        assert_done_once(simulator, rig, [job])
+    finally:
+        rig.close()
+        unmount(home)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
 import threading
 import uuid
 from dataclasses import fields, replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
+
+from tests.disks import mount_tmpfs, remount, unmount
 
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
 from wan_desktop.core.jobs import Job, JobState
@@ -360,38 +361,26 @@ def test_a_database_locked_by_another_program(tmp_path, monkeypatch):
         store.close()
 
 
-def _mount_tmpfs(folder, size):
-    folder.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                            capture_output=True, text=True)  # fmt: skip
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): {result.stderr.strip()}")
-
-
-def _unmount(folder):
-    subprocess.run(["umount", "-l", str(folder)], check=False, capture_output=True)
-
-
 @pytest.fixture
 def small_disk(tmp_path):
     """A real 256 KiB file system, so SQLite meets a real ENOSPC."""
     folder = tmp_path / "small"
-    _mount_tmpfs(folder, "256k")
+    mount_tmpfs(folder, "256k")
     yield folder
-    _unmount(folder)
+    unmount(folder)
 
 
 @pytest.fixture
 def read_only_disk(tmp_path):
     """A real read-only mount (root ignores chmod, so permissions alone would prove nothing in CI)."""
     folder = tmp_path / "ro"
-    _mount_tmpfs(folder, "1m")
+    mount_tmpfs(folder, "1m")
     yield folder
-    _unmount(folder)
+    unmount(folder)
 
 
 def _remount_read_only(folder):
-    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True, capture_output=True)
+    remount(folder, "ro")
 
 
 def fill(path):

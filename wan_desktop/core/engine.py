@@ -56,8 +56,6 @@ ACTIVE_STATES = frozenset(
 )  # fmt: skip
 _OCCUPYING_STATES = frozenset({JobState.SUBMITTING, JobState.PENDING, JobState.RUNNING, JobState.SUBMIT_UNCERTAIN})
 _DAMAGED_LIMIT = 3
-_STORE_RETRY_SECONDS = 15.0
-_DISK_RETRY_SECONDS = 30.0
 _PROGRESS_INTERVAL = 0.2
 
 
@@ -77,6 +75,8 @@ class EngineConfig:
     retry_base: float = 2.0
     retry_cap: float = 60.0
     idle_wait: float = 1.0  # longest sleep of the loop when nothing is due
+    store_retry: float = 15.0  # after the database could not be written (full or read-only disk)
+    disk_retry: float = 30.0  # after the library folder could not be written
 
     @classmethod
     def for_service_clock(cls, region: catalog.Region, time_scale: float = 1.0, **changes) -> "EngineConfig":
@@ -626,7 +626,7 @@ class Engine:
                 self._schedule.set(job.id, self._backoff(job.id))
         elif status is DownloadStatus.DISK:
             self._emit(EngineEvent(EventKind.NOTICE, job_id=job.id, message=outcome.message))
-            self._schedule.set(job.id, _DISK_RETRY_SECONDS)
+            self._schedule.set(job.id, self.config.disk_retry)
         elif status is DownloadStatus.NETWORK:
             self._schedule.set(job.id, self._backoff(job.id))
         else:
@@ -660,12 +660,18 @@ class Engine:
         except DashScopeError:
             self._schedule.set(job.id, self._backoff(job.id))
             return
-        if info.status is TaskStatus.SUCCEEDED and info.video_url and info.video_url != job.video_url:
-            self._save(replace(job, video_url=info.video_url))
-            self._schedule.set(job.id, 0)
-        else:
+        if info.status is TaskStatus.SUCCEEDED and info.video_url:
+            # The task still has its video: take a fresh link if there is one, and keep trying (spaced out)
+            # whatever the storage said; a paid video is given up only once the service forgets the task.
+            fresh = info.video_url != job.video_url
+            if fresh:
+                self._save(replace(job, video_url=info.video_url))
+            self._schedule.set(job.id, 0 if fresh else self._backoff(job.id))
+        elif info.status is TaskStatus.UNKNOWN:
             self._expire(job, "The video's download link expired (the service keeps results for 24 hours) "
                               "before the app could fetch it.")
+        else:
+            self._schedule.set(job.id, self._backoff(job.id))
 
     # -- helpers --------------------------------------------------------------------------------
     def _save(self, job: Job, *, require_journal: bool = False) -> Job | None:
@@ -705,8 +711,8 @@ class Engine:
         return True
 
     def _store_blocked(self, error: StoreError) -> None:
-        self._store_blocked_until = time.monotonic() + _STORE_RETRY_SECONDS
-        self._emit(EngineEvent(EventKind.NOTICE, message=f"{error.explanation} Retrying in {_STORE_RETRY_SECONDS:.0f} s."))
+        self._store_blocked_until = time.monotonic() + self.config.store_retry
+        self._emit(EngineEvent(EventKind.NOTICE, message=f"{error.explanation} Retrying in {self.config.store_retry:.0f} s."))
 
     def _fail(self, job: Job, message: str, *, code: str | None = None, detail: str | None = None,
               request_id: str = "") -> None:  # fmt: skip
