@@ -23,7 +23,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image  # noqa: E402
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from wan_desktop.core.dashscope.catalog import Region  # noqa: E402
@@ -32,7 +32,7 @@ from wan_desktop.core.secrets import KeyVault  # noqa: E402
 from wan_desktop.core.settings import Settings, SettingsStore  # noqa: E402
 from wan_desktop.qt.app import make_application  # noqa: E402
 from wan_desktop.qt.main_window import MainWindow, WindowContext  # noqa: E402
-from wan_desktop.qt.self_test import drop_files  # noqa: E402
+from wan_desktop.qt.self_test import drop_files, run_events_until  # noqa: E402
 
 HEARTBEAT_MS = 5
 
@@ -63,15 +63,7 @@ class Heartbeat:
 
 
 def wait_for(condition, timeout_s: float) -> None:
-    """Run the event loop until ``condition()`` holds (checked every 20 ms)."""
-    loop = QEventLoop()
-    deadline = time.monotonic() + timeout_s
-    checker = QTimer(interval=20)
-    checker.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
-    checker.start()
-    loop.exec()
-    checker.stop()
-    if not condition():
+    if not run_events_until(condition, timeout_s):
         raise SystemExit(f"timed out after {timeout_s} s")
 
 
@@ -80,7 +72,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=100, help="a multiple of 4 (images x 4 variations)")
     parser.add_argument("--time-scale", type=float, default=0.01)
     args = parser.parse_args()
-    app = make_application()
+    make_application()  # the QApplication must exist before any widget
     with tempfile.TemporaryDirectory(prefix="wan-stall-") as tmp:
         root = Path(tmp)
         images = []

@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 
 from PIL import Image, ImageDraw  # noqa: E402
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
@@ -28,17 +27,11 @@ from wan_desktop.core.secrets import KeyVault  # noqa: E402
 from wan_desktop.core.settings import Settings, SettingsStore  # noqa: E402
 from wan_desktop.qt.app import make_application  # noqa: E402
 from wan_desktop.qt.main_window import MainWindow, WindowContext  # noqa: E402
-from wan_desktop.qt.self_test import drop_files  # noqa: E402
+from wan_desktop.qt.self_test import drop_files, run_events_until  # noqa: E402
 
 
 def settle(condition, timeout_s: float) -> None:
-    loop = QEventLoop()
-    deadline = time.monotonic() + timeout_s
-    timer = QTimer(interval=50)
-    timer.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
-    timer.start()
-    loop.exec()
-    timer.stop()
+    run_events_until(condition, timeout_s, interval_ms=50)
 
 
 def picture(path: Path, sky: tuple, sun: tuple) -> Path:
@@ -53,7 +46,7 @@ def picture(path: Path, sky: tuple, sun: tuple) -> Path:
 
 def main() -> int:
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshot.png").resolve()
-    app = make_application()
+    make_application()  # the QApplication must exist before any widget
     with tempfile.TemporaryDirectory(prefix="wan-shot-") as tmp:
         root = Path(tmp)
         images = [picture(root / "dawn.png", (250, 170, 120), (255, 230, 160)),

@@ -11,11 +11,12 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
-from PySide6.QtCore import QMimeData, QObject, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QEventLoop, QMimeData, QObject, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -73,6 +74,19 @@ def drop_files(widget, paths: list[Path]) -> str | None:
         if not QApplication.sendEvent(widget, event) or not event.isAccepted():
             return event.type().name
     return None
+
+
+def run_events_until(condition, timeout_s: float, interval_ms: int = 20) -> bool:
+    """Run the event loop until ``condition()`` holds or ``timeout_s`` passes; whether it holds.
+    For scripts that drive the window (benchmarks, the README screenshot), not for the app itself."""
+    loop = QEventLoop()
+    deadline = time.monotonic() + timeout_s
+    checker = QTimer(interval=interval_ms)
+    checker.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
+    checker.start()
+    loop.exec()
+    checker.stop()
+    return bool(condition())
 
 
 def _drag_event(kind, position: QPointF, rest: tuple):
