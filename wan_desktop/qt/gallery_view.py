@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections import OrderedDict
 from datetime import datetime
 
@@ -63,6 +64,8 @@ TILE = QSize(184, 150)
 PICTURE = QSize(176, 99)  # 16:9 inside the tile
 CACHE_TILES = 200  # thumbnails (and rendered tiles) kept: several screens, about 35 MB together
 MAX_WAITING = 120  # thumbnail requests kept waiting; older ones are dropped (their tiles scrolled away)
+SCROLL_QUIET_S = 0.15  # the grid counts as scrolling this long after it last moved
+SCROLL_PACE_S = 0.05
 PREVIEW_FRAMES = 6
 PREVIEW_VIDEOS = 8
 PREVIEW_STEP_MS = 300
@@ -83,6 +86,7 @@ class _Worker(QRunnable):
     def run(self) -> None:
         _be_nice()
         while True:
+            self._owner._pace()
             path = self._owner._take()
             if path is None:
                 return
@@ -135,8 +139,10 @@ class TileImages(QObject):
         self._queued: set[str] = set()  # waiting or being read (GUI thread only)
         self._workers = 0  # guarded by _lock
         self._start_scheduled = False
+        self._scrolled_at = 0.0
+        self._wake = threading.Event()  # set at shutdown: a pacing worker stops waiting
         self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
+        self._pool.setMaxThreadCount(1)  # one decoder keeps up with scrolling and competes less with the GUI
         self._carrier = _Carrier(self)
         self._carrier.done.connect(self._arrived)
         self._closed = False
@@ -177,6 +183,16 @@ class TileImages(QObject):
         for _ in range(max(0, wanted)):
             self._pool.start(_Worker(self))
 
+    def note_scroll(self) -> None:
+        """The grid is moving: decode at a gentle pace so the GUI thread keeps the GIL for painting."""
+        self._scrolled_at = time.monotonic()
+
+    def _pace(self) -> None:
+        # Pool thread. While the person scrolls, one picture per SCROLL_PACE_S: tiles still fill in, but a
+        # fling through 10,000 tiles is not fought over by a decoder that wants the GIL for every tile.
+        if time.monotonic() - self._scrolled_at < SCROLL_QUIET_S:
+            self._wake.wait(SCROLL_PACE_S)
+
     def _take(self) -> str | None:
         with self._lock:
             if self._stack and not self._closed:
@@ -209,6 +225,7 @@ class TileImages(QObject):
 
     def shutdown(self) -> None:
         self._closed = True
+        self._wake.set()
         with self._lock:
             self._stack.clear()
         self._pool.waitForDone()
@@ -422,6 +439,7 @@ class GalleryView(QListView):
         self.hover = HoverFrames(parent=self)
         self.setItemDelegate(TileDelegate(self.images, self))
         self.images.ready.connect(lambda _path: self.viewport().update())
+        self.verticalScrollBar().valueChanged.connect(lambda _value: self.images.note_scroll())
         self.hover.ready.connect(self._preview_arrived)
         self._hovered = QPersistentModelIndex()
         self._frame = 0
