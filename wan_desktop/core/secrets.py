@@ -11,11 +11,10 @@ import os
 import threading
 from dataclasses import dataclass
 from enum import Enum
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+if TYPE_CHECKING:  # keyring (and its D-Bus stack) loads on first use: ~70 ms the first paint need not wait for
+    from keyring.backend import KeyringBackend
 
 ENV_VAR = "DASHSCOPE_API_KEY"
 SERVICE = "wan-desktop"
@@ -63,7 +62,7 @@ class KeyVault:
         *,
         environ: Mapping[str, str] = os.environ,
         service: str = SERVICE,
-        keyring_backend: KeyringBackend | None = None,
+        keyring_backend: "KeyringBackend | None" = None,
     ) -> None:
         self._environ = environ
         self._service = service
@@ -72,11 +71,13 @@ class KeyVault:
         self._lock = threading.Lock()
 
     @property
-    def _backend(self) -> KeyringBackend:
+    def _backend(self) -> "KeyringBackend":
         # Found on first use: probing the platform's keyrings (D-Bus on Linux) takes ~0.2 s, which the
         # window's first paint should not wait for.
         with self._lock:
             if self._chosen_backend is None:
+                import keyring
+
                 self._chosen_backend = keyring.get_keyring()
             return self._chosen_backend
 
@@ -96,7 +97,7 @@ class KeyVault:
         if self.backend_available():
             try:
                 stored = self._backend.get_password(self._service, username_for(region))
-            except keyring.errors.KeyringError:
+            except _errors().KeyringError:
                 stored = None  # a locked or broken keyring: fall back to the session key
             if stored:
                 return StoredKey(stored, KeySource.KEYRING)
@@ -115,7 +116,7 @@ class KeyVault:
             raise KeyringUnavailable(_unavailable_sentence(self.backend_name()))
         try:
             self._backend.set_password(self._service, username_for(region), key)
-        except keyring.errors.KeyringError as error:
+        except _errors().KeyringError as error:
             raise KeyringUnavailable(_unavailable_sentence(self.backend_name(), str(error))) from None
         with self._lock:
             self._session.pop(region, None)  # one copy is enough
@@ -135,9 +136,9 @@ class KeyVault:
             return
         try:
             self._backend.delete_password(self._service, username_for(region))
-        except keyring.errors.PasswordDeleteError:
+        except _errors().PasswordDeleteError:
             pass  # nothing stored: already forgotten
-        except keyring.errors.KeyringError as error:
+        except _errors().KeyringError as error:
             raise KeyringUnavailable(
                 f"The key could not be removed from the system keyring ({error}). Remove the entry "
                 f"'{username_for(region)}' of '{self._service}' in your keyring manager."
@@ -161,14 +162,20 @@ def _clean(key: str) -> str:
     return key
 
 
-def _is_safe(backend: KeyringBackend) -> bool:
+def _errors():
+    import keyring.errors
+
+    return keyring.errors
+
+
+def _is_safe(backend: "KeyringBackend") -> bool:
     chained = getattr(backend, "backends", None)
     if chained is not None:  # keyring's ChainerBackend: the first willing member would get the key
         return bool(chained) and all(_is_safe(member) for member in chained)
     return not type(backend).__module__.startswith(_UNSAFE_MODULE_PREFIXES)
 
 
-def _name(backend: KeyringBackend) -> str:
+def _name(backend: "KeyringBackend") -> str:
     chained = getattr(backend, "backends", None)
     if chained is not None:
         return " + ".join(_name(member) for member in chained) or "no keyring"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, QUrl, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, QUrl, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -45,6 +45,22 @@ def app_icon() -> QIcon:
 
 
 DEMO_BANNER = "Demo mode: a built-in simulator stands in for the service. Nothing is sent to Alibaba Cloud and nothing is charged."
+
+
+class _FirstPaintWatcher(QObject):
+    """Calls ``then`` once, on the turn after the first paint of any widget in ``window``."""
+
+    def __init__(self, window: QWidget, then) -> None:
+        super().__init__(window)
+        self._window = window
+        self._then = then
+        QApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.window() is self._window:
+            QApplication.instance().removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,7 @@ class MainWindow(QMainWindow):
         self.engine: EngineThread | None = None
         self._quitting = False
         self._shut_down_done = False
+        self._engine_started_once = False
         self._typical: dict[tuple[str, str], float] = {}
         self._notified: set[str] = set()
         self.problem_box: QMessageBox | None = None
@@ -110,8 +127,10 @@ class MainWindow(QMainWindow):
         self._build_tray()
         self.composer.generate_requested.connect(self._generate)
         self._connect_queue_panel()
-        # after the first paint: the engine thread's imports and the demo simulator must not slow it down
-        QTimer.singleShot(0, self.start_engine)
+        # After the first paint: the engine thread's imports and the demo simulator must not delay it. A window
+        # that is never painted (hidden at start) still gets its engine a moment later.
+        self._first_paint = _FirstPaintWatcher(self, self._start_engine_once)
+        QTimer.singleShot(1500, self._start_engine_once)
 
     # -- construction -----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -210,6 +229,11 @@ class MainWindow(QMainWindow):
         panel.show_folder_requested.connect(self._show_folder)
 
     # -- the engine -------------------------------------------------------------------------------
+    def _start_engine_once(self) -> None:
+        if self.engine is None and not self._engine_started_once:
+            self._engine_started_once = True
+            self.start_engine()
+
     def start_engine(self) -> None:
         if self._shut_down_done:
             return
