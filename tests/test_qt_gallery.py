@@ -20,7 +20,8 @@ from wan_desktop.qt.library_panel import LibraryPanel
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    return encode_mp4(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=1.0)
+    # 320x240: its last frame is big enough for the service's 240-pixel minimum, so a continuation is valid
+    return encode_mp4(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=1.0, size=(320, 240))
 
 
 @pytest.fixture
@@ -240,3 +241,59 @@ def test_browses_and_plays_with_no_network(qtbot, panel, monkeypatch):
     assert player.playbackState() != QMediaPlayer.PlaybackState.PlayingState
     panel.view.hover_index(QModelIndex())
     assert panel.view.indexAt(QPoint(5, 5)).isValid()
+
+
+def test_export_from_the_panel_and_frame_as_last_frame(qtbot, panel, tmp_path):
+    select(qtbot, panel, "job00003")
+    with qtbot.waitSignal(panel.action_done, check_params_cb=lambda name: name == "export", timeout=5000):
+        panel.export_to(tmp_path / "out")
+    assert sorted(path.suffix for path in (tmp_path / "out").iterdir()) == [".json", ".mp4"]
+    with qtbot.waitSignal(panel.last_frame_chosen, timeout=10000) as signal:
+        panel.buttons["last_frame"].click()
+    assert Path(signal.args[0]).is_file()
+
+
+def test_player_controls(qtbot, panel, clip):
+    player = panel.player
+    player.loop.setChecked(True)
+    player.play_files([clip], autoplay=False)
+    assert player.player.loops() == QMediaPlayer.Loops.Infinite
+    player.mute.setChecked(True)
+    assert player.audio.isMuted()
+    player.play_files([clip, clip], autoplay=False)
+    assert player.player.loops() == 1 and "Clip 1 of 2" in player.status.text()  # a sequence loops as a whole
+    player.step(-1)
+    assert player.player.position() == 0
+
+
+def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp_path, clip):
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    from wan_desktop.core.dashscope.catalog import Region
+    from wan_desktop.core.secrets import KeyVault
+    from wan_desktop.core.session import demo_home
+    from wan_desktop.core.settings import Settings, SettingsStore
+    from wan_desktop.qt.main_window import MainWindow, WindowContext
+
+    home, library = tmp_path / "home", Library(tmp_path / "library")
+    with JobStore(demo_home(home) / "jobs.sqlite3") as store:
+        store.add(finished(library, make_job(1, prompt="a heron lands", model="wan2.2-i2v-flash",
+                                             resolution="480P"), clip))  # fmt: skip
+    settings = Settings(library_dir=library.root, region=Region.CUSTOM, notifications=False,
+                        keep_running_in_tray=False)  # fmt: skip
+    vault = KeyVault(environ={}, keyring_backend=NoKeyring())
+    window = MainWindow(WindowContext(home, SettingsStore(home), vault, demo=True), settings)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        panel = window.library_panel
+        qtbot.waitUntil(lambda: panel.model.row_of("job00001") is not None, timeout=15000)
+        window.tabs.setCurrentIndex(1)
+        select(qtbot, panel, "job00001")
+        panel.buttons["remix"].click()
+        assert window.composer.prompt_edit.toPlainText() == "a heron lands" and window.tabs.currentIndex() == 0
+        with qtbot.waitSignal(panel.continue_requested, timeout=10000):
+            panel.buttons["continue"].click()
+        qtbot.waitUntil(lambda: any(job.parent_job_id == "job00001" for job in window.jobs()), timeout=15000)
+    finally:
+        window.quit()

@@ -95,6 +95,7 @@ class Player(QWidget):
         count = len(self.playlist)
         self.status.setText(f"Clip {number + 1} of {count}: {path.name}" if count > 1 else path.name)
         self.player.setSource(QUrl.fromLocalFile(str(path)))
+        self._loop_changed(self.loop.isChecked())  # a single clip loops itself, a sequence as a whole
         if autoplay:
             self.player.play()
 
