@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Iterable
 
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.jobs import Job, JobState
@@ -89,8 +88,15 @@ _ITEM_COLUMNS = (
 )
 
 
-def gallery_items(store: JobStore, library: Library, query: GalleryQuery = GalleryQuery(), *,
-                  check_files: bool = True, limit: int | None = None, offset: int = 0) -> list[GalleryItem]:  # fmt: skip
+def gallery_items(
+    store: JobStore,
+    library: Library,
+    query: GalleryQuery = GalleryQuery(),
+    *,
+    check_files: bool = True,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[GalleryItem]:
     """The jobs matching ``query``, in its order (``limit`` rows from ``offset``; None: all the rest); done
     jobs whose video is gone are marked ``missing``."""
     where, params = _where(query)
@@ -355,7 +361,3 @@ def _job(data: str) -> Job:
     from wan_desktop.core.store import _job as decode
 
     return decode(data)
-
-
-def ids(jobs: Iterable[Job]) -> list[str]:
-    return [job.id for job in jobs]

@@ -13,7 +13,7 @@ from datetime import datetime, time as dtime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QDate, QFile, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from PySide6.QtCore import QFile
 
 from wan_desktop.core import history, media
 from wan_desktop.core.dashscope.catalog import find_model
@@ -269,10 +268,8 @@ class LibraryPanel(QWidget):
 
     def job_updated(self, job: Job) -> None:
         """A job changed in the engine: its tile changes in place (a running job turns into its video)."""
-        if self.model.query.is_default:
-            self.model.upsert_job(job, self.library)
-        else:
-            self.model.upsert_job(job, self.library)
+        self.model.upsert_job(job, self.library)
+        if not self.model.query.is_default:
             self._search_timer.start()  # a filtered view asks SQLite whether the job belongs now
         if self.current is not None and self.current.id == job.id:
             self.current = job
