@@ -351,3 +351,12 @@ def test_full_database_disk_blocks_creates_until_it_can_journal(tmp_path, simula
     finally:
         rig.close()
         unmount(home)
+
+
+def test_forget_drops_a_finished_job_and_refuses_a_live_one(rig, image):
+    done, live = rig.engine.add_jobs([request(image), request(image)])
+    rig.engine.cancel(done.id)
+    assert rig.engine.forget(live.id).startswith("A job that is queued")
+    assert rig.engine.forget(done.id) == "Deleted."
+    assert rig.engine.job(done.id) is None and rig.store.get(done.id) is None
+    assert rig.events[-1].kind is EventKind.JOB_REMOVED and rig.events[-1].job_id == done.id

@@ -286,7 +286,7 @@ def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp
     qtbot.addWidget(window)
     window.show()
     try:
-        panel = window.library_panel
+        panel = window.ensure_library_panel()
         qtbot.waitUntil(lambda: panel.model.row_of("job00001") is not None, timeout=15000)
         window.tabs.setCurrentIndex(1)
         select(qtbot, panel, "job00001")

@@ -236,6 +236,19 @@ class Engine:
         self._emit(EngineEvent(EventKind.JOB_REMOVED, job_id=job_id))
         return "Removed."
 
+    def forget(self, job_id: str) -> str:
+        """Drop a finished job deleted from the history (its files went to the trash)."""
+        job = self._jobs.get(job_id)
+        if job is None:
+            return "No such job."
+        if not job.state.is_final:
+            return f"A job that is {job.state.label.lower()} cannot be deleted; cancel it first."
+        self.store.delete(job_id)
+        self._jobs.pop(job_id, None)
+        self._schedule.forget(job_id)
+        self._emit(EngineEvent(EventKind.JOB_REMOVED, job_id=job_id))
+        return "Deleted."
+
     def decide(self, job_id: str, decision: UncertainDecision) -> str:
         job = self._jobs.get(job_id)
         if job is None or job.state is not JobState.SUBMIT_UNCERTAIN:

@@ -69,6 +69,10 @@ class EngineThread(QThread):
     def remove(self, job_id: str) -> None:
         self._send(lambda engine: self.reply.emit(engine.remove(job_id)))
 
+    def forget(self, job_id: str) -> None:
+        """The person deleted a finished job from the history (the store row is already gone)."""
+        self._send(lambda engine: engine.forget(job_id))
+
     def decide(self, job_id: str, decision: UncertainDecision) -> None:
         self._send(lambda engine: self.reply.emit(engine.decide(job_id, decision)))
 

@@ -10,7 +10,6 @@ off the GUI thread, keeps the last few videos' frames, and cycles through them o
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from collections import OrderedDict
@@ -42,23 +41,6 @@ from . import theme
 from .gallery_model import ItemRole
 
 
-
-def _pin_none() -> None:
-    """Work around a PySide6 6.12 bug on CPython 3.11: a C++ call that returns nothing (``painter.save()``,
-    ``fillRect``, a model's empty ``data``) hands back ``None`` without a new reference, so None's count drops by
-    one per call. A grid painting 40 tiles 60 times a second reaches zero within seconds and the interpreter
-    aborts ("deallocating None"). CPython 3.12 made None immortal; this does the same here by lifting its
-    count out of reach. Process-wide and harmless; the integrator may move it to app start-up."""
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    import ctypes
-
-    count = ctypes.c_ssize_t.from_address(id(None))
-    if count.value < 1 << 40:
-        count.value += 1 << 40
-
-
-_pin_none()
 
 TILE = QSize(184, 150)
 PICTURE = QSize(176, 99)  # 16:9 inside the tile

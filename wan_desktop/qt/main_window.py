@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QSystemTrayIcon,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -162,29 +163,54 @@ class MainWindow(QMainWindow):
 
     # -- Library tab (issue 5) -------------------------------------------------------------------------------
     def _with_library_tab(self, create: QWidget) -> QWidget:
-        """Tabs "Create" (composer and queue) and "Library" (every video, offline); wires the library's actions."""
-        from PySide6.QtWidgets import QTabWidget
+        """Tabs "Create" (composer and queue) and "Library" (every video, offline). The library is built the
+        first time its tab is shown: its modules (PyAV, QtMultimedia, SQLite) would otherwise delay the
+        first paint by ~0.2 s."""
+        self.library_panel = None
+        self._library_host = QWidget()
+        host_layout = QVBoxLayout(self._library_host)
+        host_layout.setContentsMargins(0, 0, 0, 0)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(create, "&Create")
+        self.tabs.addTab(self._library_host, "&Library")
+        self.tabs.currentChanged.connect(lambda index: index == 1 and self.ensure_library_panel())
+        return self.tabs
 
+    def ensure_library_panel(self):
+        """The Library panel, built and wired on first use."""
+        if self.library_panel is not None:
+            return self.library_panel
         from wan_desktop.core.store import JobStore
 
         from .library_panel import LibraryPanel
 
         db_path = (demo_home(self.context.home) if self.context.demo else self.context.home) / "jobs.sqlite3"
         self.library_panel = panel = LibraryPanel(lambda: JobStore(db_path), self.library_root())
-        self.tabs = QTabWidget()
-        self.tabs.addTab(create, "&Create")
-        self.tabs.addTab(panel, "&Library")
-        self.tabs.currentChanged.connect(lambda index: index == 1 and panel.store is None and panel.refresh())
+        self._library_host.layout().addWidget(panel)
         panel.remix_requested.connect(lambda request: (self.composer.load_request(request),
                                                        self.tabs.setCurrentIndex(0)))  # fmt: skip
         panel.continue_requested.connect(
             lambda request, parent_id: self.engine and self.engine.submit([request], parent_job_id=parent_id))
         panel.last_frame_chosen.connect(lambda path: (self.composer.last_zone.set_references([path]),
                                                       self.tabs.setCurrentIndex(0)))  # fmt: skip
-        panel.job_deleted.connect(self.queue_model.remove)
+        panel.job_deleted.connect(self._job_deleted)
         panel.library_root_changed.connect(lambda root: self.apply_settings(replace(self.settings, library_dir=root)))
         panel.notice.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        return self.tabs
+        panel.refresh()
+        return panel
+
+    def _job_deleted(self, job_id: str) -> None:
+        self.queue_model.remove(job_id)
+        if self.engine is not None:
+            self.engine.forget(job_id)  # the engine's copy goes too, or it would come back on the next event
+
+    def _library_job_updated(self, job: Job) -> None:
+        if self.library_panel is not None:
+            self.library_panel.job_updated(job)
+
+    def _library_engine_ready(self) -> None:
+        if self.library_panel is not None:
+            self.library_panel.set_library_root(self.library_root())
     # -- end of Library tab ---------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
@@ -248,8 +274,8 @@ class MainWindow(QMainWindow):
         engine.mode_changed.connect(self._mode_changed)
         engine.typical_durations.connect(self._typical.update)
         # Library tab (issue 5): refreshed when the engine (re)starts, tiles follow every job change
-        engine.ready.connect(lambda _jobs: self.library_panel.set_library_root(self.library_root()))
-        engine.job_updated.connect(self.library_panel.job_updated)
+        engine.ready.connect(lambda _jobs: self._library_engine_ready())
+        engine.job_updated.connect(self._library_job_updated)
         self.engine = engine
         engine.start()
 
@@ -412,7 +438,8 @@ class MainWindow(QMainWindow):
         self._calls.shutdown()
         self.composer.shutdown()
         self.queue_panel.shutdown()
-        self.library_panel.shutdown()  # Library tab (issue 5)
+        if self.library_panel is not None:  # Library tab (issue 5)
+            self.library_panel.shutdown()
         if self.tray is not None:
             self.tray.hide()
 
