@@ -1,8 +1,15 @@
 """Wan Desktop: a desktop client for Alibaba Cloud Model Studio's Wan image-to-video models."""
 
-from importlib.metadata import PackageNotFoundError, version
+_FALLBACK_VERSION = "0.1.0"  # a source tree or a frozen bundle without package metadata
 
-try:
-    __version__ = version("wan-desktop")
-except PackageNotFoundError:  # running from a source tree or a frozen bundle without metadata
-    __version__ = "0.1.0"
+
+def __getattr__(name: str) -> str:
+    # Looked up on first use: importlib.metadata costs ~40 ms that the window's first paint need not wait for.
+    if name != "__version__":
+        raise AttributeError(name)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wan-desktop")
+    except PackageNotFoundError:
+        return _FALLBACK_VERSION
