@@ -76,6 +76,11 @@ def test_demo_job_from_drop_to_done_with_thumbnail(qtbot, tmp_path, close_window
     row = window.queue_model.index_of(job.id)
     assert row.isValid() and window.queue_model.job(job.id).state is JobState.DONE
     assert window.queue_model.job(job.id).request.prompt == "a kite over the sea"
+    model = window.queue_model
+    picture = model.picture_path(model.job(job.id))
+    assert picture == str(root / job.thumbnail_path)  # the row shows the video, not the input image
+    model.data(row, Qt.ItemDataRole.DecorationRole)
+    qtbot.waitUntil(lambda: model.thumbnails.cached(picture) is not None, timeout=10000)
 
 
 def test_wrong_key_is_shown_as_words_and_jobs_stay_queued(qtbot, tmp_path, simulator, close_windows):

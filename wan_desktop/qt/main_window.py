@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Wan Desktop — Demo" if context.demo else "Wan Desktop")
         self.setWindowIcon(app_icon())
         self._calls = BackgroundCalls(self)
-        self.queue_model = JobQueueModel(self._eta, parent=self)
+        self.queue_model = JobQueueModel(self._eta, library_root=self.library_root, parent=self)
         self.composer = Composer(self._region, context.home / "scratch")
         self.queue_panel = QueuePanel(self.queue_model)
         self._build()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from enum import IntEnum
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Slot
@@ -94,12 +95,14 @@ class JobQueueModel(QAbstractListModel):
         *,
         clock: Clock = _utc_now,
         thumbnails: ThumbnailCache | None = None,
+        library_root: Callable[[], Path] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._jobs: list[Job] = []
         self._rows: dict[str, int] = {}
         self._eta = eta_provider or (lambda job: None)
+        self._library_root = library_root  # where a finished job's relative thumbnail path points
         self._clock = clock
         self._thumbs = thumbnails or ThumbnailCache(parent=self)
         self._thumbs.ready.connect(self._thumbnail_ready)
@@ -117,10 +120,16 @@ class JobQueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{job.request.prompt or prompt_snippet(job)}\n{options_text(job)}\n{job.state.label}"
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._thumbs.pixmap(_local_input(job))
+            return self._thumbs.pixmap(self.picture_path(job))
         if role == Qt.ItemDataRole.SizeHintRole:
             return QSize(320, self._thumbs.size.height() + 12)
         return self._role_value(job, role)
+
+    def picture_path(self, job: Job) -> str | None:
+        """The row's picture: the video's own thumbnail once it is in the library, else the input image."""
+        if job.thumbnail_path and self._library_root is not None:
+            return str(self._library_root() / job.thumbnail_path)
+        return _local_input(job)
 
     def _role_value(self, job: Job, role: int):
         if role == JobRole.JOB:
@@ -228,7 +237,7 @@ class JobQueueModel(QAbstractListModel):
     @Slot(str)
     def _thumbnail_ready(self, path: str) -> None:
         for row, job in enumerate(self._jobs):
-            if _local_input(job) == path:
+            if self.picture_path(job) == path:
                 index = self.index(row, 0)
                 self.dataChanged.emit(index, index, [int(Qt.ItemDataRole.DecorationRole)])
 

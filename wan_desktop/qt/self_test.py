@@ -172,10 +172,21 @@ class SelfTest(QObject):
         if thumbnail.isNull():
             self._finish(False, "the thumbnail does not load")
             return
-        shown = self.window.queue_model.job(self.job.id)
+        model = self.window.queue_model
+        shown = model.job(self.job.id)
         if shown is None or shown.state is not JobState.DONE:
             self._finish(False, "the queue does not show the finished job")
             return
+        if model.picture_path(shown) != str(self.window.library_root() / self.job.thumbnail_path):
+            self._finish(False, "the queue row does not show the video's thumbnail")
+            return
+        picture = model.picture_path(shown)
+        model.thumbnails.ready.connect(lambda path: path == picture and self._thumbnail_shown(info))
+        model.data(model.index_of(self.job.id), Qt.ItemDataRole.DecorationRole)  # as the view's paint asks
+        if model.thumbnails.cached(picture) is not None:  # the view had painted it already
+            self._thumbnail_shown(info)
+
+    def _thumbnail_shown(self, info) -> None:
         if self.job.request.prompt != PROMPT:
             self._finish(False, f"the job's prompt is {self.job.request.prompt!r}, not what was typed")
             return
