@@ -10,6 +10,7 @@ Sizes are reported as the person sees the picture, i.e. after the EXIF rotation;
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import math
 import warnings
@@ -18,7 +19,22 @@ from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+
+
+class _OnFirstUse:
+    """A module imported the first time one of its names is used: Pillow costs ~20 ms at start-up, and
+    the window can paint before any picture needs checking."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        module = importlib.import_module(self._name)
+        return getattr(module, attribute)
+
+
+Image = _OnFirstUse("PIL.Image")
+ImageOps = _OnFirstUse("PIL.ImageOps")
 
 from wan_desktop.core.dashscope.catalog import ImageLimits
 from wan_desktop.core.library import atomic_write_bytes
@@ -386,7 +402,7 @@ def _open_decoded(stream: BinaryIO) -> tuple[Image.Image, str]:
             image = Image.open(stream)
         except Image.DecompressionBombError as error:
             raise _TooManyPixels(str(error)) from None
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        except (Image.UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
             raise _Undecodable(str(error)) from None
         try:
             format_name = _FORMAT_ALIASES.get(image.format or "", image.format or "")

@@ -18,7 +18,6 @@ from wan_desktop.core.secrets import KeyVault
 from wan_desktop.core.settings import Settings, SettingsStore
 
 from .main_window import MainWindow, WindowContext
-from .settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +78,8 @@ def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tupl
         return True, settings
     if box.clickedButton() is not enter:
         return None
+    from .settings_dialog import SettingsDialog
+
     dialog = SettingsDialog(settings, vault)
     saved: list[Settings] = []
     dialog.settings_saved.connect(saved.append)

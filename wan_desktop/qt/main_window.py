@@ -36,7 +36,6 @@ from .composer import Composer
 from .engine_thread import EngineThread
 from .queue_model import JobQueueModel
 from .queue_panel import QueuePanel
-from .settings_dialog import SettingsDialog
 
 def app_icon() -> QIcon:
     icon = QIcon()
@@ -363,7 +362,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Could not open {path}", 8000)
 
     # -- settings -----------------------------------------------------------------------------------
-    def open_settings(self) -> SettingsDialog:
+    def open_settings(self):
+        from .settings_dialog import SettingsDialog  # loaded when first opened, not at start-up
+
         dialog = SettingsDialog(self.settings, self.context.vault, parent=self)
         dialog.settings_saved.connect(self.apply_settings)
         dialog.open()
