@@ -9,12 +9,13 @@ import hashlib
 import json
 import socket
 import threading
-import wave
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.samples import make_wav
 from PIL import Image
 
 from tests.conftest import TEST_KEY
@@ -62,15 +63,6 @@ def client(simulator):
 def image(tmp_path) -> Path:
     path = tmp_path / "cat.png"
     Image.new("RGB", (320, 240), (200, 120, 40)).save(path)
-    return path
-
-
-def make_wav(path: Path, seconds: float) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes(b"\x01\x00" * int(8000 * seconds))
     return path
 
 

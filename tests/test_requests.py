@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-import wave
 from pathlib import Path
 
 import pytest
+
+from tests.samples import make_wav
 from PIL import Image
 
 from wan_desktop.core.dashscope.catalog import MODELS, Region
@@ -35,15 +36,6 @@ def body(request: GenerationRequest, region: Region = Region.BEIJING, urls=None)
 
 def make_image(path: Path, size=(640, 480), mode="RGB", fmt=None) -> Path:
     Image.new(mode, size, (10, 120, 200, 255)[: len(mode)] if mode != "L" else 128).save(path, format=fmt)
-    return path
-
-
-def make_wav(path: Path, seconds: float) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(8000)
-        w.writeframes(b"\x00\x00" * int(8000 * seconds))
     return path
 
 

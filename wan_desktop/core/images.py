@@ -37,7 +37,7 @@ Image = _OnFirstUse("PIL.Image")
 ImageOps = _OnFirstUse("PIL.ImageOps")
 
 from wan_desktop.core.dashscope.catalog import ImageLimits
-from wan_desktop.core.library import atomic_write_bytes
+from wan_desktop.core.library import atomic_write_bytes, file_sha256
 
 PASTED = Path("<pasted>")
 
@@ -368,21 +368,13 @@ def save_image_bytes(data: bytes, dest_dir: Path, stem: str) -> Path:
 
 def _free_name(folder: Path, stem: str, extension: str, data: bytes) -> Path:
     """``stem.ext``, or ``stem-2.ext``...; a file that already holds exactly ``data`` is returned as is."""
-    digest = hashlib.sha256(data).digest()
+    digest = hashlib.sha256(data).hexdigest()
     for number in range(1, 10_000):
         name = f"{stem}.{extension}" if number == 1 else f"{stem}-{number}.{extension}"
         candidate = folder / name
-        if not candidate.exists() or _sha256(candidate) == digest:
+        if not candidate.exists() or file_sha256(candidate) == digest:
             return candidate
     raise ValueError(f"Too many files named like '{stem}' in {folder}.")
-
-
-def _sha256(path: Path) -> bytes:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.digest()
 
 
 # -- decoding helpers ---------------------------------------------------------------------------------------

@@ -102,9 +102,9 @@ class Library:
             raise FileNotFoundError(
                 f"The {_role_words(role)} '{source.name}' could not be found; it may have been moved."
             )
-        digest = _file_sha256(source)
+        digest = file_sha256(source)
         dest = self.inputs_dir / f"{digest[:32]}{source.suffix.lower()}"
-        if source.absolute() == dest.absolute() or (dest.exists() and _file_sha256(dest) == digest):
+        if source.absolute() == dest.absolute() or (dest.exists() and file_sha256(dest) == digest):
             return dest
         self.inputs_dir.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(dir=self.inputs_dir, prefix=f".{dest.name}.", suffix=".tmp")
@@ -267,7 +267,8 @@ def _claims_to_be_ours(path: Path) -> bool:
         return False
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
