@@ -14,11 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from tests.samples import make_wav
 from PIL import Image
 
 from tests.conftest import TEST_KEY
+from tests.samples import make_wav
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.client import (
     SERVICE_TZ,

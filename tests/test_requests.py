@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.samples import make_wav
 from PIL import Image
 
+from tests.samples import make_wav
 from wan_desktop.core.dashscope.catalog import MODELS, Region
 from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.inputs import (
