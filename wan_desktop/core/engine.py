@@ -135,6 +135,8 @@ class Engine:
         self.config = config
         self._listener = listener
         self._jobs: dict[str, Job] = {job.id: job for job in store.jobs()}
+        # jobs the loop still works on; finished ones (thousands, in a long history) are not scanned
+        self._live: set[str] = {job.id for job in self._jobs.values() if job.state in ACTIVE_STATES}
         self._unsaved: set[str] = set()
         self._schedule = _Schedule()
         self._commands: queue.Queue[Callable[[], None]] = queue.Queue()
@@ -186,6 +188,7 @@ class Engine:
             job = replace(job, cost=estimate.amount, currency=estimate.currency.value)
             self.store.add(job)
             self._jobs[job.id] = job
+            self._track(job)
             self._emit(EngineEvent(EventKind.JOB_UPDATED, job=job, job_id=job.id))
             jobs.append(job)
         self._wake.set()
@@ -232,6 +235,7 @@ class Engine:
             return f"A job that is {job.state.label.lower()} cannot be removed; cancel it first."
         self.store.delete(job_id)
         self._jobs.pop(job_id, None)
+        self._live.discard(job_id)
         self._schedule.forget(job_id)
         self._emit(EngineEvent(EventKind.JOB_REMOVED, job_id=job_id))
         return "Removed."
@@ -245,6 +249,7 @@ class Engine:
             return f"A job that is {job.state.label.lower()} cannot be deleted; cancel it first."
         self.store.delete(job_id)
         self._jobs.pop(job_id, None)
+        self._live.discard(job_id)
         self._schedule.forget(job_id)
         self._emit(EngineEvent(EventKind.JOB_REMOVED, job_id=job_id))
         return "Deleted."
@@ -273,6 +278,16 @@ class Engine:
 
     def jobs(self) -> list[Job]:
         return sorted(self._jobs.values(), key=lambda job: job.created_at)
+
+    def _live_jobs(self) -> list[Job]:
+        """Unfinished jobs, oldest first (the order they are sent in)."""
+        return sorted((self._jobs[job_id] for job_id in self._live), key=lambda job: job.created_at)
+
+    def _track(self, job: Job) -> None:
+        if job.state in ACTIVE_STATES:
+            self._live.add(job.id)
+        else:
+            self._live.discard(job.id)
 
     def job(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
@@ -315,7 +330,7 @@ class Engine:
             return False
         if self.mode is not EngineMode.RUNNING:
             return True
-        return not any(self._needs_engine(job) for job in self._jobs.values() if self._is_ours(job))
+        return not any(self._needs_engine(job) for job in self._live_jobs() if self._is_ours(job))
 
     def waiting_on_person(self) -> list[Job]:
         return [job for job in self.jobs() if self._awaits_decision(job)]
@@ -348,7 +363,7 @@ class Engine:
     # -- one round of work ----------------------------------------------------------------------
     def _work(self) -> None:
         now = time.monotonic()
-        for job in list(self._jobs.values()):
+        for job in self._live_jobs():
             if not self._is_ours(job) or not self._schedule.is_due(job.id, now):
                 continue
             if job.state is JobState.SUBMIT_UNCERTAIN and not self._awaits_decision(job):
@@ -364,10 +379,10 @@ class Engine:
         self._submit_next()
 
     def _submit_next(self) -> None:
-        for job in self.jobs():
+        for job in self._live_jobs():
             if job.state is not JobState.QUEUED or not self._is_ours(job):
                 continue
-            if not self._schedule.is_due(job.id, time.monotonic()) or not self._has_capacity(job):
+            if not self._schedule.is_due(job.id, time.monotonic()) or self._submit_delay(job) != 0:
                 continue
             self._submit(job)
             return  # one create per turn: creates stay strictly sequential
@@ -463,7 +478,7 @@ class Engine:
                 self._schedule.set(job.id, self._backoff(job.id))
             return
         rivals = [
-            other for other in self._jobs.values()
+            other for other in self._live_jobs()
             if other.id != job.id and other.state is JobState.SUBMIT_UNCERTAIN
             and other.request.model == job.request.model and not self._awaits_decision(other)
         ]  # fmt: skip
@@ -505,7 +520,8 @@ class Engine:
         ))
 
     def _unowned_tasks(self, model_name: str, since: datetime):
-        owned = {job.task_id for job in self._jobs.values() if job.task_id}
+        # every task id a job here ever had, including earlier attempts of retried jobs and deleted jobs
+        owned = self.store.owned_task_ids() | {job.task_id for job in self._live_jobs() if job.task_id}
         found = []
         # Wide service-side window (its time zone for these filters is not documented); exact filter below.
         start, end = since - timedelta(hours=14), utc_now() + timedelta(hours=14)
@@ -693,12 +709,14 @@ class Engine:
         change and returns None (used before a create: no journal, no create)."""
         previous = self._jobs.get(job.id)
         self._jobs[job.id] = job
+        self._track(job)
         try:
             self.store.save(job)
         except StoreError as error:
             if require_journal:
                 if previous is not None:
                     self._jobs[job.id] = previous
+                    self._track(previous)
                 self._store_blocked(error)
                 return None
             self._unsaved.add(job.id)
@@ -774,22 +792,23 @@ class Engine:
                 changes[name] = str(self.library.copy_input(job_id, Path(reference), name))
         return replace(request, **changes)
 
-    def _has_capacity(self, job: Job) -> bool:
+    def _submit_delay(self, job: Job) -> float | None:
+        """Seconds until ``job`` may be sent (0: now), or None while the model's or the person's cap on
+        tasks in flight is reached: a finishing task frees a place, and that happens in this loop."""
         spec = catalog.model(job.request.model)
         limits = spec.limits_in(self.config.region)
         now = time.monotonic()
-        if now < self._creates_blocked_until.get(job.request.model, 0.0):
-            return False
-        occupying = [j for j in self._jobs.values() if j.state in _OCCUPYING_STATES and self._is_ours(j)]
+        occupying = [j for j in self._live_jobs() if j.state in _OCCUPYING_STATES and self._is_ours(j)]
         if self.config.max_concurrent is not None and len(occupying) >= self.config.max_concurrent:
-            return False
-        same_model = [j for j in occupying if catalog.model(j.request.model).key == spec.key]
-        if len(same_model) >= limits.concurrent_tasks:
-            return False
+            return None
+        if sum(catalog.model(j.request.model).key == spec.key for j in occupying) >= limits.concurrent_tasks:
+            return None
+        throttled = self._creates_blocked_until.get(job.request.model, 0.0) - now
         recent = self._submits.setdefault(spec.key, deque())
         while recent and now - recent[0] > 1.0:
             recent.popleft()
-        return len(recent) < limits.submit_per_second
+        rate_wait = 1.0 - (now - recent[0]) if len(recent) >= limits.submit_per_second else 0.0
+        return max(throttled, rate_wait, 0.0)
 
     def _query_allowed(self) -> bool:
         now = time.monotonic()
@@ -820,9 +839,19 @@ class Engine:
             return self.config.idle_wait
         now = time.monotonic()
         waits = [self.config.idle_wait]
-        for job in self._jobs.values():
-            if self._needs_engine(job) and job.id not in self._downloads:
-                waits.append(self._schedule.due.get(job.id, now) - now)
+        slots_full = len(self._downloads) >= self.config.max_downloads
+        for job in self._live_jobs():
+            if not self._needs_engine(job) or not self._is_ours(job) or job.id in self._downloads:
+                continue
+            due = self._schedule.due.get(job.id, now) - now
+            if job.state is JobState.QUEUED and due <= 0:
+                delay = self._submit_delay(job)
+                if delay is None:
+                    continue  # waits for a place, which a poll of another task frees
+                due = delay
+            elif job.state is JobState.SUCCEEDED and slots_full:
+                continue  # a finishing download wakes the loop
+            waits.append(due)
         return max(min(waits), 0.01)
 
     def _needs_engine(self, job: Job) -> bool:
