@@ -27,13 +27,12 @@ from typing import Callable, Sequence
 
 from wan_desktop.core import cost
 from wan_desktop.core.dashscope import catalog
+from wan_desktop.core.create_safety import CreateFailure, SearchVerdict, classify_create_failure, search_verdict
 from wan_desktop.core.dashscope.errors import (
     AuthError,
     BillingError,
     DashScopeError,
     LocalValidationError,
-    NotSentError,
-    ServerError,
     ThrottledError,
     error_for,
 )
@@ -432,23 +431,20 @@ class Engine:
             self._fail(job, error.explanation, code=error.code, detail=error.message, request_id=error.request_id)
 
     def _create_error(self, job: Job, error: DashScopeError) -> None:
-        answered = error.http_status is not None and error.code not in ("", "Unknown")
-        if isinstance(error, NotSentError) or (answered and isinstance(error, (ThrottledError, ServerError))):
-            # Surely not created: the request never left, or the service itself answered "not now".
+        failure = classify_create_failure(error)
+        if failure is CreateFailure.NOT_CREATED:
             self._save(job.moved_to(JobState.QUEUED, attempts=job.attempts + 1, error_message=error.explanation))
             self._retry_later(job, error)
             if isinstance(error, ThrottledError):
                 pause = error.retry_after or self._backoff(job.id)
                 self._creates_blocked_until[job.request.model] = time.monotonic() + pause
-            return
-        if answered and isinstance(error, (AuthError, BillingError)):
+        elif failure is CreateFailure.REFUSED_ACCOUNT:
             self._save(job.moved_to(JobState.QUEUED))
             self._block(error)
-            return
-        if answered and error.http_status is not None and 400 <= error.http_status < 500:
+        elif failure is CreateFailure.REJECTED:
             self._fail(job, error.explanation, code=error.code, detail=error.message, request_id=error.request_id)
-            return
-        self._uncertain(job, error.message or error.explanation)
+        else:
+            self._uncertain(job, error.message or error.explanation)
 
     def _uncertain(self, job: Job, detail: str) -> None:
         self._save(job.moved_to(
@@ -482,7 +478,9 @@ class Engine:
             if other.id != job.id and other.state is JobState.SUBMIT_UNCERTAIN
             and other.request.model == job.request.model and not self._awaits_decision(other)
         ]  # fmt: skip
-        if len(found) == 1 and not rivals:
+        searches_done = self._schedule.reconcile_tries.get(job.id, 0) + 1
+        verdict = search_verdict(len(found), len(rivals), searches_done, len(self.config.reconcile_delays))
+        if verdict is SearchVerdict.ADOPT:
             task = found[0]
             self._schedule.reconcile_tries.pop(job.id, None)
             self._save(job.moved_to(
@@ -493,31 +491,27 @@ class Engine:
             ))  # fmt: skip
             self._schedule.set(job.id, 0)
             self._emit(EngineEvent(EventKind.NOTICE, job_id=job.id, message="Found the lost task on the service."))
-            return
-        if found:
+        elif verdict is SearchVerdict.AMBIGUOUS:
             self._await_decision(job, "TaskAmbiguous", (
-                f"The service has {len(found)} tasks of this model from that moment that no job here owns, so "
-                "the app cannot tell which (if any) is this one. Decide: look again, send again (may charge "
-                "twice), or drop."
+                f"The service has {len(found)} task(s) of this model from that moment that no job here owns, and "
+                f"{len(rivals) + 1} job(s) here whose create may have made one, so the app cannot tell which (if "
+                "any) is this one's. Decide: look again, send again (may charge twice), or drop."
             ))
-            return
-        tries = self._schedule.reconcile_tries.get(job.id, 0) + 1
-        self._schedule.reconcile_tries[job.id] = tries
-        if tries < len(self.config.reconcile_delays):
-            self._schedule.set(job.id, self.config.reconcile_delays[tries])
-            return
-        if self.config.requeue_when_absent:
+        elif verdict is SearchVerdict.SEARCH_AGAIN:
+            self._schedule.reconcile_tries[job.id] = searches_done
+            self._schedule.set(job.id, self.config.reconcile_delays[searches_done])
+        elif self.config.requeue_when_absent:
             # Searched several times over the window: no task exists, so sending it is the first create.
             self._schedule.reconcile_tries.pop(job.id, None)
             self._save(job.moved_to(
                 JobState.QUEUED, attempts=job.attempts + 1,
                 error_message="The earlier create request never reached the service; sending it again.",
             ))  # fmt: skip
-            return
-        self._await_decision(job, "TaskNotFound", (
-            "The service has no task from this create request, so it was probably never created and nothing "
-            "was charged. Send it again, or drop it."
-        ))
+        else:
+            self._await_decision(job, "TaskNotFound", (
+                "The service has no task from this create request, so it was probably never created and nothing "
+                "was charged. Send it again, or drop it."
+            ))
 
     def _unowned_tasks(self, model_name: str, since: datetime):
         # every task id a job here ever had, including earlier attempts of retried jobs and deleted jobs
