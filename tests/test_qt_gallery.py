@@ -292,8 +292,15 @@ def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp
         select(qtbot, panel, "job00001")
         panel.buttons["remix"].click()
         assert window.composer.prompt_edit.toPlainText() == "a heron lands" and window.tabs.currentIndex() == 0
-        with qtbot.waitSignal(panel.continue_requested, timeout=10000):
+        with qtbot.waitSignal(panel.continue_requested, timeout=10000) as continued:
             panel.buttons["continue"].click()
+        frame = continued.args[0].first_frame
+        assert window.tabs.currentIndex() == 0 and window.jobs() == []  # loaded for a new prompt, not charged
+        composer = window.composer
+        qtbot.waitUntil(lambda: composer.first_zone.references() == [frame] and not composer.first_zone.busy,
+                        timeout=10000)  # fmt: skip
+        composer.prompt_edit.setPlainText("the heron takes off again")
+        composer.generate()
         qtbot.waitUntil(lambda: any(job.parent_job_id == "job00001" for job in window.jobs()), timeout=15000)
     finally:
         window.quit()

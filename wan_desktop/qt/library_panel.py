@@ -77,7 +77,7 @@ def move_to_trash(paths: list[Path]) -> None:
 
 class LibraryPanel(QWidget):
     remix_requested = Signal(object)  # GenerationRequest: load into the composer
-    continue_requested = Signal(object, str)  # GenerationRequest, parent job id: queue it
+    continue_requested = Signal(object, str)  # GenerationRequest, parent job id: load it for the next clip
     last_frame_chosen = Signal(str)  # an image path for the composer's last frame
     library_root_changed = Signal(object)  # Path: save as the library folder setting (relink)
     job_deleted = Signal(str)
@@ -368,7 +368,7 @@ class LibraryPanel(QWidget):
         def done(frame: Path) -> None:
             request = replace(job.request, first_frame=str(frame), last_frame=None, first_clip=None, seed=None)
             self.continue_requested.emit(request, job.id)
-            self.notice.emit("Queued a clip that continues from the last frame.")
+            self.notice.emit("The last frame is ready in Create as the next clip's first frame.")
             self.action_done.emit("continue")
 
         self._calls.run(lambda: media.extract_frame(video, dest), done, self._failed("continue"))
@@ -385,7 +385,7 @@ class LibraryPanel(QWidget):
                                     resolution=job.request.resolution if spec and job.request.resolution
                                     in spec.resolutions else None)  # fmt: skip
         self.continue_requested.emit(request, job.id)
-        self.notice.emit("Queued a wan2.7 clip that continues this one.")
+        self.notice.emit("The clip is ready in Create for a wan2.7 continuation.")
         self.action_done.emit("continue_clip")
 
     def use_frame_as_last_frame(self) -> None:

@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self._typical: dict[tuple[str, str], float] = {}
         self._notified: set[str] = set()
         self.problem_box: QMessageBox | None = None
+        self._continuation: tuple[str, str | None] | None = None  # (parent job id, its frame or clip)
         self.setWindowTitle("Wan Desktop — Demo" if context.demo else "Wan Desktop")
         self.setWindowIcon(app_icon())
         self._calls = BackgroundCalls(self)
@@ -188,8 +189,7 @@ class MainWindow(QMainWindow):
         self._library_host.layout().addWidget(panel)
         panel.remix_requested.connect(lambda request: (self.composer.load_request(request),
                                                        self.tabs.setCurrentIndex(0)))  # fmt: skip
-        panel.continue_requested.connect(
-            lambda request, parent_id: self.engine and self.engine.submit([request], parent_job_id=parent_id))
+        panel.continue_requested.connect(self._continue_in_composer)
         panel.last_frame_chosen.connect(lambda path: (self.composer.last_zone.set_references([path]),
                                                       self.tabs.setCurrentIndex(0)))  # fmt: skip
         panel.job_deleted.connect(self._job_deleted)
@@ -197,6 +197,22 @@ class MainWindow(QMainWindow):
         panel.notice.connect(lambda text: self.statusBar().showMessage(text, 10000))
         panel.refresh()
         return panel
+
+    def _continue_in_composer(self, request, parent_id: str) -> None:
+        """The next clip goes to Create for its prompt and options (it costs money, so one click must not
+        queue it); what Generate sends from that frame or clip is linked to its parent."""
+        self.composer.load_request(request)
+        self._continuation = (parent_id, request.first_frame or request.first_clip)
+        self.tabs.setCurrentIndex(0)
+        self.statusBar().showMessage("The next clip is ready in Create: describe what happens next, then Generate.",
+                                     15000)  # fmt: skip
+
+    def _parent_for(self, requests: list) -> str | None:
+        if self._continuation is None:
+            return None
+        parent_id, reference = self._continuation
+        continues = any(reference in (request.first_frame, request.first_clip) for request in requests)
+        return parent_id if continues else None
 
     def _job_deleted(self, job_id: str) -> None:
         self.queue_model.remove(job_id)
@@ -327,7 +343,8 @@ class MainWindow(QMainWindow):
 
     def _generate(self, requests: list) -> None:
         if self.engine is not None:
-            self.engine.submit(requests)
+            self.engine.submit(requests, parent_job_id=self._parent_for(requests))
+            self._continuation = None
 
     def _eta(self, job: Job) -> float | None:
         resolution = job.request.resolution or ""
