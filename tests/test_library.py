@@ -258,3 +258,12 @@ def test_a_job_made_in_another_time_zone_keeps_its_instant(tmp_path, berlin):
 def test_empty_prompt_job_is_named_video(tmp_path):
     job = replace(fox_job(), request=GenerationRequest(model="wan2.2-i2v-flash", prompt=""))
     assert "_video_ab12cd34" in Library(tmp_path).stem_for(job)
+
+
+def test_an_input_already_in_the_inputs_folder_is_not_copied_again(tmp_path):
+    library = Library(tmp_path / "lib")
+    library.inputs_dir.mkdir(parents=True)
+    frame = library.inputs_dir / "last-frame-job1.png"
+    frame.write_bytes(b"\x89PNG fake but present")
+    assert library.copy_input("job2", frame, "first_frame") == frame
+    assert sorted(p.name for p in library.inputs_dir.iterdir()) == ["last-frame-job1.png"]

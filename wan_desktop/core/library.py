@@ -102,6 +102,8 @@ class Library:
             raise FileNotFoundError(
                 f"The {_role_words(role)} '{source.name}' could not be found; it may have been moved."
             )
+        if source.resolve().parent == self.inputs_dir.resolve():
+            return source  # already kept here (a last frame taken for "continue")
         digest = file_sha256(source)
         dest = self.inputs_dir / f"{digest[:32]}{source.suffix.lower()}"
         if source.absolute() == dest.absolute() or (dest.exists() and file_sha256(dest) == digest):
