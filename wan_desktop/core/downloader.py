@@ -43,15 +43,6 @@ class DownloadOutcome:
 ProgressCallback = Callable[[str, int, int | None], None]
 
 
-def expected_seconds(job: Job) -> float | None:
-    usage_seconds = job.usage.get("output_video_duration") or job.usage.get("duration") or job.usage.get(
-        "video_duration"
-    )
-    if isinstance(usage_seconds, (int, float)) and usage_seconds > 0:
-        return float(usage_seconds)
-    return float(job.request.duration) if job.request.duration else None
-
-
 def fetch_video(
     job: Job,
     client,
@@ -89,7 +80,7 @@ def _transfer(job, client, library, part: Path, final: Path, stop, on_progress) 
     if not result.complete:
         return DownloadOutcome(job.id, DownloadStatus.STOPPED, bytes_written=result.bytes_written_total)
     try:
-        media.verify_video(part, expected_bytes=result.total_size, expected_duration=expected_seconds(job))
+        media.verify_video(part, expected_bytes=result.total_size, expected_duration=job.video_seconds)
     except media.MediaError as error:
         part.unlink(missing_ok=True)
         return DownloadOutcome(job.id, DownloadStatus.DAMAGED, str(error))
@@ -99,7 +90,7 @@ def _transfer(job, client, library, part: Path, final: Path, stop, on_progress) 
 
 def _finish(job: Job, final: Path, library: Library, bytes_total: int | None) -> DownloadOutcome:
     try:
-        info = media.verify_video(final, expected_duration=expected_seconds(job))
+        info = media.verify_video(final, expected_duration=job.video_seconds)
     except media.MediaError as error:
         final.unlink(missing_ok=True)
         return DownloadOutcome(job.id, DownloadStatus.DAMAGED, str(error))

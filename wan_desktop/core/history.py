@@ -69,7 +69,7 @@ class GalleryItem:
     resolution: str
     prompt: str
     created_ts: float
-    duration: int | None  # seconds asked for (or the model's default)
+    duration: int | None  # seconds the service made (its usage), else asked for, else the model's default
     video: str | None
     thumbnail: str | None
     favourite: bool
@@ -82,7 +82,10 @@ class GalleryItem:
 
 
 _ITEM_COLUMNS = (
-    "id, state, model, resolution, prompt, created_ts, json_extract(data, '$.request.duration'), "
+    # the length the service reports it made (usage; each model family names it differently), else the asked one
+    "id, state, model, resolution, prompt, created_ts, COALESCE(json_extract(data, '$.usage.output_video_duration'), "
+    "json_extract(data, '$.usage.duration'), json_extract(data, '$.usage.video_duration'), "
+    "json_extract(data, '$.request.duration')), "
     "json_extract(data, '$.video_path'), json_extract(data, '$.thumbnail_path'), "
     "json_extract(data, '$.favourite'), parent_job_id"
 )
@@ -151,6 +154,7 @@ def _item(row: tuple, library: Library, check_files: bool, root: str | None = No
     if duration is None:
         spec = find_model(model)
         duration = spec.default_duration if spec else None
+    duration = round(duration) if duration is not None else None
     video_abs = _resolve(library, root, video)
     missing = state is JobState.DONE and (not video_abs or (check_files and not os.path.exists(video_abs)))
     return GalleryItem(
@@ -163,7 +167,7 @@ def _item(row: tuple, library: Library, check_files: bool, root: str | None = No
 def item_for_job(job: Job, library: Library, *, check_files: bool = False) -> GalleryItem:
     """The tile of a job the engine just reported (no disk check by default: the GUI thread calls this)."""
     row = (job.id, job.state.value, job.request.model, job.request.resolution or "", job.request.prompt,
-           job.created_at.timestamp(), job.request.duration, job.video_path, job.thumbnail_path, job.favourite,
+           job.created_at.timestamp(), job.video_seconds, job.video_path, job.thumbnail_path, job.favourite,
            job.parent_job_id)  # fmt: skip
     item = _item(row, library, check_files)
     if not item.resolution:

@@ -123,6 +123,16 @@ class Job:
     parent_job_id: str | None = None  # made from this job's last frame or clip (lineage)
     favourite: bool = False
 
+    @property
+    def video_seconds(self) -> float | None:
+        """How long the video is: what the service reports it made (each model family names it differently
+        in ``usage``), else what was asked for."""
+        for name in ("output_video_duration", "duration", "video_duration"):
+            value = self.usage.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                return float(value)
+        return float(self.request.duration) if self.request.duration else None
+
     def moved_to(self, state: JobState, **changes: object) -> "Job":
         """A copy in ``state`` with ``changes``; refuses transitions the state machine does not allow."""
         if state is not self.state and state not in ALLOWED_TRANSITIONS[self.state]:
