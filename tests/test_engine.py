@@ -360,3 +360,29 @@ def test_forget_drops_a_finished_job_and_refuses_a_live_one(rig, image):
     assert rig.engine.forget(done.id) == "Deleted."
     assert rig.engine.job(done.id) is None and rig.store.get(done.id) is None
     assert rig.events[-1].kind is EventKind.JOB_REMOVED and rig.events[-1].job_id == done.id
+
+
+def test_learned_clock_offset_keeps_an_earlier_foreign_task_out_of_reconciliation(tmp_path, simulator, image):
+    """Once a few tasks have shown how the service's clock relates to ours, a task another program created
+    well before our lost create is no longer a candidate, so the lost one is found without asking."""
+    import httpx
+
+    rig = EngineRig(tmp_path, simulator.base_url, TEST_KEY, clock_slack=0.5)
+    try:
+        other = {"model": "wan2.2-i2v-plus", "input": {"img_url": "https://example.com/a.png"},
+                 "parameters": {"resolution": "480P"}}  # fmt: skip
+        httpx.post(simulator.base_url + "/services/aigc/video-generation/video-synthesis", json=other,
+                   headers={"Authorization": f"Bearer {TEST_KEY}", "X-DashScope-Async": "enable"}).raise_for_status()
+        rig.engine.add_jobs([request(image, prompt=f"warm-up {n}") for n in range(3)])
+        rig.run_until_idle()  # takes seconds: the foreign task is now well in the past
+        assert len(rig.engine._clock_offsets) == 3
+        simulator.add_faults([{"on": "create", "times": 1, "action": "drop_after_commit"}])
+        (job,) = rig.engine.add_jobs([request(image, prompt="the lost one")])
+        rig.run_until_idle()
+        found = rig.job(job.id)
+        assert found.state is JobState.DONE, (found.state, found.error_message)
+        owned = {j.task_id for j in rig.engine.jobs()}
+        assert len([t for t in simulator.tasks() if t["id"] not in owned]) == 1  # the foreign one, left alone
+        assert all(t["create_request_count"] == 1 for t in simulator.tasks())
+    finally:
+        rig.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import statistics
 import threading
 import time
 import uuid
@@ -67,6 +68,7 @@ class EngineConfig:
     max_downloads: int = 2
     reconcile_delays: tuple[float, ...] = (1.0, 5.0, 20.0)  # waits before each task-list search
     reconcile_margin: float = 120.0  # clock skew tolerated between this machine and the service
+    clock_slack: float = 10.0  # jitter allowed around the clock offset learned from our own tasks
     # After every search over the create's window came back empty, the create never arrived: queue it again.
     # False leaves such a job for the person instead.
     requeue_when_absent: bool = True
@@ -144,6 +146,7 @@ class Engine:
         self._downloads: dict[str, Future] = {}
         self._progress_sent: dict[str, float] = {}
         self._durations: dict[tuple[str, str], list[float]] = {}
+        self._clock_offsets: deque[float] = deque(maxlen=20)  # service clock minus ours at our creates (s)
         self._download_results: queue.Queue[DownloadOutcome] = queue.Queue()
         self._pool: ThreadPoolExecutor | None = None
         self._submits: dict[str, deque[float]] = {}
@@ -460,10 +463,9 @@ class Engine:
         """Find the task an uncertain create made, if it made one: a task of this model created in the
         create's time window that no local job owns."""
         spec = catalog.model(job.request.model)
-        started = job.submit_started_at or job.created_at
-        margin = timedelta(seconds=self.config.reconcile_margin)
+        started = _as_utc(job.submit_started_at or job.created_at)
         try:
-            found = self._unowned_tasks(spec.request_name(self.config.region), started - margin)
+            found = self._unowned_tasks(spec.request_name(self.config.region), started + self._window_offset())
         except DashScopeError as error:
             if isinstance(error, AuthError):
                 self._block(error)
@@ -552,7 +554,21 @@ class Engine:
         self._schedule.failures.pop(job.id, None)
         self._apply_task_info(job, info)
 
+    def _window_offset(self) -> timedelta:
+        """Where a lost create's task can start, relative to when we sent it. Tasks we created tell how far the
+        service's clock is from ours (plus the request's travel); without enough of them, allow the full margin."""
+        if len(self._clock_offsets) < 3:
+            return -timedelta(seconds=self.config.reconcile_margin)
+        return timedelta(seconds=statistics.median(self._clock_offsets) - self.config.clock_slack)
+
+    def _learn_clock_offset(self, job: Job, info: TaskInfo) -> None:
+        sent = _as_utc(job.submit_started_at)
+        if sent is not None and info.submit_time is not None:
+            self._clock_offsets.append((_as_utc(info.submit_time) - sent).total_seconds())
+
     def _apply_task_info(self, job: Job, info: TaskInfo) -> None:
+        if job.submitted_at is None:  # the first answer about this task
+            self._learn_clock_offset(job, info)
         times = dict(submitted_at=info.submit_time or job.submitted_at, scheduled_at=info.scheduled_time or job.scheduled_at)
         if info.status in (TaskStatus.PENDING, TaskStatus.RUNNING):
             state = JobState.RUNNING if info.status is TaskStatus.RUNNING else JobState.PENDING
