@@ -808,7 +808,8 @@ class Engine:
         spec = catalog.model(job.request.model)
         limits = spec.limits_in(self.config.region)
         now = time.monotonic()
-        occupying = [j for j in self._live_jobs() if j.state in _OCCUPYING_STATES and self._is_ours(j)]
+        live = (self._jobs[job_id] for job_id in self._live)  # order does not matter here: no sort
+        occupying = [j for j in live if j.state in _OCCUPYING_STATES and self._is_ours(j)]
         if self.config.max_concurrent is not None and len(occupying) >= self.config.max_concurrent:
             return None
         if sum(catalog.model(j.request.model).key == spec.key for j in occupying) >= limits.concurrent_tasks:

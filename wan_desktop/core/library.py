@@ -17,7 +17,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 from wan_desktop.core.jobs import Job
 
@@ -108,18 +108,8 @@ class Library:
         dest = self.inputs_dir / f"{digest[:32]}{source.suffix.lower()}"
         if source.absolute() == dest.absolute() or (dest.exists() and file_sha256(dest) == digest):
             return dest
-        self.inputs_dir.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(dir=self.inputs_dir, prefix=f".{dest.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as original:
-                shutil.copyfileobj(original, out, 1 << 20)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp_name, dest)
-        except BaseException:
-            _unlink_quietly(Path(temp_name))
-            raise
-        fsync_directory(self.inputs_dir)
+        with source.open("rb") as original:
+            _atomic_write(dest, lambda out: shutil.copyfileobj(original, out, 1 << 20))
         return dest
 
     # -- sidecars -----------------------------------------------------------------------------------------
@@ -284,13 +274,17 @@ def _short(error: BaseException) -> str:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` holds either the old content or all of the new."""
-    path = Path(path)
+    _atomic_write(Path(path), lambda handle: handle.write(data))
+
+
+def _atomic_write(path: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """``fill`` writes the new content into a temp file, which then replaces ``path`` in one step."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temp file lives beside the target: os.replace is only atomic within one file system.
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp_name, path)

@@ -166,15 +166,19 @@ def _extension(url: str) -> str:
     return path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
 
 
+def _check_file(url: str, data: bytes, limits: AudioLimits | VideoLimits, kind: str, field: str) -> None:
+    ext = _extension(url)
+    if ext and ext not in limits.extensions:
+        raise invalid(f"{field}: .{ext} {kind} is not supported; use {' or '.join(limits.extensions)}.")
+    if len(data) > limits.max_bytes:
+        raise invalid(f"{field}: the {kind} is larger than {limits.max_bytes // 2**20} MB.")
+
+
 def audio(url: str, sources: Sources, limits: AudioLimits, field: str) -> Media:
     data, _ = _fetch(url, sources, field, allow_data=False)
     if data is None:
         return Media(url, b"", _digest(url.encode()), placeholder=True)
-    ext = _extension(url)
-    if ext and ext not in limits.extensions:
-        raise invalid(f"{field}: .{ext} audio is not supported; use {' or '.join(limits.extensions)}.")
-    if len(data) > limits.max_bytes:
-        raise invalid(f"{field}: the audio is larger than {limits.max_bytes // 2**20} MB.")
+    _check_file(url, data, limits, "audio", field)
     seconds, _, _ = _probe_seconds(data, "audio", field)
     if not limits.min_seconds <= seconds <= limits.max_seconds:
         raise invalid(f"{field}: the audio lasts {seconds:.1f} s; it must last {limits.min_seconds:g}-{limits.max_seconds:g} s.")
@@ -186,11 +190,7 @@ def video(url: str, sources: Sources, limits: VideoLimits, field: str) -> Media:
     if data is None:
         frame = placeholder_image(url)
         return Media(url, b"", _digest(url.encode()), placeholder=True, size=(1280, 720), seconds=5.0, last_frame=frame)
-    ext = _extension(url)
-    if ext and ext not in limits.extensions:
-        raise invalid(f"{field}: .{ext} video is not supported; use {' or '.join(limits.extensions)}.")
-    if len(data) > limits.max_bytes:
-        raise invalid(f"{field}: the video is larger than {limits.max_bytes // 2**20} MB.")
+    _check_file(url, data, limits, "video", field)
     seconds, size, last = _probe_seconds(data, "video", field)
     if not limits.min_seconds - 0.05 <= seconds <= limits.max_seconds + 0.05:
         raise invalid(f"{field}: the clip lasts {seconds:.1f} s; it must last {limits.min_seconds:g}-{limits.max_seconds:g} s.")

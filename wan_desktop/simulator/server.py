@@ -729,7 +729,7 @@ def _list_item(task: Task, state: str, key: str) -> dict:
     }
     if state != "PENDING" and task.canceled_at is None:
         item["start_time"] = ms(task.scheduled_at)
-    ended = task.canceled_at if state == "CANCELED" else task.end if state in ("SUCCEEDED", "FAILED") else None
+    ended = _ended_at(task, state)
     if ended is not None:
         item["end_time"] = ms(ended)
     return item
@@ -747,10 +747,14 @@ def _v2_list_item(task: Task, state: str) -> dict:
     }
     if state != "PENDING" and task.canceled_at is None:
         item["scheduled_time"] = format_time(task.scheduled_at)
-    ended = task.canceled_at if state == "CANCELED" else task.end if state in ("SUCCEEDED", "FAILED") else None
+    ended = _ended_at(task, state)
     if ended is not None:
         item["end_time"] = format_time(ended)
     return item
+
+
+def _ended_at(task: Task, state: str) -> float | None:
+    return task.canceled_at if state == "CANCELED" else task.end if state in ("SUCCEEDED", "FAILED") else None
 
 
 def _int_arg(args: dict[str, str], name: str, default: int, low: int, high: int) -> int:
