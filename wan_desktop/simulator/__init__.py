@@ -33,6 +33,6 @@ Not modelled yet:
   such as ``req-cost-time``.
 """
 
-from .server import DEMO_KEY, SimulatorServer
+from .server import SimulatorServer
 
-__all__ = ["DEMO_KEY", "SimulatorServer"]
+__all__ = ["SimulatorServer"]
