@@ -6,12 +6,14 @@ import io
 import json
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import av
 import httpx
 import pytest
 
 from wan_desktop.core.dashscope.catalog import output_size
+from wan_desktop.simulator.faults import parse_fault
 from wan_desktop.simulator.server import SimulatorServer
 from wan_desktop.simulator.testing import (
     ASYNC, CREATE, KF2V, body, client, data_url, finish, png, upload, wait_for, wav,
@@ -521,3 +523,130 @@ def test_cli_prints_its_address_first_and_stops_on_sigterm(tmp_path):
         process.terminate()
         assert process.wait(timeout=10) == 0
         process.stdout.close()
+
+
+# -- faults for a client that must trust nothing (issue 9) ----------------------------------------
+@pytest.mark.parametrize(
+    "fault, status, content_type",
+    [
+        ({"action": "html_200"}, 200, "text/html"),
+        ({"action": "gateway_502_html"}, 502, "text/html"),
+        ({"action": "redirect_307"}, 307, "text/html"),
+    ],
+)
+def test_unreadable_create_replies_create_nothing(http, fast, fault, status, content_type):
+    fast.add_faults([{"on": "create", **fault}])
+    reply = create(http, body())
+    assert reply.status_code == status and reply.headers["content-type"].startswith(content_type)
+    with pytest.raises(ValueError):
+        reply.json()
+    assert fast.tasks() == []
+    assert create(http, body()).status_code == 200  # the fault hit one request only
+    assert len(fast.tasks()) == 1
+
+
+def test_a_redirect_points_at_another_host(http, fast):
+    fast.add_faults([{"on": "create", "action": "redirect_307"},
+                     {"on": "create", "action": "redirect_307", "location": "https://elsewhere.example/x"}])
+    first, second = create(http, body()), create(http, body())
+    assert urlsplit(first.headers["location"]).hostname not in ("127.0.0.1", "localhost")
+    assert second.headers["location"] == "https://elsewhere.example/x"
+
+
+def test_an_html_200_can_come_after_the_task_was_made(http, fast):
+    fast.add_faults([{"on": "create", "action": "html_200", "commit": True}])
+    reply = create(http, body())
+    assert reply.status_code == 200 and b"<html>" in reply.content
+    [task] = fast.tasks()
+    assert task["status"] == "PENDING"
+
+
+def test_a_query_can_answer_a_200_that_is_not_json(http, fast):
+    task_id = create(http, body()).json()["output"]["task_id"]
+    fast.add_faults([{"on": "query", "action": "non_json_200"}])
+    reply = http.get(f"/tasks/{task_id}")
+    assert reply.status_code == 200
+    with pytest.raises(ValueError):
+        reply.json()
+    assert http.get(f"/tasks/{task_id}").json()["output"]["task_status"] == "PENDING"
+
+
+def test_a_task_can_succeed_without_a_video_url_or_with_a_bad_one(http, fast):
+    fast.add_faults([{"on": "task", "action": "no_video_url"},
+                     {"on": "task", "video_url": "file:///etc/passwd"},
+                     {"on": "task", "video_url": "ftp://x"}])
+    ids = [create(http, body()).json()["output"]["task_id"] for _ in range(3)]
+    outputs = [finish(fast, http, task_id)["output"] for task_id in ids]
+    assert [output["task_status"] for output in outputs] == ["SUCCEEDED"] * 3
+    assert "video_url" not in outputs[0] and "orig_prompt" in outputs[0]
+    assert [output["video_url"] for output in outputs[1:]] == ["file:///etc/passwd", "ftp://x"]
+
+
+def finished_link(fast, http) -> str:
+    return finish(fast, http, create(http, body()).json()["output"]["task_id"])["output"]["video_url"]
+
+
+def test_a_link_can_be_not_found_for_every_fetch(http, fast):
+    gone, fine = finished_link(fast, http), finished_link(fast, http)
+    fast.add_faults([{"on": "download", "action": "not_found_forever"}])
+    replies = [httpx.get(gone), httpx.get(gone, headers={"Range": "bytes=0-9"}), httpx.head(gone)]
+    assert [reply.status_code for reply in replies] == [404, 404, 404]
+    assert "NoSuchKey" in replies[0].text
+    assert httpx.get(fine).status_code == 200
+
+
+def received(url: str, headers: dict | None = None) -> tuple[httpx.Headers, bytes, bool]:
+    """What a client gets before the connection ends: headers, body bytes, and whether it ended early."""
+    data = bytearray()
+    with httpx.stream("GET", url, headers=headers, timeout=30) as reply:
+        try:
+            for chunk in reply.iter_raw():
+                data.extend(chunk)
+        except httpx.TransportError:
+            return reply.headers, bytes(data), True
+        return reply.headers, bytes(data), False
+
+
+def test_a_lying_length_ignores_range_and_restarts_from_byte_zero(http, fast):
+    url = finished_link(fast, http)
+    whole = httpx.get(url).content
+    fast.add_faults([{"on": "download", "action": "lying_length"}])
+    for headers in (None, {"Range": f"bytes={len(whole) // 2}-"}):
+        reply_headers, data, cut = received(url, headers)
+        assert int(reply_headers["content-length"]) == len(whole) + 1024 * 1024
+        assert "content-range" not in reply_headers
+        assert cut and data == whole  # all of it from byte 0, every time, then the connection closes
+
+
+def test_a_huge_length_streams_a_bounded_amount_of_junk(http, fast):
+    url = finished_link(fast, http)
+    fast.add_faults([{"on": "download", "action": "huge_length", "junk_bytes": 300_000}])
+    for _ in range(2):
+        reply_headers, data, cut = received(url)
+        assert int(reply_headers["content-length"]) == 10 * 1024**3
+        assert cut and len(data) == 300_000
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"on": "query", "action": "html_200"},
+        {"on": "create", "action": "non_json_200"},
+        {"on": "create", "action": "not_found_forever"},
+        {"on": "download", "action": "no_video_url"},
+        {"on": "task", "action": "drop"},
+        {"on": "task", "video_url": ""},
+        {"on": "task", "video_url": 5},
+        {"on": "create", "action": "html_200", "commit": "yes"},
+        {"on": "create", "action": "redirect_307", "location": None},
+        {"on": "download", "action": "huge_length", "junk_bytes": 100 * 1024**2},
+        {"on": "download", "action": "lying_length", "claimed_bytes": -1},
+        {"on": "list", "action": "delay", "seconds": 0},
+        {"on": "list", "action": "delay", "seconds": 10**6},
+        {"on": "create", "status": True},
+    ],
+)
+def test_faults_that_make_no_sense_are_refused(raw):
+    with pytest.raises(ValueError):
+        parse_fault(raw)
+
