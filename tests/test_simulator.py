@@ -650,3 +650,19 @@ def test_faults_that_make_no_sense_are_refused(raw):
     with pytest.raises(ValueError):
         parse_fault(raw)
 
+
+# -- faithfulness ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "image, resolution, size",
+    [((1280, 720), "1080P", (1920, 1080)), ((720, 1280), "1080P", (1080, 1920)), ((1920, 1080), "720P", (1280, 720)),
+     ((1000, 1000), "1080P", (1440, 1440)), ((750, 1000), "720P", (816, 1104)), ((1280, 720), "480P", (832, 480))],
+)
+def test_output_sizes_are_the_services(image, resolution, size):
+    assert output_size(*image, resolution) == size
+
+
+def test_a_16_by_9_picture_at_1080p_decodes_at_1920x1080(http, fast):
+    payload = body(img=data_url(png(1280, 720)), resolution="1080P", duration=2, audio=False)
+    url = finish(fast, http, create(http, payload).json()["output"]["task_id"])["output"]["video_url"]
+    facts = probe(httpx.get(url).content)
+    assert facts["size"] == (1920, 1080) and facts["frames"] == 60
