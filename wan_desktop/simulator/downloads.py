@@ -4,27 +4,16 @@ lying or huge Content-Length). Every faulty reply is bounded: it ends after at m
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from .faults import HUGE_CLAIM, LYING_EXTRA
 from .links import byte_range
 from .views import ResultFile
 
+if TYPE_CHECKING:
+    from .routes import Handler as ReplyWriter
+
 _CHUNK = 256 * 1024
-
-
-class ReplyWriter(Protocol):
-    """The part of the request handler a download reply needs."""
-
-    command: str
-    headers: object
-    wfile: object
-
-    def record(self, status: int | None) -> None: ...
-    def send_response(self, code: int, message: str | None = None) -> None: ...
-    def send_header(self, keyword: str, value: str) -> None: ...
-    def end_headers(self) -> None: ...
-    def date_time_string(self, timestamp: float | None = None) -> str: ...
 
 
 def send_result(handler: ReplyWriter, result: ResultFile) -> bool:
@@ -35,7 +24,7 @@ def send_result(handler: ReplyWriter, result: ResultFile) -> bool:
     if action == "lying_length":
         return _send_lying(handler, result)
     start, end, status = 0, result.size - 1, 200
-    requested = handler.headers.get("Range")  # type: ignore[attr-defined]
+    requested = handler.headers.get("Range")
     if requested:
         start, end = byte_range(requested, result.size)
         status = 206
@@ -74,7 +63,7 @@ def _copy(handler: ReplyWriter, result: ResultFile, start: int, count: int) -> N
             chunk = source.read(min(count, _CHUNK))
             if not chunk:
                 break
-            handler.wfile.write(chunk)  # type: ignore[attr-defined]
+            handler.wfile.write(chunk)
             count -= len(chunk)
 
 
@@ -98,6 +87,6 @@ def _send_junk(handler: ReplyWriter, result: ResultFile) -> bool:
         block = bytes(range(256)) * (_CHUNK // 256)
         while remaining > 0:
             piece = block[: min(remaining, len(block))]
-            handler.wfile.write(piece)  # type: ignore[attr-defined]
+            handler.wfile.write(piece)
             remaining -= len(piece)
     return True

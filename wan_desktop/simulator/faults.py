@@ -30,6 +30,7 @@ Or an ``action``:
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 KINDS = frozenset({"create", "query", "cancel", "list", "upload", "policy", "oss_post", "download", "task"})
@@ -179,7 +180,7 @@ class FaultBook:
         self._lock = threading.Lock()
         self._queue: list[list] = []  # [fault, remaining]
 
-    def add(self, raws: list[object]) -> None:
+    def add(self, raws: Sequence[object]) -> None:
         parsed = [parse_fault(raw) for raw in raws]  # all or nothing
         with self._lock:
             self._queue.extend([fault, times] for fault, times in parsed)

@@ -19,6 +19,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 import av
+from av.error import FFmpegError
 from PIL import Image, UnidentifiedImageError
 
 from ..core.dashscope.catalog import AudioLimits, ImageLimits, VideoLimits
@@ -143,7 +144,7 @@ def check_image(data: bytes, limits: ImageLimits, field: str) -> None:
 def _probe_seconds(data: bytes, kind: str, field: str) -> tuple[float, tuple[int, int] | None, bytes | None]:
     """Length (and for video: frame size and last picture) of audio or video PyAV can read."""
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), mode="r") as container:
             streams = container.streams.video if kind == "video" else container.streams.audio
             if not streams:
                 raise ValueError("no stream")
@@ -161,7 +162,7 @@ def _probe_seconds(data: bytes, kind: str, field: str) -> tuple[float, tuple[int
             buffer = io.BytesIO()
             last.to_image().save(buffer, format="PNG")
             return seconds, (last.width, last.height), buffer.getvalue()
-    except (av.error.FFmpegError, ValueError, OSError):
+    except (FFmpegError, ValueError, OSError):
         raise invalid(f"{field}: the file is not readable {kind}.") from None
 
 

@@ -27,13 +27,13 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address, handler, sim: "SimulatorServer") -> None:
         self.sim = sim
-        self.connections: set[socket.socket] = set()
+        self.connections: set[socket.socket] = set()  # the accepted sockets, to wake on stop
         self.connections_lock = threading.Lock()
         super().__init__(address, handler)
 
     def process_request(self, request, client_address):
         with self.connections_lock:
-            self.connections.add(request)
+            self.connections.add(request)  # type: ignore[arg-type]  # a TCP server's requests are sockets
         super().process_request(request, client_address)
 
     def shutdown_request(self, request):

@@ -12,6 +12,7 @@ import json
 import secrets
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Mapping, Protocol
@@ -24,6 +25,7 @@ from .faults import LINK_ACTIONS, Fault, FaultBook
 from .limits import RateWindow
 from .links import RESULT_PATH, LinkSigner
 from .media import Sources
+from .render import RenderSpec
 from .tasks import Task, TaskStore, usage
 from .uploads import POLICY_SECONDS, UploadStore
 from .validation import Plan, check_endpoint, plan_create
@@ -36,7 +38,7 @@ _BAD_SIGNATURE = "The request signature we calculated does not match the signatu
 class RenderPool(Protocol):
     """What the service needs from the renderer: a future per clip whose result is the MP4's path."""
 
-    def submit(self, spec): ...
+    def submit(self, spec: RenderSpec) -> Future: ...
 
 
 def json_object(body: bytes) -> dict:
