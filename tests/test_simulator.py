@@ -837,3 +837,22 @@ def test_a_16_by_9_picture_at_1080p_decodes_at_1920x1080(http, fast):
     url = finish(fast, http, create(http, payload).json()["output"]["task_id"])["output"]["video_url"]
     facts = probe(httpx.get(url).content)
     assert facts["size"] == (1920, 1080) and facts["frames"] == 60
+
+
+# -- demo mode -------------------------------------------------------------------------------------
+def test_demo_mode_lives_above_the_core_and_marks_its_target(tmp_path):
+    from wan_desktop.core import session
+    from wan_desktop.core.dashscope.catalog import Region
+    from wan_desktop.core.dashscope.regions import ServiceEndpoint
+    from wan_desktop.demo import DemoService
+
+    assert not hasattr(session, "DEMO_KEY") and not hasattr(session, "DemoService")
+    endpoint = ServiceEndpoint.for_region(Region.CUSTOM, custom_base_url="http://127.0.0.1:9/api/v1")
+    assert not session.Target(Region.CUSTOM, endpoint, DEMO_KEY).is_demo  # a key is not what makes a demo
+    service = DemoService(tmp_path / "demo-sim")
+    try:
+        target = service.target
+        assert target.is_demo and target.api_key == DEMO_KEY and target.endpoint.base_url == service.server.base_url
+        assert service.server.api_keys == frozenset({DEMO_KEY})
+    finally:
+        service.close()
