@@ -271,7 +271,7 @@ def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp
 
     from wan_desktop.core.dashscope.catalog import Region
     from wan_desktop.core.secrets import KeyVault
-    from wan_desktop.core.session import demo_home
+    from wan_desktop.demo import demo_home
     from wan_desktop.core.settings import Settings, SettingsStore
     from wan_desktop.qt.main_window import MainWindow, WindowContext
 

@@ -25,7 +25,9 @@ PICTURE = "https://example.com/a.png"
 @pytest.fixture
 def sim(tmp_path, monkeypatch):
     """Tasks end in well under a second of real time; the SDK talks to it like to the real service."""
-    with SimulatorServer(api_keys=[TEST_KEY], time_scale=0.002, data_dir=tmp_path / "sim", enforce_limits=False) as server:
+    with SimulatorServer(
+        api_keys=[TEST_KEY], time_scale=0.002, data_dir=tmp_path / "sim", enforce_limits=False
+    ) as server:
         monkeypatch.setattr(dashscope, "base_http_api_url", server.base_url)
         monkeypatch.setattr(dashscope, "api_key", TEST_KEY)
         yield server
@@ -108,7 +110,10 @@ def test_list(sim):
     page = VideoSynthesis.list(page_no=1, page_size=2, model_name="wan2.6-i2v-flash")
     assert page.status_code == HTTPStatus.OK
     assert page.output["total"] == 3 and len(page.output["data"]) == 2 and page.output["total_page"] == 2
-    assert VideoSynthesis.list(status="SUCCEEDED", start_time="20200101000000", end_time="20200102000000").output["total"] == 0
+    assert (
+        VideoSynthesis.list(status="SUCCEEDED", start_time="20200101000000", end_time="20200102000000").output["total"]
+        == 0
+    )
 
 
 @pytest.mark.parametrize(

@@ -18,17 +18,10 @@ from wan_desktop.core.events import EngineEvent, EngineMode, EventKind, Uncertai
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.paths import default_home, default_library
 from wan_desktop.core.secrets import KeyringUnavailable, KeyVault, mask_key
-from wan_desktop.core.session import (
-    DemoService,
-    MissingKeyError,
-    Session,
-    Target,
-    demo_home,
-    open_session,
-    target_for,
-)
+from wan_desktop.core.session import MissingKeyError, Session, Target, open_session, target_for
 from wan_desktop.core.settings import Settings, SettingsStore
 from wan_desktop.core.store import StoreError
+from wan_desktop.demo import DemoService, demo_home
 
 
 def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -1,8 +1,7 @@
 """Opening everything a run needs (store, library, client, engine) from a home folder and settings.
 
-Shared by the CLI and the GUI so both work the same database and library the same way. Demo mode starts
-the built-in simulator in-process and keeps its own database and library under ``HOME/demo`` so demo jobs
-never mix with paid ones.
+Shared by the CLI and the GUI so both work the same database and library the same way. Demo mode lives
+in ``wan_desktop.demo``, above the core: it hands in a ``Target`` marked ``demo``.
 """
 
 from __future__ import annotations
@@ -23,10 +22,6 @@ if TYPE_CHECKING:  # the heavy modules (httpx, SQLite, PyAV) load only when a se
     from wan_desktop.core.secrets import KeyVault
     from wan_desktop.core.store import JobStore
 
-DEMO_KEY = "sk-demo"
-DEMO_TIME_SCALE = 0.02  # a 1-5 minute task takes 1-6 seconds
-
-
 class MissingKeyError(Exception):
     """No API key for the region: the message says where one can come from."""
 
@@ -39,10 +34,11 @@ class Target:
     endpoint: ServiceEndpoint
     api_key: str
     time_scale: float = 1.0  # < 1 for the simulator, whose clock runs fast
+    demo: bool = False  # set only by wan_desktop.demo
 
     @property
     def is_demo(self) -> bool:
-        return self.api_key == DEMO_KEY and self.region is Region.CUSTOM
+        return self.demo
 
 
 def key_for(settings: Settings, vault: KeyVault) -> str:
@@ -61,29 +57,6 @@ def target_for(settings: Settings, vault: KeyVault) -> Target:
         settings.region, workspace=settings.workspace, custom_base_url=settings.custom_base_url
     )
     return Target(settings.region, endpoint, key_for(settings, vault))
-
-
-class DemoService:
-    """The simulator on loopback, for demo mode. Close it to stop the server."""
-
-    def __init__(self, data_dir: Path, time_scale: float = DEMO_TIME_SCALE) -> None:
-        from wan_desktop.simulator.server import SimulatorServer
-
-        self.server = SimulatorServer(api_keys=[DEMO_KEY], time_scale=time_scale, data_dir=data_dir)
-        self.server.start()
-        self.time_scale = time_scale
-
-    @property
-    def target(self) -> Target:
-        endpoint = ServiceEndpoint.for_region(Region.CUSTOM, custom_base_url=self.server.base_url)
-        return Target(Region.CUSTOM, endpoint, DEMO_KEY, self.time_scale)
-
-    def close(self) -> None:
-        self.server.stop()
-
-
-def demo_home(home: Path) -> Path:
-    return home / "demo"
 
 
 @dataclass

@@ -22,12 +22,13 @@ from PySide6.QtWidgets import (
 
 from wan_desktop.core.events import EngineMode, UncertainDecision
 from wan_desktop.core.jobs import Job, JobState, utc_now
-from wan_desktop.core.session import DEMO_TIME_SCALE, Session, demo_home
+from wan_desktop.core.session import Session
 from wan_desktop.core.settings import Settings, SettingsStore
 
 if TYPE_CHECKING:
     from wan_desktop.core.secrets import KeyVault
 
+from wan_desktop.demo import DEMO_TIME_SCALE, demo_home
 from wan_desktop.resources import ICON_SIZES, icon_path
 
 from . import theme
@@ -78,7 +79,8 @@ def session_opener(context: WindowContext, settings: Settings):
     """A function, run on the engine thread, that opens the session (and the demo simulator)."""
 
     def open_for(listener) -> Session:
-        from wan_desktop.core.session import DemoService, open_session, target_for
+        from wan_desktop.core.session import open_session, target_for
+        from wan_desktop.demo import DemoService
 
         if not context.demo:
             library = settings.library_dir

@@ -5,6 +5,11 @@ image2video paths, query, cancel, list, getPolicy) with the service's validation
 a fake OSS form endpoint for the temporary-upload flow; real H.264/AAC MP4 results behind signed,
 expiring links with Range support; fault injection and a movable clock under ``/_sim/``.
 
+Layout: ``service.py`` is the service with no HTTP (plain calls on the parsed inputs of ``views.py``,
+frozen results, ``ApiError`` for refusals), testable without sockets; ``routes.py`` parses requests,
+calls it and replies in the formats of ``wire.py``; ``links.py`` signs result links, ``downloads.py``
+serves them, ``faults.py`` says which faults exist; ``server.py`` starts and stops it all.
+
 Choices where the contract is unsure (section 11), stricter where it could be:
 * a negative prompt over 500 characters is cut to 500, as the API reference says (``truncate_negative_prompt=
   False`` refuses it); ``size``/``ratio`` parameters and images with an alpha channel are refused;
@@ -13,7 +18,9 @@ Choices where the contract is unsure (section 11), stricter where it could be:
   in Beijing time too; list pages hold at most 100 and the list answers ``data`` (real capture, epoch ms)
   plus ``tasks`` (what SDK v2 parses, with string times);
 * cancel of an unknown task is the same 400 ``UnsupportedOperation`` as cancel of a non-PENDING one;
-* upload policies expire after 300 s of simulator clock, unscaled (a handshake deadline).
+* upload policies expire after 300 s of simulator clock, unscaled (a handshake deadline);
+* a picture within 3% of a tier's own shape gets the tier's exact size (16:9 at 1080P: 1920x1080, as the
+  docs list it); other shapes get the tier's pixel count with sides rounded down to multiples of 16.
 
 Timing: queueing 2-20 s, generation 1-5 min in all (random, seeded by the task id), task and link
 lifetime 24 h, uploads 48 h; all multiplied by the time scale except the policy deadline. A task turns
@@ -33,6 +40,6 @@ Not modelled yet:
   such as ``req-cost-time``.
 """
 
-from .server import DEMO_KEY, SimulatorServer
+from .server import SimulatorServer
 
-__all__ = ["DEMO_KEY", "SimulatorServer"]
+__all__ = ["SimulatorServer"]

@@ -10,8 +10,10 @@ import sys
 import threading
 from pathlib import Path
 
+from wan_desktop.demo import DEMO_KEY  # the program sits above the simulator, like demo mode itself
+
 from .faults import parse_fault
-from .server import DEMO_KEY, SimulatorServer
+from .server import SimulatorServer
 
 
 def _fault(text: str) -> dict:
@@ -23,7 +25,7 @@ def _fault(text: str) -> dict:
     return raw
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m wan_desktop.simulator",
         description="A DashScope-compatible Wan image-to-video service on loopback (tests, benchmarks, demo mode).",
@@ -31,24 +33,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     parser.add_argument(
-        "--api-key", action="append", dest="api_keys", metavar="KEY",
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
         help=f"an accepted API key (repeatable); without any, only {DEMO_KEY!r} is accepted",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--time-scale", type=float, default=1.0,
+        "--time-scale",
+        type=float,
+        default=1.0,
         help="multiplies task timing and expiry (1 = like the service: 1-5 min per task; 0.01 = 0.6-3 s)",
-    )  # fmt: skip
-    parser.add_argument("--data-dir", type=Path, default=None, help="where uploads and videos go (default: a temp folder)")
+    )
     parser.add_argument(
-        "--fault", action="append", type=_fault, default=[], metavar="JSON",
-        help='a fault to inject (format: see wan_desktop/simulator/faults.py), e.g. '
+        "--data-dir", type=Path, default=None, help="where uploads and videos go (default: a temp folder)"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        type=_fault,
+        default=[],
+        metavar="JSON",
+        help="a fault to inject (format: see wan_desktop/simulator/faults.py), e.g. "
         '\'{"on":"create","status":500,"code":"InternalError","message":"boom"}\'',
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--unknown-model-status", type=int, choices=(400, 404), default=400,
+        "--unknown-model-status",
+        type=int,
+        choices=(400, 404),
+        default=400,
         help="reply to an unknown model with 400 InvalidParameter 'Model not exist.' (default) or 404 ModelNotFound",
-    )  # fmt: skip
+    )
     parser.add_argument("--no-limits", action="store_true", help="do not enforce rate limits or concurrent-task caps")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.time_scale <= 0:
         parser.error("--time-scale must be positive")
@@ -56,10 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with SimulatorServer(
-        api_keys=args.api_keys, time_scale=args.time_scale, data_dir=args.data_dir, host=args.host,
-        port=args.port, faults=args.fault, unknown_model_status=args.unknown_model_status,
+        api_keys=args.api_keys or [DEMO_KEY],
+        time_scale=args.time_scale,
+        data_dir=args.data_dir,
+        host=args.host,
+        port=args.port,
+        faults=args.fault,
+        unknown_model_status=args.unknown_model_status,
         enforce_limits=not args.no_limits,
-    ) as sim:  # fmt: skip
+    ) as sim:
         print(f"listening on {sim.base_url}", flush=True)
         while not stop.wait(0.5):
             pass

@@ -19,6 +19,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 import av
+from av.error import FFmpegError
 from PIL import Image, UnidentifiedImageError
 
 from ..core.dashscope.catalog import AudioLimits, ImageLimits, VideoLimits
@@ -77,7 +78,9 @@ def _fetch(url: str, sources: Sources, field: str, allow_data: bool) -> tuple[by
             raise invalid(f"{field}: the data URL's base64 content is damaged.") from None
     if url.startswith("oss://"):
         if not sources.oss_enabled:
-            raise invalid(f"{field}: {DOWNLOAD_FAILED} (oss:// URLs need the header X-DashScope-OssResourceResolve: enable)")
+            raise invalid(
+                f"{field}: {DOWNLOAD_FAILED} (oss:// URLs need the header X-DashScope-OssResourceResolve: enable)"
+            )
         stored = sources.uploads.lookup(url[len("oss://") :], sources.now)
         if stored is None or stored.api_key != sources.api_key:
             raise invalid(f"{field}: {DOWNLOAD_FAILED} (no such temporary file, or it has expired)")
@@ -132,14 +135,16 @@ def check_image(data: bytes, limits: ImageLimits, field: str) -> None:
                 f"{limits.min_side}-{limits.max_side} pixels."
             )
     aspect = width / height
-    if (limits.min_aspect and aspect < limits.min_aspect - 1e-9) or (limits.max_aspect and aspect > limits.max_aspect + 1e-9):
+    if (limits.min_aspect and aspect < limits.min_aspect - 1e-9) or (
+        limits.max_aspect and aspect > limits.max_aspect + 1e-9
+    ):
         raise invalid(f"{field}: the image's aspect ratio {width}:{height} is outside 1:8 to 8:1.")
 
 
 def _probe_seconds(data: bytes, kind: str, field: str) -> tuple[float, tuple[int, int] | None, bytes | None]:
     """Length (and for video: frame size and last picture) of audio or video PyAV can read."""
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), mode="r") as container:
             streams = container.streams.video if kind == "video" else container.streams.audio
             if not streams:
                 raise ValueError("no stream")
@@ -157,7 +162,7 @@ def _probe_seconds(data: bytes, kind: str, field: str) -> tuple[float, tuple[int
             buffer = io.BytesIO()
             last.to_image().save(buffer, format="PNG")
             return seconds, (last.width, last.height), buffer.getvalue()
-    except (av.error.FFmpegError, ValueError, OSError):
+    except (FFmpegError, ValueError, OSError):
         raise invalid(f"{field}: the file is not readable {kind}.") from None
 
 
@@ -181,7 +186,9 @@ def audio(url: str, sources: Sources, limits: AudioLimits, field: str) -> Media:
     _check_file(url, data, limits, "audio", field)
     seconds, _, _ = _probe_seconds(data, "audio", field)
     if not limits.min_seconds <= seconds <= limits.max_seconds:
-        raise invalid(f"{field}: the audio lasts {seconds:.1f} s; it must last {limits.min_seconds:g}-{limits.max_seconds:g} s.")
+        raise invalid(
+            f"{field}: the audio lasts {seconds:.1f} s; it must last {limits.min_seconds:g}-{limits.max_seconds:g} s."
+        )
     return Media(url, data, _digest(data), seconds=seconds)
 
 
@@ -193,8 +200,12 @@ def video(url: str, sources: Sources, limits: VideoLimits, field: str) -> Media:
     _check_file(url, data, limits, "video", field)
     seconds, size, last = _probe_seconds(data, "video", field)
     if not limits.min_seconds - 0.05 <= seconds <= limits.max_seconds + 0.05:
-        raise invalid(f"{field}: the clip lasts {seconds:.1f} s; it must last {limits.min_seconds:g}-{limits.max_seconds:g} s.")
+        raise invalid(
+            f"{field}: the clip lasts {seconds:.1f} s; it must last {limits.min_seconds:g}-{limits.max_seconds:g} s."
+        )
     assert size is not None
     if not all(limits.min_side <= side <= limits.max_side for side in size):
-        raise invalid(f"{field}: the clip is {size[0]}x{size[1]}; each side must be {limits.min_side}-{limits.max_side} pixels.")
+        raise invalid(
+            f"{field}: the clip is {size[0]}x{size[1]}; each side must be {limits.min_side}-{limits.max_side} pixels."
+        )
     return Media(url, data, _digest(data), size=size, seconds=seconds, last_frame=last)

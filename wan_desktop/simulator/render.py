@@ -116,7 +116,7 @@ def _decoded_samples(data: bytes) -> array.array:
     """Mono float samples at SAMPLE_RATE of any audio PyAV can read."""
     samples = array.array("f")
     resampler = av.AudioResampler(format="fltp", layout="mono", rate=SAMPLE_RATE)
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         for frame in container.decode(audio=0):
             for out in resampler.resample(frame):
                 samples.frombytes(bytes(out.planes[0])[: out.samples * 4])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ..core.dashscope.catalog import AudioMode, ModelFamily
+from .faults import Fault
 from .validation import Plan
 
 TASK_LIFETIME = 24 * 3600
@@ -41,6 +42,8 @@ class Task:
     create_request_count: int = 1
     rendered_at: float | None = None  # simulator time the video file was finished
     end: float | None = field(default=None)
+    output_fault: Fault | None = None  # a task fault that spoils its SUCCEEDED output (no or a bad link)
+    link_fault: Fault | None = None  # a download fault pinned to this task's link for every fetch
 
     @property
     def scheduled_at(self) -> float:

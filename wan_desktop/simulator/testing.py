@@ -77,11 +77,15 @@ def upload(sim, http: httpx.Client, model: str, name: str, data: bytes, content_
     policy = http.get("/uploads", params={"action": "getPolicy", "model": model}).json()["data"]
     key = f"{policy['upload_dir']}/{name}"
     form = {
-        "OSSAccessKeyId": policy["oss_access_key_id"], "Signature": policy["signature"], "policy": policy["policy"],
-        "key": key, "x-oss-object-acl": policy["x_oss_object_acl"],
-        "x-oss-forbid-overwrite": policy["x_oss_forbid_overwrite"], "success_action_status": "200",
+        "OSSAccessKeyId": policy["oss_access_key_id"],
+        "Signature": policy["signature"],
+        "policy": policy["policy"],
+        "key": key,
+        "x-oss-object-acl": policy["x_oss_object_acl"],
+        "x-oss-forbid-overwrite": policy["x_oss_forbid_overwrite"],
+        "success_action_status": "200",
         "x-oss-content-type": content_type,
-    }  # fmt: skip
+    }
     reply = httpx.post(policy["upload_host"], data=form, files={"file": (name, data, content_type)})
     assert reply.status_code == 200, reply.text
     return f"oss://{key}"

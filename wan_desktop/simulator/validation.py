@@ -74,12 +74,15 @@ def _options(spec: ModelSpec, parameters: dict, inputs: dict) -> tuple[str, int]
     resolution = parameters.get("resolution", spec.default_resolution)
     if resolution not in spec.resolutions:
         raise invalid(
-            f"parameters.resolution {resolution!r} is not supported by {spec.key}; use one of {', '.join(spec.resolutions)}."
+            f"parameters.resolution {resolution!r} is not supported by {spec.key}; "
+            f"use one of {', '.join(spec.resolutions)}."
         )
     duration = parameters.get("duration", spec.default_duration)
     if not isinstance(duration, int) or isinstance(duration, bool) or duration not in spec.durations:
         allowed = ", ".join(str(d) for d in spec.durations)
-        raise invalid(f"parameters.duration {duration!r} is not supported by {spec.key}; use one of {allowed} (seconds).")
+        raise invalid(
+            f"parameters.duration {duration!r} is not supported by {spec.key}; use one of {allowed} (seconds)."
+        )
     if "seed" in parameters:
         seed = parameters["seed"]
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= SEED_MAX:
@@ -151,6 +154,72 @@ def _wan27_media(inputs: dict) -> dict[MediaKind, str]:
     return found
 
 
+@dataclass
+class _Inputs:
+    """The media of one create, resolved: what the video is made of and the hashes the admin view shows."""
+
+    first: bytes | None = None
+    size: tuple[int, int] | None = None
+    last: media_mod.Media | None = None
+    audio: media_mod.Media | None = None
+    with_audio: bool = False
+    clip_seconds: float = 0.0
+    hashes: dict[str, str] = field(default_factory=dict)
+
+
+def _media_inputs(spec: ModelSpec, inputs: dict, duration: int, sources: media_mod.Sources) -> _Inputs:
+    """wan2.7's ``input.media`` list: a first frame or a first clip, optionally a last frame and audio."""
+    found = _wan27_media(inputs)
+    resolved = _Inputs()
+    limits = spec.image_limits
+    if MediaKind.FIRST_CLIP in found:
+        video_limits = spec.video_limits or VideoLimits()
+        clip = media_mod.video(found[MediaKind.FIRST_CLIP], sources, video_limits, "media.first_clip")
+        resolved.hashes["first_clip"] = clip.sha256
+        resolved.first, resolved.size = clip.last_frame, clip.size
+        resolved.clip_seconds = round(clip.seconds or 0.0, 3)
+        if duration <= resolved.clip_seconds:
+            raise invalid(
+                f"parameters.duration ({duration} s) must be longer than the first_clip ({resolved.clip_seconds:g} s)."
+            )
+    else:
+        first = media_mod.image(found[MediaKind.FIRST_FRAME], sources, limits, "media.first_frame")
+        resolved.hashes["first_frame"], resolved.first, resolved.size = first.sha256, first.data, first.size
+    if MediaKind.LAST_FRAME in found:
+        resolved.last = media_mod.image(found[MediaKind.LAST_FRAME], sources, limits, "media.last_frame")
+        resolved.hashes["last_frame"] = resolved.last.sha256
+    if MediaKind.DRIVING_AUDIO in found:
+        audio_limits = spec.audio_limits or AudioLimits()
+        resolved.audio = media_mod.audio(found[MediaKind.DRIVING_AUDIO], sources, audio_limits, "media.driving_audio")
+        resolved.hashes["driving_audio"] = resolved.audio.sha256
+    resolved.with_audio = resolved.audio is not None
+    return resolved
+
+
+def _keyframe_inputs(spec: ModelSpec, inputs: dict, sources: media_mod.Sources) -> _Inputs:
+    limits = spec.image_limits
+    first = media_mod.image(_url(inputs.get("first_frame_url"), "first_frame_url"), sources, limits, "first_frame_url")
+    resolved = _Inputs(first=first.data, size=first.size, hashes={"first_frame_url": first.sha256})
+    if inputs.get("last_frame_url") is not None and not inputs.get("template"):
+        last_url = _url(inputs["last_frame_url"], "last_frame_url")
+        resolved.last = media_mod.image(last_url, sources, limits, "last_frame_url")
+        resolved.hashes["last_frame_url"] = resolved.last.sha256
+    return resolved
+
+
+def _image_inputs(spec: ModelSpec, inputs: dict, parameters: dict, sources: media_mod.Sources) -> _Inputs:
+    first = media_mod.image(_url(inputs.get("img_url"), "img_url"), sources, spec.image_limits, "img_url")
+    resolved = _Inputs(first=first.data, size=first.size, hashes={"img_url": first.sha256})
+    resolved.with_audio = spec.audio_mode is AudioMode.AUTOMATIC or (
+        spec.audio_mode is AudioMode.SWITCHABLE and parameters.get("audio", True)
+    )
+    if resolved.with_audio and inputs.get("audio_url") is not None:
+        audio_limits = spec.audio_limits or AudioLimits()
+        resolved.audio = media_mod.audio(_url(inputs["audio_url"], "audio_url"), sources, audio_limits, "audio_url")
+        resolved.hashes["audio_url"] = resolved.audio.sha256
+    return resolved
+
+
 def plan_create(
     spec: ModelSpec, model_name: str, body: dict, sources: media_mod.Sources, *, truncate_negative: bool = True
 ) -> Plan:
@@ -164,56 +233,23 @@ def plan_create(
     prompt, negative = _prompts(spec, inputs, truncate_negative)
     prompt_extend = _bool(parameters, "prompt_extend", True)
     watermark = _bool(parameters, "watermark", False)
-    limits = spec.image_limits
-    audio_limits = spec.audio_limits or AudioLimits()
-    hashes: dict[str, str] = {}
-    last = audio = None
-    clip_seconds = 0.0
     if spec.input_style is InputStyle.MEDIA:
-        found = _wan27_media(inputs)
-        if MediaKind.FIRST_CLIP in found:
-            clip = media_mod.video(found[MediaKind.FIRST_CLIP], sources, spec.video_limits or VideoLimits(), "media.first_clip")
-            hashes["first_clip"] = clip.sha256
-            first_bytes, size = clip.last_frame, clip.size
-            clip_seconds = round(clip.seconds or 0.0, 3)
-            if duration <= clip_seconds:
-                raise invalid(f"parameters.duration ({duration} s) must be longer than the first_clip ({clip_seconds:g} s).")
-        else:
-            first = media_mod.image(found[MediaKind.FIRST_FRAME], sources, limits, "media.first_frame")
-            hashes["first_frame"], first_bytes, size = first.sha256, first.data, first.size
-        if MediaKind.LAST_FRAME in found:
-            last = media_mod.image(found[MediaKind.LAST_FRAME], sources, limits, "media.last_frame")
-            hashes["last_frame"] = last.sha256
-        if MediaKind.DRIVING_AUDIO in found:
-            audio = media_mod.audio(found[MediaKind.DRIVING_AUDIO], sources, audio_limits, "media.driving_audio")
-            hashes["driving_audio"] = audio.sha256
-        with_audio = audio is not None
+        resolved = _media_inputs(spec, inputs, duration, sources)
     elif spec.input_style is InputStyle.KEYFRAMES:
-        first = media_mod.image(_url(inputs.get("first_frame_url"), "first_frame_url"), sources, limits, "first_frame_url")
-        hashes["first_frame_url"], first_bytes, size = first.sha256, first.data, first.size
-        if inputs.get("last_frame_url") is not None and not inputs.get("template"):
-            last = media_mod.image(_url(inputs["last_frame_url"], "last_frame_url"), sources, limits, "last_frame_url")
-            hashes["last_frame_url"] = last.sha256
-        with_audio = False
+        resolved = _keyframe_inputs(spec, inputs, sources)
     else:
-        first = media_mod.image(_url(inputs.get("img_url"), "img_url"), sources, limits, "img_url")
-        hashes["img_url"], first_bytes, size = first.sha256, first.data, first.size
-        with_audio = spec.audio_mode is AudioMode.AUTOMATIC or (
-            spec.audio_mode is AudioMode.SWITCHABLE and parameters.get("audio", True)
-        )
-        if with_audio and inputs.get("audio_url") is not None:
-            audio = media_mod.audio(_url(inputs["audio_url"], "audio_url"), sources, audio_limits, "audio_url")
-            hashes["audio_url"] = audio.sha256
-    assert first_bytes is not None and size is not None
-    width, height = output_size(size[0], size[1], resolution)
+        resolved = _image_inputs(spec, inputs, parameters, sources)
+    assert resolved.first is not None and resolved.size is not None
+    audio = resolved.audio
+    width, height = output_size(resolved.size[0], resolved.size[1], resolution)
     render = RenderSpec(
-        first=first_bytes,
+        first=resolved.first,
         width=width,
         height=height,
         duration=duration,
-        last=last.data if last is not None else None,
+        last=resolved.last.data if resolved.last is not None else None,
         audio=audio.data if audio is not None and not audio.placeholder else None,
-        tone=with_audio and (audio is None or audio.placeholder),
+        tone=resolved.with_audio and (audio is None or audio.placeholder),
         watermark=watermark,
     )
     return Plan(
@@ -225,8 +261,8 @@ def plan_create(
         duration=duration,
         prompt_extend=prompt_extend,
         watermark=watermark,
-        with_audio=with_audio,
-        input_video_seconds=clip_seconds,
+        with_audio=resolved.with_audio,
+        input_video_seconds=resolved.clip_seconds,
         render=render,
-        input_sha256=hashes,
+        input_sha256=resolved.hashes,
     )

@@ -530,11 +530,23 @@ def models_in(region: Region) -> tuple[ModelSpec, ...]:
     return tuple(m for m in _MODELS if m.offered_in(region))
 
 
+RESOLUTION_SIZES: Mapping[str, tuple[int, int]] = MappingProxyType(
+    {"480P": (832, 480), "720P": (1280, 720), "1080P": (1920, 1080)}
+)
+
+
 def output_size(image_width: int, image_height: int, resolution: str) -> tuple[int, int]:
-    """Width and height of the generated video: the tier's pixel count at the image's aspect ratio,
-    each side rounded down to a multiple of 16 (750x1000 at 720P gives 816x1104, as the docs say)."""
+    """Width and height of the generated video: a picture at (within 3% of) the tier's own shape gets the
+    tier's size exactly, landscape or portrait (16:9 at 1080P is 1920x1080, as the docs list it); any
+    other shape gets the tier's pixel count at its aspect ratio, each side rounded down to a multiple of
+    16 (750x1000 at 720P gives 816x1104, as the docs say)."""
     pixels = RESOLUTION_PIXELS[resolution]
     aspect = image_width / image_height
+    long_side, short_side = RESOLUTION_SIZES[resolution]
+    if abs(aspect / (long_side / short_side) - 1) <= 0.03:
+        return long_side, short_side
+    if abs(aspect / (short_side / long_side) - 1) <= 0.03:
+        return short_side, long_side
     width = int((pixels * aspect) ** 0.5) // 16 * 16
     height = int((pixels / aspect) ** 0.5) // 16 * 16
     return max(width, 16), max(height, 16)
