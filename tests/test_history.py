@@ -155,13 +155,12 @@ def test_lineage_survives_a_loop_in_damaged_data(store):
     assert [job.id for job in family.ancestors] == ["job00002"]
 
 
-def test_favourite_is_saved(store, library):
-    store.add(make_job(1))
-    assert history.set_favourite(store, "job00001", True).favourite
-    assert store.get("job00001").favourite
+def test_favourites_filter_reads_what_the_engine_saved(store, library):
+    # favourite is set by the engine's command now (the one writer); the history only reads it
+    store.add(make_job(1, favourite=True))
+    store.add(make_job(2))
     assert ids(history.gallery_items(store, library, GalleryQuery(favourites_only=True))) == ["job00001"]
-    with pytest.raises(KeyError):
-        history.set_favourite(store, "gone", True)
+    assert not hasattr(history, "set_favourite") and not hasattr(history, "forget_job")
 
 
 def test_export_copies_video_and_note_without_overwriting(store, library, tmp_path):
@@ -191,18 +190,43 @@ def test_relink_counts_what_the_new_folder_holds(store, library, tmp_path):
     assert not any(item.missing for item in history.gallery_items(store, Library(moved)))
 
 
-def test_import_adds_sidecars_once_and_reports_problems(store, library, tmp_path):
-    other = Library(tmp_path / "old-videos")
-    jobs = [finished(other, make_job(number)) for number in (1, 2)]
+def importable(folder: Library, number: int) -> Job:
+    """A finished job whose first frame is kept in ``folder``'s inputs, as the engine keeps it."""
+    job = make_job(number)
+    return finished(folder, replace(job, request=replace(job.request, first_frame=str(folder.inputs_dir / "a.png"))))
+
+
+def test_import_hands_sidecars_to_the_engine_once_and_reports_problems(store, library):
+    other = Library(library.root / "old-videos")  # a folder the person put into the library
+    jobs = [importable(other, number) for number in (1, 2)]
     broken = other.root / "2026-01-01_00-00-00_broken_abc.json"
     broken.write_text("{not json")
-    report = history.import_folder(store, library, other.root)
+    handed: list[list[Job]] = []
+
+    def add_jobs(batch):  # stands in for Engine.import_jobs, the one writer
+        handed.append(list(batch))
+        for job in batch:
+            store.add(job)
+
+    report = history.import_folder(store, library, other.root, add_jobs)
     assert set(report.added) == {job.id for job in jobs} and report.already == 0
     assert len(report.problems) == 1 and "broken" in report.message
+    assert all(job.state is JobState.DONE and job.video_path.startswith("old-videos/") for job in handed[0])
     items = history.gallery_items(store, library)
     assert all(not item.missing and Path(item.video).parent == other.root for item in items)
-    again = history.import_folder(store, library, other.root)
-    assert again.added == () and again.already == 2
+    again = history.import_folder(store, library, other.root, add_jobs)
+    assert again.added == () and again.already == 2 and len(handed) == 1
+
+
+def test_import_scan_is_pure_and_refuses_a_folder_outside_the_library(store, library, tmp_path):
+    outside = Library(tmp_path / "elsewhere")
+    importable(outside, 1)
+    before = sorted(p.name for p in outside.root.iterdir())
+    scan = history.sidecars_to_import(library, outside.root)
+    assert scan.jobs == () and "outside the library" in scan.problems[0].message
+    report = history.import_folder(store, library, outside.root, lambda batch: pytest.fail("nothing to add"))
+    assert report.added == () and "Move it into the library" in report.message
+    assert sorted(p.name for p in outside.root.iterdir()) == before and store.get("job00001") is None
 
 
 def test_history_rows_only_reads(store):

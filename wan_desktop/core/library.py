@@ -150,9 +150,19 @@ class Library:
     def write_sidecar(self, job: Job) -> Path:
         """Every field of ``job`` beside its video, paths relative to the library, written atomically."""
         path = self.sidecar_path(job)
+        if path.exists() and not self.is_note_of(path, job.id):
+            path = free_name(path.with_suffix(".mp4")).with_suffix(".json")  # someone else's file: keep it
+            job = replace(job, sidecar_path=self.relative(path))
         data = self.sidecar_data(replace(job, sidecar_path=job.sidecar_path or self.relative(path)))
         atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return path
+
+    def is_note_of(self, path: Path, job_id: str) -> bool:
+        """Whether ``path`` is a note the app wrote for this job (any state: a note is rewritten as it changes)."""
+        try:
+            return sidecars.note_job_id(self, path) == job_id
+        except ValueError:
+            return False
 
     def sidecar_data(self, job: Job) -> dict[str, Any]:
         from wan_desktop.core.job_codec import job_to_dict  # the one Job <-> JSON codec, shared with the store
@@ -229,6 +239,16 @@ def _refuse_secrets(value: Any, where: str = "job") -> None:
     elif isinstance(value, list):
         for item in value:
             _refuse_secrets(item, where)
+
+
+def free_name(path: Path) -> Path:
+    """``path``, or "name (2).ext", "name (3).ext"... : the first name taken neither by a file nor by the note
+    that would go beside it, so nothing already there is overwritten."""
+    candidate, number = Path(path), 2
+    while candidate.exists() or candidate.is_symlink() or candidate.with_suffix(".json").exists():
+        candidate = path.with_name(f"{path.stem} ({number}){path.suffix}")
+        number += 1
+    return candidate
 
 
 def file_sha256(path: Path) -> str:

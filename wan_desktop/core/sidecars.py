@@ -58,6 +58,15 @@ def read_job(library: "Library", path: Path) -> Job:
     return _job_from_bytes(library, path, _read_bytes(library, path))
 
 
+def note_job_id(library: "Library", path: Path) -> str | None:
+    """The job id a note at ``path`` names (any state), read as carefully as ``read_job``; SidecarError if
+    the file is not a Wan Desktop note."""
+    path = Path(path)
+    body = _envelope(path, _parse(path, _read_bytes(library, path)))
+    job_id = body.get("id")
+    return job_id if isinstance(job_id, str) else None
+
+
 def scan(library: "Library") -> SidecarScan:
     """Every sidecar under the library (recursively), oldest first; broken ones are listed, not fatal."""
     jobs: list[Job] = []
