@@ -50,7 +50,7 @@ class SidecarScan:
     problems: tuple[SidecarProblem, ...]
 
 
-def read_job(library: "Library", path: Path) -> Job:
+def read_job(library: Library, path: Path) -> Job:
     """The finished job the sidecar at ``path`` describes, its paths re-rooted to ``library``.
 
     Raises SidecarError (a ValueError) with a sentence when the file is not one to restore."""
@@ -58,7 +58,7 @@ def read_job(library: "Library", path: Path) -> Job:
     return _job_from_bytes(library, path, _read_bytes(library, path))
 
 
-def note_job_id(library: "Library", path: Path) -> str | None:
+def note_job_id(library: Library, path: Path) -> str | None:
     """The job id a note at ``path`` names (any state), read as carefully as ``read_job``; SidecarError if
     the file is not a Wan Desktop note."""
     path = Path(path)
@@ -67,7 +67,7 @@ def note_job_id(library: "Library", path: Path) -> str | None:
     return job_id if isinstance(job_id, str) else None
 
 
-def scan(library: "Library") -> SidecarScan:
+def scan(library: Library) -> SidecarScan:
     """Every sidecar under the library (recursively), oldest first; broken ones are listed, not fatal."""
     jobs: list[Job] = []
     problems: list[SidecarProblem] = []
@@ -96,7 +96,7 @@ def _json_files(root: Path) -> Iterator[Path]:
 
 
 # -- the file -------------------------------------------------------------------------------------------------
-def _read_bytes(library: "Library", path: Path) -> bytes:
+def _read_bytes(library: Library, path: Path) -> bytes:
     """At most MAX_SIDECAR_BYTES of a regular file inside the library; never blocks on a FIFO or a device."""
     from wan_desktop.core.library import UnsafePath
 
@@ -135,7 +135,7 @@ def _parse(path: Path, raw: bytes) -> Any:
 
 
 # -- the content ----------------------------------------------------------------------------------------------
-def _job_from_bytes(library: "Library", path: Path, raw: bytes) -> Job:
+def _job_from_bytes(library: Library, path: Path, raw: bytes) -> Job:
     body = _envelope(path, _parse(path, raw))
     try:
         job = job_from_dict(body)
@@ -163,7 +163,7 @@ def _envelope(path: Path, data: Any) -> Mapping[str, Any]:
     return body
 
 
-def _rerooted(library: "Library", job: Job, sidecar: Path) -> Job:
+def _rerooted(library: Library, job: Job, sidecar: Path) -> Job:
     """Paths re-expressed against ``library``: media inside its inputs folder, files inside the library."""
     from wan_desktop.core.dashscope.types import is_remote
 
@@ -193,7 +193,7 @@ def _rerooted(library: "Library", job: Job, sidecar: Path) -> Job:
     )
 
 
-def _inside(library: "Library", sidecar: Path, name: str, text: str, within: Path | None = None) -> Path:
+def _inside(library: Library, sidecar: Path, name: str, text: str, within: Path | None = None) -> Path:
     from wan_desktop.core.library import UnsafePath
 
     try:
