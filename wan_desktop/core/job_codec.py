@@ -114,6 +114,8 @@ def _text(limit: int, *, optional: bool = True, empty: bool = True) -> Callable[
             return None
         if not isinstance(value, str):
             raise CodecError(f"the field '{name}' is not text")
+        if not value.isascii() and not _encodable(value):
+            raise CodecError(f"the field '{name}' holds characters that are not text (a lone surrogate)")
         if len(value) > limit:
             raise CodecError(f"the field '{name}' is longer than {limit} characters")
         if not value and not empty:
@@ -121,6 +123,14 @@ def _text(limit: int, *, optional: bool = True, empty: bool = True) -> Callable[
         return value
 
     return check
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _integer(*, optional: bool = True, minimum: int = -MAX_INT) -> Callable[[str, Any], int | None]:
@@ -197,7 +207,7 @@ def _usage_value(name: str, value: Any, depth: int) -> None:
     if depth > MAX_USAGE_DEPTH:
         raise CodecError(f"the field '{name}' nests too deeply")
     if isinstance(value, Mapping):
-        if len(value) > MAX_USAGE_KEYS or not all(isinstance(key, str) and len(key) <= MAX_NAME for key in value):
+        if len(value) > MAX_USAGE_KEYS or not all(_is_name(key) for key in value):
             raise CodecError(f"the field '{name}' is not a mapping of at most {MAX_USAGE_KEYS} named entries")
         for key, item in value.items():
             _usage_value(f"{name}.{key[:40]}", item, depth + 1)
@@ -207,10 +217,14 @@ def _usage_value(name: str, value: Any, depth: int) -> None:
         for item in value:
             _usage_value(name, item, depth + 1)
     elif isinstance(value, str):
-        if len(value) > MAX_NAME:
-            raise CodecError(f"the field '{name}' is too long")
+        if len(value) > MAX_NAME or not _encodable(value):
+            raise CodecError(f"the field '{name}' is too long or not text")
     elif not _is_scalar(value) or (isinstance(value, int) and abs(value) > MAX_INT):
         raise CodecError(f"the field '{name}' is not a plain value")
+
+
+def _is_name(key: object) -> bool:
+    return isinstance(key, str) and len(key) <= MAX_NAME and _encodable(key)
 
 
 def _datetime_check(name: str) -> Callable[[str, Any], datetime | None]:
