@@ -106,6 +106,26 @@ def test_search_reaches_prompt_negative_and_rewritten(store, library):
     assert ids(history.gallery_items(store, library, GalleryQuery(text='"OR" NEAR('))) == []  # literal, no crash
 
 
+@pytest.mark.parametrize("text,words", [("fox\x00", True), ("\x00", False), ("fox \ud800", True),
+                                        ("\udfff\ud83e", False), ("fox\x1b", True)])
+def test_search_text_with_a_nul_or_a_lone_surrogate_does_not_raise(store, library, text, words):
+    store.add(make_job(1, prompt="a red fox running"))
+    store.add(make_job(2, prompt="an owl"))
+    # nothing searchable left: the gallery shows everything, as for empty text, and search finds nothing
+    assert ids(history.gallery_items(store, library, GalleryQuery(text=text))) == (
+        ["job00001"] if words else ["job00002", "job00001"]
+    )
+    assert [job.id for job in store.search(text)] == (["job00001"] if words else [])
+
+
+def test_a_recorded_path_leading_out_of_the_library_is_not_shown(store, library, tmp_path):
+    outside = tmp_path / "outside.mp4"
+    outside.write_bytes(b"x")
+    store.add(make_job(1, video_path=str(outside), thumbnail_path="../../etc/passwd"))
+    [item] = history.gallery_items(store, library)
+    assert item.video is None and item.thumbnail is None and item.missing and not item.has_video
+
+
 def test_filters_combine(store, library):
     store.add(make_job(1, model="wan2.7-i2v", resolution="1080P"))
     store.add(make_job(2, model="wan2.6-i2v", favourite=True))
