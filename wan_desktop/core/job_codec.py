@@ -186,7 +186,8 @@ def _text_list(name: str, value: Any) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or len(value) > MAX_LIST:
         raise CodecError(f"the field '{name}' is not a list of at most {MAX_LIST} texts")
-    return tuple(_text(MAX_NAME, optional=False)(name, item) for item in value)
+    check = _text(MAX_NAME, optional=False)
+    return tuple(str(check(name, item)) for item in value)
 
 
 def _usage(name: str, value: Any) -> dict[str, object]:

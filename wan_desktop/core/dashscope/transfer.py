@@ -12,6 +12,7 @@ refusal is a ``DownloadRefusedError`` whose explanation states the cause.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import socket
@@ -296,22 +297,18 @@ def _storage_error(
         code = code or str(body.get("code") or "")
         message = message or str(body.get("message") or "")
     request_id = _xml_tag(text, "RequestId") or response.headers.get("x-oss-request-id", "")
-    kwargs = dict(
-        code=code or f"HTTP{response.status_code}",
+    status = response.status_code
+    kind = cls or (ServerError if status >= 500 else InvalidRequestError)
+    return kind(
+        message or text.strip()[:300],
+        code=code or f"HTTP{status}",
         request_id=request_id,
-        http_status=response.status_code,
+        http_status=status,
         explanation=explanation,
     )
-    if cls is not None:
-        return cls(message or text.strip()[:300], **kwargs)
-    if response.status_code >= 500:
-        return ServerError(message or text.strip()[:300], **kwargs)
-    return InvalidRequestError(message or text.strip()[:300], **kwargs)
 
 
 def _json_object(text: str) -> Mapping | None:
-    import json
-
     try:
         body = json.loads(text)
     except (ValueError, RecursionError):
