@@ -304,3 +304,20 @@ def test_a_symlinked_part_is_never_written_through(library, outside, small_video
 def test_datetimes_out_of_range_are_refused(library):
     body = note("done", created_at=datetime(1, 1, 1, tzinfo=timezone.utc).isoformat())
     refused(library, plant(library, body), "'created_at'")
+
+
+def test_the_kept_mark_round_trips_when_the_job_has_it(library):
+    """Job gains `kept: bool | None` in the engine's work; the codec follows dataclasses.fields."""
+    from dataclasses import fields
+
+    from wan_desktop.core.job_codec import CodecError, job_from_dict, job_to_dict
+    from wan_desktop.core.jobs import Job
+
+    if "kept" not in {f.name for f in fields(Job)}:
+        pytest.skip("Job has no kept field on this branch yet")
+    job = done_job(library)
+    assert job_from_dict(job_to_dict(job)).kept is None  # absent in old rows: the default
+    for value in (True, False, None):
+        assert job_from_dict(job_to_dict(replace(job, kept=value))).kept is value
+    with pytest.raises(CodecError, match="'kept'"):
+        job_from_dict(job_to_dict(job) | {"kept": "yes"})
