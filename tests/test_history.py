@@ -106,6 +106,26 @@ def test_search_reaches_prompt_negative_and_rewritten(store, library):
     assert ids(history.gallery_items(store, library, GalleryQuery(text='"OR" NEAR('))) == []  # literal, no crash
 
 
+@pytest.mark.parametrize("text,words", [("fox\x00", True), ("\x00", False), ("fox \ud800", True),
+                                        ("\udfff\ud83e", False), ("fox\x1b", True)])
+def test_search_text_with_a_nul_or_a_lone_surrogate_does_not_raise(store, library, text, words):
+    store.add(make_job(1, prompt="a red fox running"))
+    store.add(make_job(2, prompt="an owl"))
+    # nothing searchable left: the gallery shows everything, as for empty text, and search finds nothing
+    assert ids(history.gallery_items(store, library, GalleryQuery(text=text))) == (
+        ["job00001"] if words else ["job00002", "job00001"]
+    )
+    assert [job.id for job in store.search(text)] == (["job00001"] if words else [])
+
+
+def test_a_recorded_path_leading_out_of_the_library_is_not_shown(store, library, tmp_path):
+    outside = tmp_path / "outside.mp4"
+    outside.write_bytes(b"x")
+    store.add(make_job(1, video_path=str(outside), thumbnail_path="../../etc/passwd"))
+    [item] = history.gallery_items(store, library)
+    assert item.video is None and item.thumbnail is None and item.missing and not item.has_video
+
+
 def test_filters_combine(store, library):
     store.add(make_job(1, model="wan2.7-i2v", resolution="1080P"))
     store.add(make_job(2, model="wan2.6-i2v", favourite=True))
@@ -155,13 +175,12 @@ def test_lineage_survives_a_loop_in_damaged_data(store):
     assert [job.id for job in family.ancestors] == ["job00002"]
 
 
-def test_favourite_is_saved(store, library):
-    store.add(make_job(1))
-    assert history.set_favourite(store, "job00001", True).favourite
-    assert store.get("job00001").favourite
+def test_favourites_filter_reads_what_the_engine_saved(store, library):
+    # favourite is set by the engine's command now (the one writer); the history only reads it
+    store.add(make_job(1, favourite=True))
+    store.add(make_job(2))
     assert ids(history.gallery_items(store, library, GalleryQuery(favourites_only=True))) == ["job00001"]
-    with pytest.raises(KeyError):
-        history.set_favourite(store, "gone", True)
+    assert not hasattr(history, "set_favourite") and not hasattr(history, "forget_job")
 
 
 def test_export_copies_video_and_note_without_overwriting(store, library, tmp_path):
@@ -191,18 +210,43 @@ def test_relink_counts_what_the_new_folder_holds(store, library, tmp_path):
     assert not any(item.missing for item in history.gallery_items(store, Library(moved)))
 
 
-def test_import_adds_sidecars_once_and_reports_problems(store, library, tmp_path):
-    other = Library(tmp_path / "old-videos")
-    jobs = [finished(other, make_job(number)) for number in (1, 2)]
+def importable(folder: Library, number: int) -> Job:
+    """A finished job whose first frame is kept in ``folder``'s inputs, as the engine keeps it."""
+    job = make_job(number)
+    return finished(folder, replace(job, request=replace(job.request, first_frame=str(folder.inputs_dir / "a.png"))))
+
+
+def test_import_hands_sidecars_to_the_engine_once_and_reports_problems(store, library):
+    other = Library(library.root / "old-videos")  # a folder the person put into the library
+    jobs = [importable(other, number) for number in (1, 2)]
     broken = other.root / "2026-01-01_00-00-00_broken_abc.json"
     broken.write_text("{not json")
-    report = history.import_folder(store, library, other.root)
+    handed: list[list[Job]] = []
+
+    def add_jobs(batch):  # stands in for Engine.import_jobs, the one writer
+        handed.append(list(batch))
+        for job in batch:
+            store.add(job)
+
+    report = history.import_folder(store, library, other.root, add_jobs)
     assert set(report.added) == {job.id for job in jobs} and report.already == 0
     assert len(report.problems) == 1 and "broken" in report.message
+    assert all(job.state is JobState.DONE and job.video_path.startswith("old-videos/") for job in handed[0])
     items = history.gallery_items(store, library)
     assert all(not item.missing and Path(item.video).parent == other.root for item in items)
-    again = history.import_folder(store, library, other.root)
-    assert again.added == () and again.already == 2
+    again = history.import_folder(store, library, other.root, add_jobs)
+    assert again.added == () and again.already == 2 and len(handed) == 1
+
+
+def test_import_scan_is_pure_and_refuses_a_folder_outside_the_library(store, library, tmp_path):
+    outside = Library(tmp_path / "elsewhere")
+    importable(outside, 1)
+    before = sorted(p.name for p in outside.root.iterdir())
+    scan = history.sidecars_to_import(library, outside.root)
+    assert scan.jobs == () and "outside the library" in scan.problems[0].message
+    report = history.import_folder(store, library, outside.root, lambda batch: pytest.fail("nothing to add"))
+    assert report.added == () and "Move it into the library" in report.message
+    assert sorted(p.name for p in outside.root.iterdir()) == before and store.get("job00001") is None
 
 
 def test_history_rows_only_reads(store):

@@ -163,7 +163,10 @@ def test_a_moved_library_is_rerooted(tmp_path):
 
 def test_rebuild_finds_sidecars_in_subfolders_and_reports_broken_ones(tmp_path):
     library = Library(tmp_path)
-    jobs = [replace(make_job(n, prompt=f"clip {n}", state=JobState.DONE)) for n in range(3)]
+    jobs = [make_job(n, prompt=f"clip {n}", state=JobState.DONE) for n in range(3)]
+    # inputs live in the library's inputs folder (a note naming one elsewhere is refused: test_sidecar_trust)
+    inside = str(library.inputs_dir / "a.png")
+    jobs = [replace(job, request=replace(job.request, first_frame=inside)) for job in jobs]
     for job in jobs:
         library.write_sidecar(job)
     # the person tidies one video and its note into a folder of their own

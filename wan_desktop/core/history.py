@@ -14,11 +14,21 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.jobs import Job, JobState
-from wan_desktop.core.library import Library, SidecarProblem
-from wan_desktop.core.store import JobStore, _fts_query
+from wan_desktop.core.library import Library, SidecarProblem, UnsafePath, free_name
+from wan_desktop.core.search_text import fts_query as _fts_query
+
+
+class HistoryReader(Protocol):
+    """What these functions read through: store.JobReader (read-only SQLite) or anything with its reads.
+    Nothing here writes a job row; the engine is the only writer."""
+
+    def get(self, job_id: str) -> Job | None: ...
+
+    def history_rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]: ...
 
 
 class SortOrder(str, Enum):
@@ -92,7 +102,7 @@ _ITEM_COLUMNS = (
 
 
 def gallery_items(
-    store: JobStore,
+    store: HistoryReader,
     library: Library,
     query: GalleryQuery = GalleryQuery(),
     *,
@@ -143,7 +153,10 @@ def _resolve(library: Library, root: str, stored: str | None) -> str | None:
     if not stored:
         return None
     if stored.startswith(("/", "\\")) or "\\" in stored or ":" in stored[:3] or ".." in stored:
-        return str(library.absolute(stored))
+        try:
+            return str(library.confined(stored))
+        except UnsafePath:
+            return None  # a path leading out of the library is not shown, played or touched
     return root + os.sep + (stored if os.sep == "/" else stored.replace("/", os.sep))
 
 
@@ -176,7 +189,7 @@ def item_for_job(job: Job, library: Library, *, check_files: bool = False) -> Ga
     return item
 
 
-def filter_choices(store: JobStore) -> tuple[list[str], list[str]]:
+def filter_choices(store: HistoryReader) -> tuple[list[str], list[str]]:
     """The models and resolutions the journal holds, for the filter menus."""
     models = [row[0] for row in store.history_rows("SELECT DISTINCT model FROM jobs ORDER BY model")]
     sizes = [row[0] for row in store.history_rows("SELECT DISTINCT resolution FROM jobs ORDER BY resolution")]
@@ -199,13 +212,13 @@ class Lineage:
 MAX_LINEAGE = 500  # a guard against a loop in damaged data
 
 
-def children_of(store: JobStore, job_id: str) -> list[Job]:
+def children_of(store: HistoryReader, job_id: str) -> list[Job]:
     rows = store.history_rows("SELECT data FROM jobs WHERE parent_job_id = ? ORDER BY created_ts, rowid",
                               (job_id,))  # fmt: skip
     return [_job(row[0]) for row in rows]
 
 
-def lineage(store: JobStore, job_id: str) -> Lineage:
+def lineage(store: HistoryReader, job_id: str) -> Lineage:
     """Parent chain, children and the playable sequence through ``job_id``."""
     job = store.get(job_id)
     if job is None:
@@ -241,17 +254,7 @@ def sequence_videos(lineage_: Lineage, library: Library) -> list[Path]:
     return [path for path in paths if path.is_file()]
 
 
-# -- favourites, export, trash --------------------------------------------------------------------------------
-def set_favourite(store: JobStore, job_id: str, favourite: bool) -> Job:
-    """Save the job with ``favourite`` set; KeyError if it is gone."""
-    job = store.get(job_id)
-    if job is None:
-        raise KeyError(f"The job {job_id} is no longer in the history.")
-    job = replace(job, favourite=favourite)
-    store.save(job)
-    return job
-
-
+# -- export, trash (favourite and forget are the engine's commands: it is the only writer) ----------------------
 def export_copy(job: Job, library: Library, folder: Path) -> list[Path]:
     """Copy the video and its sidecar (the whole job, no key) into ``folder``; never overwrites a file."""
     folder = Path(folder)
@@ -259,7 +262,7 @@ def export_copy(job: Job, library: Library, folder: Path) -> list[Path]:
     if not video.is_file():
         raise FileNotFoundError(f"The video '{video.name}' is not on disk, so there is nothing to export.")
     folder.mkdir(parents=True, exist_ok=True)
-    dest_video = _free_name(folder / video.name)
+    dest_video = free_name(folder / video.name)
     shutil.copy2(video, dest_video)
     copied = [dest_video]
     sidecar = library.sidecar_path(job)
@@ -275,23 +278,17 @@ def export_copy(job: Job, library: Library, folder: Path) -> list[Path]:
     return copied
 
 
-def _free_name(path: Path) -> Path:
-    candidate, number = path, 2
-    while candidate.exists() or candidate.with_suffix(".json").exists():
-        candidate = path.with_name(f"{path.stem} ({number}){path.suffix}")
-        number += 1
-    return candidate
-
-
 def job_files(job: Job, library: Library) -> list[Path]:
-    """The files a job owns in the library (video, sidecar, thumbnail) that exist, for deleting to the trash."""
-    candidates = [library.video_path(job), library.sidecar_path(job), library.thumbnail_path(job)]
-    return [path for path in dict.fromkeys(candidates) if path.is_file()]
+    """The files a job owns in the library (video, sidecar, thumbnail) that exist, for deleting to the trash.
 
-
-def forget_job(store: JobStore, job_id: str) -> None:
-    """Remove the job from the journal (its files went to the trash first)."""
-    store.delete(job_id)
+    Only paths inside the library count (a recorded path that leads out is ignored), and a note is listed
+    only when it is this job's own: a file the app did not make is never sent to the trash."""
+    candidates = [library.video_path(job), library.thumbnail_path(job)]
+    files = [path for path in dict.fromkeys(candidates) if path.is_file() and library.is_inside(path)]
+    sidecar = library.sidecar_path(job)
+    if sidecar.is_file() and library.is_inside(sidecar) and library.is_note_of(sidecar, job.id):
+        files.insert(1, sidecar)
+    return files
 
 
 # -- library health: relink and import --------------------------------------------------------------------
@@ -310,7 +307,7 @@ class RelinkReport:
         return f"Library set to {self.root}: {self.found} videos found{tail}."
 
 
-def relink_check(store: JobStore, new_root: Path) -> RelinkReport:
+def relink_check(store: HistoryReader, new_root: Path) -> RelinkReport:
     """How many finished videos a library at ``new_root`` holds; nothing is rewritten (paths are relative)."""
     library = Library(new_root)
     items = gallery_items(store, library, GalleryQuery(states=frozenset({JobState.DONE})))
@@ -335,22 +332,39 @@ class ImportReport:
         return "\n".join(parts)
 
 
-def import_folder(store: JobStore, library: Library, folder: Path) -> ImportReport:
-    """Add every Wan Desktop sidecar under ``folder`` to the journal; jobs already there are left alone.
+@dataclass(frozen=True)
+class ImportScan:
+    """Finished jobs found under a folder, their paths re-based on the library; nothing written yet."""
 
-    Paths are re-expressed against ``library`` (relative inside it, absolute outside), so the videos stay
-    where they are and nothing is copied."""
-    scan = Library(folder).scan_sidecars()
+    jobs: tuple[Job, ...]
+    problems: tuple[SidecarProblem, ...] = ()
+
+
+def sidecars_to_import(library: Library, folder: Path) -> ImportScan:
+    """Every Wan Desktop note under ``folder`` (inside the library) as a finished job with its paths relative
+    to ``library``. A pure scan: the engine adds the jobs (``Engine.import_jobs``)."""
+    folder = Path(folder).expanduser().absolute()
+    if not library.is_inside(folder):
+        sentence = (
+            f"The folder {folder} is outside the library {library.root}. Move it into the library folder "
+            "first, then import it: the app only keeps track of files inside its library."
+        )
+        return ImportScan((), (SidecarProblem(folder, sentence),))
     source = Library(folder)
-    added: list[str] = []
-    already = 0
-    for job in scan.jobs:
-        if store.get(job.id) is not None:
-            already += 1
-            continue
-        store.add(_rebased(job, source, library))
-        added.append(job.id)
-    return ImportReport(tuple(added), already, scan.problems)
+    scan = source.scan_sidecars()
+    return ImportScan(tuple(_rebased(job, source, library) for job in scan.jobs), scan.problems)
+
+
+def import_folder(
+    reader: HistoryReader, library: Library, folder: Path, add_jobs: Callable[[Sequence[Job]], object]
+) -> ImportReport:
+    """Scan ``folder`` and hand the jobs the history lacks to ``add_jobs`` (the engine's import)."""
+    scan = sidecars_to_import(library, folder)
+    fresh = [job for job in scan.jobs if reader.get(job.id) is None]
+    result = add_jobs(fresh) if fresh else None
+    added = getattr(result, "added", None)
+    added = tuple(added) if added is not None else tuple(job.id for job in fresh)
+    return ImportReport(added, len(scan.jobs) - len(fresh), scan.problems)
 
 
 def _rebased(job: Job, source: Library, library: Library) -> Job:

@@ -10,39 +10,38 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
 import tempfile
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Callable
 
+from wan_desktop.core import sidecars
 from wan_desktop.core.jobs import Job
+from wan_desktop.core.sidecars import (  # noqa: F401  (re-exported)
+    SIDECAR_FORMAT,
+    SIDECAR_VERSION,
+    SidecarError,
+    SidecarProblem,
+    SidecarScan,
+)
+
+log = logging.getLogger(__name__)
 
 APP_FOLDER = ".wan-desktop"  # hidden, inside the library: the inputs jobs were made from
-SIDECAR_FORMAT = "wan-desktop-job"
-SIDECAR_VERSION = 1
 SLUG_MAX = 40
-# Files named by stem_for: "2026-11-26_14-03-22_..."; a broken .json named like this is reported, not ignored.
-_STEM_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_")
 _MEDIA_FIELDS = ("first_frame", "last_frame", "audio", "first_clip")
 _PATH_FIELDS = ("video_path", "thumbnail_path", "sidecar_path")
 # A sidecar is shared freely; a field named like a credential must never reach it.
 _SECRET_NAME = re.compile(r"(^|_)(api_?key|key|secret|password|authorization|token)$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class SidecarProblem:
-    path: Path
-    message: str  # a sentence for the person
-
-
-@dataclass(frozen=True)
-class SidecarScan:
-    jobs: tuple[Job, ...]
-    problems: tuple[SidecarProblem, ...]
+class UnsafePath(ValueError):
+    """A path read from outside the app leads out of the library; the message is a sentence."""
 
 
 class Library:
@@ -64,17 +63,17 @@ class Library:
         return f"{when}_{slugify(job.request.prompt)}_{short_id}"
 
     def video_path(self, job: Job) -> Path:
-        return self._recorded(job.video_path) or self.root / f"{self.stem_for(job)}.mp4"
+        return self._recorded(job.video_path, "video_path") or self.root / f"{self.stem_for(job)}.mp4"
 
     def part_path(self, job: Job) -> Path:
         video = self.video_path(job)
         return video.with_name(video.name + ".part")  # beside the final name: the rename stays atomic
 
     def sidecar_path(self, job: Job) -> Path:
-        return self._recorded(job.sidecar_path) or self.video_path(job).with_suffix(".json")
+        return self._recorded(job.sidecar_path, "sidecar_path") or self.video_path(job).with_suffix(".json")
 
     def thumbnail_path(self, job: Job) -> Path:
-        return self._recorded(job.thumbnail_path) or self.video_path(job).with_suffix(".jpg")
+        return self._recorded(job.thumbnail_path, "thumbnail_path") or self.video_path(job).with_suffix(".jpg")
 
     def relative(self, path: Path | str) -> str:
         """``path`` relative to the library, with forward slashes (the same on every system); paths
@@ -86,12 +85,47 @@ class Library:
             return str(path)
 
     def absolute(self, path: str | Path) -> Path:
-        """The inverse of ``relative``."""
+        """The inverse of ``relative`` (no check: see ``confined`` for paths read from outside)."""
         candidate = Path(*PurePosixPath(str(path)).parts) if "/" in str(path) else Path(path)
         return candidate if candidate.is_absolute() else self.root / candidate
 
-    def _recorded(self, relative: str | None) -> Path | None:
-        return self.absolute(relative) if relative else None
+    def confined(self, path_text: str | Path, *, within: Path | None = None) -> Path:
+        """The one rule for a path read from a sidecar, the database or the service: ``path_text`` (relative
+        to the library, or absolute) as a path inside ``within`` (default: the library), symlinks followed.
+
+        Raises UnsafePath, with a sentence, for an empty path, a ``..`` part, or a path (or a symlink on
+        the way) that leads outside."""
+        base = Path(within) if within is not None else self.root
+        text = str(path_text)
+        if not text or "\x00" in text:
+            raise UnsafePath(f"The path {text[:80]!r} is not a usable file name.")
+        parts = PurePosixPath(text.replace("\\", "/")).parts
+        if ".." in parts:
+            raise UnsafePath(f"The path '{text[:200]}' climbs out with '..', so it is not used.")
+        candidate = self.absolute(text)
+        try:
+            candidate.resolve().relative_to(base.resolve())
+        except (ValueError, OSError, RuntimeError):
+            raise UnsafePath(f"The path '{text[:200]}' leads outside {base}, so it is not used.") from None
+        return candidate
+
+    def is_inside(self, path: str | Path, *, within: Path | None = None) -> bool:
+        try:
+            self.confined(path, within=within)
+        except UnsafePath:
+            return False
+        return True
+
+    def _recorded(self, relative: str | None, name: str) -> Path | None:
+        """A recorded path, if it stays inside the library; one that escapes is ignored (logged), so the
+        app falls back to its own name for the file and never writes or deletes outside."""
+        if not relative:
+            return None
+        try:
+            return self.confined(relative)
+        except UnsafePath as error:
+            log.warning("ignoring the recorded %s: %s", name, error)
+            return None
 
     # -- inputs -------------------------------------------------------------------------------------------
     def copy_input(self, job_id: str, source: Path, role: str) -> Path:
@@ -116,12 +150,22 @@ class Library:
     def write_sidecar(self, job: Job) -> Path:
         """Every field of ``job`` beside its video, paths relative to the library, written atomically."""
         path = self.sidecar_path(job)
+        if path.exists() and not self.is_note_of(path, job.id):
+            path = free_name(path.with_suffix(".mp4")).with_suffix(".json")  # someone else's file: keep it
+            job = replace(job, sidecar_path=self.relative(path))
         data = self.sidecar_data(replace(job, sidecar_path=job.sidecar_path or self.relative(path)))
         atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return path
 
+    def is_note_of(self, path: Path, job_id: str) -> bool:
+        """Whether ``path`` is a note the app wrote for this job (any state: a note is rewritten as it changes)."""
+        try:
+            return sidecars.note_job_id(self, path) == job_id
+        except ValueError:
+            return False
+
     def sidecar_data(self, job: Job) -> dict[str, Any]:
-        from wan_desktop.core.store import job_to_dict  # the one Job <-> JSON codec, shared with the store
+        from wan_desktop.core.job_codec import job_to_dict  # the one Job <-> JSON codec, shared with the store
 
         body = job_to_dict(job)
         request = body["request"]
@@ -135,72 +179,18 @@ class Library:
         return {"format": SIDECAR_FORMAT, "version": SIDECAR_VERSION, "job": body}
 
     def read_sidecar(self, path: Path) -> Job:
-        """The job a sidecar describes, its paths re-rooted to this library.
+        """The finished job a sidecar describes, its paths re-rooted to this library (see core.sidecars).
 
-        Raises ValueError with a sentence when the file is not a readable Wan Desktop sidecar."""
-        from wan_desktop.core.store import job_from_dict
-
-        path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"'{path.name}' cannot be read as a Wan Desktop note ({_short(error)}).") from None
-        if not isinstance(data, dict) or data.get("format") != SIDECAR_FORMAT:
-            raise ValueError(f"'{path.name}' is not a Wan Desktop note.")
-        if int(data.get("version", 0)) > SIDECAR_VERSION:
-            raise ValueError(f"'{path.name}' was written by a newer Wan Desktop; update the app to read it.")
-        try:
-            job = job_from_dict(data["job"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"'{path.name}' is damaged and cannot be read ({_short(error)}).") from None
-        return self._rerooted(job, path)
-
-    def _rerooted(self, job: Job, sidecar: Path) -> Job:
-        media = {
-            name: str(self.absolute(ref))
-            for name, ref in job.request.media_references().items()
-            if not _is_remote(ref)
-        }
-        here = self.relative(sidecar)
-        video = job.video_path
-        # The person may have moved the video and its sidecar together into a subfolder.
-        beside = sidecar.with_suffix(".mp4")
-        if (not video or not self.absolute(video).exists()) and beside.exists():
-            video = self.relative(beside)
-        thumbnail = job.thumbnail_path
-        if (not thumbnail or not self.absolute(thumbnail).exists()) and sidecar.with_suffix(".jpg").exists():
-            thumbnail = self.relative(sidecar.with_suffix(".jpg"))
-        return replace(
-            job,
-            request=replace(job.request, **media),
-            sidecar_path=here,
-            video_path=video,
-            thumbnail_path=thumbnail,
-        )
+        Raises ValueError (SidecarError) with a sentence when the file is not a sidecar to restore."""
+        return sidecars.read_job(self, path)
 
     def scan_sidecars(self) -> SidecarScan:
         """Every sidecar under the library (recursively); broken ones are listed, not fatal."""
-        jobs: list[Job] = []
-        problems: list[SidecarProblem] = []
-        for path in sorted(self._json_files()):
-            try:
-                jobs.append(self.read_sidecar(path))
-            except ValueError as error:
-                if _STEM_PATTERN.match(path.name) or _claims_to_be_ours(path):
-                    problems.append(SidecarProblem(path, str(error)))
-        jobs.sort(key=lambda job: job.created_at)
-        return SidecarScan(tuple(jobs), tuple(problems))
+        return sidecars.scan(self)
 
     def rebuild_jobs(self) -> list[Job]:
         """The jobs described by the sidecars in the folder, oldest first (see ``scan_sidecars`` for problems)."""
         return list(self.scan_sidecars().jobs)
-
-    def _json_files(self):
-        for folder, subfolders, files in os.walk(self.root):
-            subfolders[:] = [name for name in subfolders if name != APP_FOLDER]
-            for name in files:
-                if name.endswith(".json") and not name.startswith("."):
-                    yield Path(folder) / name
 
     # -- videos -------------------------------------------------------------------------------------------
     def finalize_video(self, part: Path, final: Path) -> None:
@@ -251,12 +241,14 @@ def _refuse_secrets(value: Any, where: str = "job") -> None:
             _refuse_secrets(item, where)
 
 
-def _claims_to_be_ours(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return SIDECAR_FORMAT.encode() in handle.read(256)
-    except OSError:
-        return False
+def free_name(path: Path) -> Path:
+    """``path``, or "name (2).ext", "name (3).ext"... : the first name taken neither by a file nor by the note
+    that would go beside it, so nothing already there is overwritten."""
+    candidate, number = Path(path), 2
+    while candidate.exists() or candidate.is_symlink() or candidate.with_suffix(".json").exists():
+        candidate = path.with_name(f"{path.stem} ({number}){path.suffix}")
+        number += 1
+    return candidate
 
 
 def file_sha256(path: Path) -> str:

@@ -17,15 +17,22 @@ import sqlite3
 import statistics
 import threading
 from contextlib import contextmanager
-from dataclasses import fields
 from datetime import datetime, timezone
-from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator
 
 from wan_desktop.core.dashscope.catalog import find_model
-from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
+from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.job_codec import (  # noqa: F401  (re-exported: callers import the codec from here)
+    CodecError,
+    job_from_dict,
+    job_to_dict,
+    parse_datetime,
+    request_from_dict,
+    request_to_dict,
+)
 from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.search_text import fts_query as _fts_query
 
 BUSY_TIMEOUT_MS = 5000
 TYPICAL_SAMPLE = 20  # recent finished jobs that decide the typical generation time
@@ -120,92 +127,8 @@ def _writable(folder: Path) -> bool:
     return os.access(probe, os.W_OK)
 
 
-# -- Job <-> JSON -------------------------------------------------------------------------------------------
-_DATETIME_FIELDS = frozenset(
-    {"created_at", "updated_at", "submit_started_at", "submitted_at", "scheduled_at", "finished_at"}
-)
-_JOB_FIELDS = tuple(f.name for f in fields(Job))
-_REQUEST_FIELDS = tuple(f.name for f in fields(GenerationRequest))
-
-
-def request_to_dict(request: GenerationRequest) -> dict[str, Any]:
-    return {name: _plain(getattr(request, name)) for name in _REQUEST_FIELDS}
-
-
-def request_from_dict(data: Mapping[str, Any]) -> GenerationRequest:
-    values = {name: data[name] for name in _REQUEST_FIELDS if name in data}
-    if values.get("shot_type") is not None:
-        values["shot_type"] = ShotType(values["shot_type"])
-    return GenerationRequest(**values)
-
-
-def job_to_dict(job: Job) -> dict[str, Any]:
-    """Every field of ``job`` as JSON-ready values (enums by value, datetimes as ISO 8601 with offset)."""
-    data: dict[str, Any] = {}
-    for name in _JOB_FIELDS:
-        value = getattr(job, name)
-        if name == "request":
-            data[name] = request_to_dict(value)
-        elif name == "usage":
-            data[name] = _jsonable(dict(value))
-        else:
-            data[name] = _plain(value)
-    return data
-
-
-def job_from_dict(data: Mapping[str, Any]) -> Job:
-    """The inverse of ``job_to_dict``; unknown keys are ignored, missing optional ones take defaults.
-
-    Raises ValueError (or KeyError/TypeError) for data that is not a job."""
-    values: dict[str, Any] = {}
-    for name in _JOB_FIELDS:
-        if name not in data:
-            continue
-        value = data[name]
-        if name == "request":
-            value = request_from_dict(value)
-        elif name == "state":
-            value = JobState(value)
-        elif name in _DATETIME_FIELDS:
-            value = _parse_datetime(value)
-        elif name == "request_ids":
-            value = tuple(value or ())
-        elif name == "usage":
-            value = dict(value or {})
-        elif name == "favourite":
-            value = bool(value)
-        values[name] = value
-    return Job(**values)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    """Usage blocks come from the service as JSON, but guard against anything else slipping in."""
-    if isinstance(value, Mapping):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return _plain(value) if isinstance(value, (Enum, datetime)) else str(value)
-
-
-def _parse_datetime(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)  # every time we write carries its offset; assume UTC
-    return parsed
+# -- Job <-> JSON: the strict codec lives in job_codec; these names stay importable from here ----------------
+_parse_datetime = parse_datetime
 
 
 def _epoch(value: datetime | None) -> float | None:
@@ -537,9 +460,3 @@ def _effective_resolution(request: GenerationRequest) -> str:
         return request.resolution
     spec = find_model(request.model)
     return spec.default_resolution if spec else ""
-
-
-def _fts_query(text: str) -> str:
-    """Each word quoted (so FTS syntax in a prompt is taken literally) and matched as a prefix."""
-    words = [word for word in text.split() if word.strip('"')]
-    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)

@@ -17,9 +17,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import os
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -33,9 +31,7 @@ from .errors import (
     AmbiguousNetworkError,
     AuthError,
     DashScopeError,
-    DownloadInterruptedError,
     InvalidRequestError,
-    LinkExpiredError,
     LocalValidationError,
     NetworkError,
     NotSentError,
@@ -58,7 +54,9 @@ from .types import (
     TaskUsage,
 )
 
+from . import transfer
 from .keycheck import KeyCheck, KeyStatus  # noqa: E402  (re-exported: callers import them from here)
+from .transfer import DownloadResult, _storage_error  # noqa: F401  (DownloadResult re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +64,6 @@ SERVICE_TZ = timezone(timedelta(hours=8), "UTC+8")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
-
-
-@dataclass(frozen=True)
-class DownloadResult:
-    bytes_written_total: int  # the file's size now
-    total_size: int | None  # the full size, when the server said it
-    complete: bool  # False when stopped on request
 
 
 # -- parsing helpers ----------------------------------------------------------------------------------
@@ -432,68 +423,15 @@ class DashScopeClient:
             raise _storage_error(response, "The temporary file storage refused the upload.")
         return f"oss://{key}"
 
-    # -- downloads ------------------------------------------------------------------------------------
+    # -- downloads (core/dashscope/transfer.py: the keyless fetch, its checks and bounds) ------------------
     def download(self, url: str, dest: Path, *, offset: int = 0,
                  on_progress: Callable[[int, int | None], None] | None = None,
                  should_stop: Callable[[], bool] | None = None, chunk_size: int = 256 * 1024) -> DownloadResult:
-        """Stream a result video into ``dest`` from ``offset`` (what is already there), resuming with Range.
-        A break mid-body raises DownloadInterruptedError: call again with offset = the file's size."""
-        dest = Path(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        # Never resume past what is really on disk: that would leave a hole of zero bytes in the video.
-        offset = max(0, min(offset, dest.stat().st_size if dest.exists() else 0))
-        headers = {"Accept-Encoding": "identity"}  # byte ranges must mean file bytes
-        if offset > 0:
-            headers["Range"] = f"bytes={offset}-"
-        try:
-            with self._storage.stream("GET", url, headers=headers) as response:
-                if response.status_code == 416 and offset > 0:
-                    total = _range_total(response.headers.get("content-range"))
-                    if total == offset:
-                        return DownloadResult(offset, total, True)
-                    response.close()
-                    return self.download(url, dest, offset=0, on_progress=on_progress, should_stop=should_stop,
-                                         chunk_size=chunk_size)
-                if response.status_code in (403, 404, 410):
-                    response.read()
-                    raise _storage_error(response, LinkExpiredError.default_explanation, LinkExpiredError)
-                if response.status_code not in (200, 206):
-                    response.read()
-                    raise _storage_error(response, "The video could not be downloaded.")
-                start, total = _body_span(response, offset)
-                return self._write_body(response, dest, start, total, on_progress, should_stop, chunk_size)
-        except httpx.HTTPError as exc:
-            if isinstance(exc, _NOT_SENT):
-                raise _network_error(exc, "download", idempotent=True) from exc
-            raise DownloadInterruptedError(f"download: {type(exc).__name__}: {exc}", code="NetworkError") from exc
-
-    @staticmethod
-    def _write_body(response: httpx.Response, dest: Path, start: int, total: int | None,
-                    on_progress: Callable[[int, int | None], None] | None,
-                    should_stop: Callable[[], bool] | None, chunk_size: int) -> DownloadResult:
-        written = start
-        with open(dest, "r+b" if dest.exists() else "w+b") as f:
-            f.truncate(start)
-            f.seek(start)
-            try:
-                # No size given to httpx: it would drop a half-filled chunk buffer when the connection breaks,
-                # and those bytes are the resume point. chunk_size paces progress and stop checks instead.
-                # (Accept-Encoding: identity was asked, so decoded bytes are file bytes.)
-                for piece in response.iter_bytes():
-                    for at in range(0, len(piece), chunk_size):
-                        chunk = piece[at : at + chunk_size]
-                        f.write(chunk)
-                        written += len(chunk)
-                        if on_progress is not None:
-                            on_progress(written, total)
-                        if should_stop is not None and should_stop():
-                            return DownloadResult(written, total, total is not None and written >= total)
-            finally:
-                f.flush()
-                os.fsync(f.fileno())
-        if total is not None and written < total:
-            raise DownloadInterruptedError(f"download ended at {written} of {total} bytes", code="NetworkError")
-        return DownloadResult(written, total if total is not None else written, True)
+        """Stream a result video into ``dest`` from ``offset``, over the keyless client. Links to loopback or
+        private addresses are refused unless this client's API is itself on loopback (the simulator)."""
+        return transfer.download(self._storage, url, dest, offset=offset, on_progress=on_progress,
+                                 should_stop=should_stop, chunk_size=chunk_size,
+                                 allow_private=self.endpoint.host in transfer.LOOPBACK_HOSTS)
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -501,51 +439,6 @@ def _service_stamp(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.astimezone()  # a naive time is the person's local time
     return moment.astimezone(SERVICE_TZ).strftime("%Y%m%d%H%M%S")
-
-
-def _range_total(content_range: str | None) -> int | None:
-    match = re.search(r"/(\d+)\s*$", content_range or "")
-    return int(match.group(1)) if match else None
-
-
-def _body_span(response: httpx.Response, offset: int) -> tuple[int, int | None]:
-    """Where the body starts in the file and the full size. A 200 means the server ignored Range: restart at 0."""
-    if response.status_code == 206:
-        match = re.match(r"\s*bytes\s+(\d+)-(\d+)/(\d+|\*)", response.headers.get("content-range", ""))
-        if not match or int(match.group(1)) != offset:
-            raise ProtocolError(f"unexpected Content-Range {response.headers.get('content-range')!r} "
-                                f"for a resume at byte {offset}", code="Protocol", http_status=206)
-        return offset, int(match.group(3)) if match.group(3) != "*" else None
-    length = response.headers.get("content-length")
-    return 0, int(length) if length and length.isdigit() else None
-
-
-def _storage_error(response: httpx.Response, explanation: str,
-                   cls: type[DashScopeError] | None = None) -> DashScopeError:
-    """An error from the storage host (OSS answers XML: <Code>..</Code><Message>..</Message>)."""
-    text = response.text
-    code = _xml_tag(text, "Code")
-    message = _xml_tag(text, "Message")
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-    if isinstance(body, Mapping):
-        code = code or str(body.get("code") or "")
-        message = message or str(body.get("message") or "")
-    request_id = _xml_tag(text, "RequestId") or response.headers.get("x-oss-request-id", "")
-    kwargs = dict(code=code or f"HTTP{response.status_code}", request_id=request_id,
-                  http_status=response.status_code, explanation=explanation)
-    if cls is not None:
-        return cls(message or text.strip()[:300], **kwargs)
-    if response.status_code >= 500:
-        return ServerError(message or text.strip()[:300], **kwargs)
-    return InvalidRequestError(message or text.strip()[:300], **kwargs)
-
-
-def _xml_tag(text: str, tag: str) -> str:
-    match = re.search(rf"<{tag}>([^<]*)</{tag}>", text)
-    return match.group(1).strip() if match else ""
 
 
 def check_key_in_regions(api_key: str, endpoints: Sequence[ServiceEndpoint],

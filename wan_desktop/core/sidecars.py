@@ -1,0 +1,206 @@
+"""Reading the notes (sidecars) beside the videos back into jobs, trusting nothing in them.
+
+A sidecar is a file anyone can write into the library folder, so it is read as hostile input: only regular
+files inside the library (no FIFO, no symlink leading out), at most ``MAX_SIDECAR_BYTES``, nesting at most
+``MAX_DEPTH`` deep, a known format and version, every field checked by the strict codec, every path confined
+to the library (media inputs to its inputs folder), and only finished jobs. Such a job can be looked at,
+played, exported or deleted; it is never sent to the service unless a person asks for a retry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+
+from wan_desktop.core.job_codec import job_from_dict
+from wan_desktop.core.jobs import FINAL_STATES, Job
+
+if TYPE_CHECKING:
+    from wan_desktop.core.library import Library
+
+SIDECAR_FORMAT = "wan-desktop-job"
+SIDECAR_VERSION = 1
+MAX_SIDECAR_BYTES = 1 << 20  # a note is a few kilobytes; anything this big is not one
+MAX_DEPTH = 32  # a job nests three levels; deeper is not a note (and would exhaust the parser's stack)
+APP_FOLDER = ".wan-desktop"
+# Files named by Library.stem_for: "2026-11-26_14-03-22_..."; a broken .json named like this is reported.
+_STEM_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_")
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+class SidecarError(ValueError):
+    """The file is not a sidecar the app will restore; the message is a sentence naming the file."""
+
+
+@dataclass(frozen=True)
+class SidecarProblem:
+    path: Path
+    message: str  # a sentence for the person
+
+
+@dataclass(frozen=True)
+class SidecarScan:
+    jobs: tuple[Job, ...]
+    problems: tuple[SidecarProblem, ...]
+
+
+def read_job(library: Library, path: Path) -> Job:
+    """The finished job the sidecar at ``path`` describes, its paths re-rooted to ``library``.
+
+    Raises SidecarError (a ValueError) with a sentence when the file is not one to restore."""
+    path = Path(path)
+    return _job_from_bytes(library, path, _read_bytes(library, path))
+
+
+def note_job_id(library: Library, path: Path) -> str | None:
+    """The job id a note at ``path`` names (any state), read as carefully as ``read_job``; SidecarError if
+    the file is not a Wan Desktop note."""
+    path = Path(path)
+    body = _envelope(path, _parse(path, _read_bytes(library, path)))
+    job_id = body.get("id")
+    return job_id if isinstance(job_id, str) else None
+
+
+def scan(library: Library) -> SidecarScan:
+    """Every sidecar under the library (recursively), oldest first; broken ones are listed, not fatal."""
+    jobs: list[Job] = []
+    problems: list[SidecarProblem] = []
+    for path in sorted(_json_files(library.root)):
+        try:
+            raw = _read_bytes(library, path)
+        except SidecarError as error:
+            if _STEM_PATTERN.match(path.name):
+                problems.append(SidecarProblem(path, str(error)))
+            continue
+        try:
+            jobs.append(_job_from_bytes(library, path, raw))
+        except SidecarError as error:
+            if _STEM_PATTERN.match(path.name) or SIDECAR_FORMAT.encode() in raw[:256]:
+                problems.append(SidecarProblem(path, str(error)))
+    jobs.sort(key=lambda job: job.created_at)
+    return SidecarScan(tuple(jobs), tuple(problems))
+
+
+def _json_files(root: Path) -> Iterator[Path]:
+    for folder, subfolders, files in os.walk(root):  # does not follow symlinked folders
+        subfolders[:] = [name for name in subfolders if name != APP_FOLDER]
+        for name in files:
+            if name.endswith(".json") and not name.startswith("."):
+                yield Path(folder) / name
+
+
+# -- the file -------------------------------------------------------------------------------------------------
+def _read_bytes(library: Library, path: Path) -> bytes:
+    """At most MAX_SIDECAR_BYTES of a regular file inside the library; never blocks on a FIFO or a device."""
+    from wan_desktop.core.library import UnsafePath
+
+    try:
+        real = library.confined(path).resolve()
+    except UnsafePath:
+        raise SidecarError(f"'{path.name}' leads outside the library folder, so it is not read.") from None
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        if not stat.S_ISREG(os.lstat(real).st_mode):
+            raise SidecarError(f"'{path.name}' is not a regular file, so it is not read.")
+        fd = os.open(real, flags)
+    except OSError as error:
+        raise SidecarError(f"'{path.name}' cannot be read as a Wan Desktop note ({error.strerror}).") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the check above
+            raise SidecarError(f"'{path.name}' is not a regular file, so it is not read.")
+        data = handle.read(MAX_SIDECAR_BYTES + 1)
+    if len(data) > MAX_SIDECAR_BYTES:
+        limit = MAX_SIDECAR_BYTES // 1024
+        raise SidecarError(f"'{path.name}' is larger than {limit} KiB, so it is not a Wan Desktop note.")
+    return data
+
+
+def _parse(path: Path, raw: bytes) -> Any:
+    depth = deepest = 0
+    for bracket in _BRACKETS.finditer(_STRINGS.sub(b'""', raw)):
+        depth += 1 if bracket.group() in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH:
+        raise SidecarError(f"'{path.name}' is nested more than {MAX_DEPTH} levels deep; it is not a note.")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise SidecarError(f"'{path.name}' cannot be read as a Wan Desktop note ({_short(error)}).") from None
+
+
+# -- the content ----------------------------------------------------------------------------------------------
+def _job_from_bytes(library: Library, path: Path, raw: bytes) -> Job:
+    body = _envelope(path, _parse(path, raw))
+    try:
+        job = job_from_dict(body)
+    except ValueError as error:
+        raise SidecarError(f"'{path.name}' is damaged and cannot be read ({_short(error)}).") from None
+    if job.state not in FINAL_STATES:
+        raise SidecarError(
+            f"'{path.name}' describes a job that is not finished ({job.state.label.lower()}); only finished "
+            "jobs are restored from notes, so nothing is sent to the service without you asking."
+        )
+    return _rerooted(library, job, path)
+
+
+def _envelope(path: Path, data: Any) -> Mapping[str, Any]:
+    if not isinstance(data, dict) or data.get("format") != SIDECAR_FORMAT:
+        raise SidecarError(f"'{path.name}' is not a Wan Desktop note.")
+    version = data.get("version", SIDECAR_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise SidecarError(f"'{path.name}' is damaged: its version is not a number the app knows.")
+    if version > SIDECAR_VERSION:
+        raise SidecarError(f"'{path.name}' was written by a newer Wan Desktop; update the app to read it.")
+    body = data.get("job")
+    if not isinstance(body, dict):
+        raise SidecarError(f"'{path.name}' is damaged and cannot be read (it holds no job).")
+    return body
+
+
+def _rerooted(library: Library, job: Job, sidecar: Path) -> Job:
+    """Paths re-expressed against ``library``: media inside its inputs folder, files inside the library."""
+    from wan_desktop.core.dashscope.types import is_remote
+
+    media = {
+        name: str(_inside(library, sidecar, name, ref, library.inputs_dir))
+        for name, ref in job.request.media_references().items()
+        if not is_remote(ref)
+    }
+    video = job.video_path
+    if video and not _inside(library, sidecar, "video_path", video).exists():
+        video = None
+    beside = sidecar.with_suffix(".mp4")  # the person may have moved the video and its note together
+    if not video and beside.is_file() and library.is_inside(beside):
+        video = library.relative(beside)
+    thumbnail = job.thumbnail_path
+    if thumbnail and not _inside(library, sidecar, "thumbnail_path", thumbnail).exists():
+        thumbnail = None
+    picture = sidecar.with_suffix(".jpg")
+    if not thumbnail and picture.is_file() and library.is_inside(picture):
+        thumbnail = library.relative(picture)
+    return replace(
+        job,
+        request=replace(job.request, **media),
+        sidecar_path=library.relative(sidecar),
+        video_path=video or job.video_path,
+        thumbnail_path=thumbnail or job.thumbnail_path,
+    )
+
+
+def _inside(library: Library, sidecar: Path, name: str, text: str, within: Path | None = None) -> Path:
+    from wan_desktop.core.library import UnsafePath
+
+    try:
+        return library.confined(text, within=within)
+    except UnsafePath as error:
+        raise SidecarError(f"'{sidecar.name}' is refused: its {name.replace('_', ' ')} is unsafe. {error}") from None
+
+
+def _short(error: BaseException) -> str:
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
