@@ -266,23 +266,28 @@ def test_player_controls(qtbot, panel, clip):
     assert player.player.position() == 0
 
 
-def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp_path, clip):
+def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp_path, clip, simulator):
     from keyring.backends.fail import Keyring as NoKeyring
 
+    from tests.conftest import TEST_KEY
     from wan_desktop.core.dashscope.catalog import Region
     from wan_desktop.core.secrets import KeyVault
-    from wan_desktop.core.session import demo_home
     from wan_desktop.core.settings import Settings, SettingsStore
     from wan_desktop.qt.main_window import MainWindow, WindowContext
 
     home, library = tmp_path / "home", Library(tmp_path / "library")
-    with JobStore(demo_home(home) / "jobs.sqlite3") as store:
-        store.add(finished(library, make_job(1, prompt="a heron lands", model="wan2.2-i2v-flash",
-                                             resolution="480P"), clip))  # fmt: skip
-    settings = Settings(library_dir=library.root, region=Region.CUSTOM, notifications=False,
-                        keep_running_in_tray=False)  # fmt: skip
-    vault = KeyVault(environ={}, keyring_backend=NoKeyring())
-    window = MainWindow(WindowContext(home, SettingsStore(home), vault, demo=True), settings)
+    with JobStore(home / "jobs.sqlite3") as store:
+        heron = make_job(1, prompt="a heron lands", model="wan2.2-i2v-flash", resolution="480P")
+        store.add(finished(library, heron, clip))
+    settings = Settings(
+        library_dir=library.root,
+        region=Region.CUSTOM,
+        custom_base_url=simulator.base_url,
+        notifications=False,
+        keep_running_in_tray=False,
+    )
+    vault = KeyVault(environ={"DASHSCOPE_API_KEY": TEST_KEY}, keyring_backend=NoKeyring())
+    window = MainWindow(WindowContext(home, SettingsStore(home), vault), settings)
     qtbot.addWidget(window)
     window.show()
     try:
@@ -295,10 +300,15 @@ def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp
         with qtbot.waitSignal(panel.continue_requested, timeout=10000) as continued:
             panel.buttons["continue"].click()
         frame = continued.args[0].first_frame
-        assert window.tabs.currentIndex() == 0 and window.jobs() == []  # loaded for a new prompt, not charged
+        # The engine starts after the first paint and then shows the finished job: wait for it, then check
+        # that continuing loaded a new prompt without queueing or sending anything (nothing was charged).
+        qtbot.waitUntil(lambda: window.queue_model.job("job00001") is not None, timeout=15000)
+        assert window.tabs.currentIndex() == 0
+        assert [job.id for job in window.jobs()] == ["job00001"] and simulator.tasks() == []
         composer = window.composer
-        qtbot.waitUntil(lambda: composer.first_zone.references() == [frame] and not composer.first_zone.busy,
-                        timeout=10000)  # fmt: skip
+        qtbot.waitUntil(
+            lambda: composer.first_zone.references() == [frame] and not composer.first_zone.busy, timeout=10000
+        )
         composer.prompt_edit.setPlainText("the heron takes off again")
         composer.generate()
         qtbot.waitUntil(lambda: any(job.parent_job_id == "job00001" for job in window.jobs()), timeout=15000)

@@ -15,7 +15,8 @@ from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.qt import theme
 from wan_desktop.qt.queue_model import JobQueueModel, JobRole, duration_text
-from wan_desktop.qt.queue_panel import JobAction, QueuePanel, available_actions, error_details_text, status_line
+from wan_desktop.qt.queue_panel import QueueAction as JobAction
+from wan_desktop.qt.queue_panel import QueuePanel, available_actions, error_details_text, status_line
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 
@@ -104,17 +105,21 @@ def test_duration_text_reads_like_a_person_would_say_it():
 @pytest.mark.parametrize(
     "state, extra, expected",
     [
-        (JobState.QUEUED, {}, {JobAction.CANCEL}),
+        (JobState.QUEUED, {}, {JobAction.CANCEL, JobAction.REMOVE}),  # the rulebook lets a queued job go
         (JobState.SUBMITTING, {}, set()),
         (JobState.PENDING, {}, {JobAction.CANCEL}),
         (JobState.RUNNING, {}, set()),
         (JobState.DOWNLOADING, {}, set()),
-        (JobState.DONE, {"video_path": "v.mp4"}, {JobAction.REMOVE, JobAction.OPEN_VIDEO, JobAction.SHOW_FOLDER}),
+        # a done job is deleted from the library, never removed from the queue (issue 10, defect 2)
+        (JobState.DONE, {"video_path": "v.mp4"}, {JobAction.OPEN_VIDEO, JobAction.SHOW_FOLDER}),
         (JobState.FAILED, {"error_code": "DataInspectionFailed"},
          {JobAction.RETRY, JobAction.REMOVE, JobAction.ERROR_DETAILS}),
         (JobState.CANCELED, {}, {JobAction.RETRY, JobAction.REMOVE}),
         (JobState.EXPIRED, {}, {JobAction.RETRY, JobAction.REMOVE}),
-        (JobState.SUBMIT_UNCERTAIN, {}, {JobAction.SEARCH, JobAction.RESUBMIT, JobAction.DROP}),
+        # still being looked for by the engine: only cancel (which drops it); the decisions come once it asks
+        (JobState.SUBMIT_UNCERTAIN, {}, {JobAction.CANCEL}),
+        (JobState.SUBMIT_UNCERTAIN, {"error_code": "TaskNotFound"},
+         {JobAction.CANCEL, JobAction.SEARCH, JobAction.RESUBMIT, JobAction.DROP, JobAction.ERROR_DETAILS}),
     ],
 )  # fmt: skip
 def test_actions_are_offered_only_where_they_make_sense(state, extra, expected):
@@ -182,11 +187,11 @@ def test_a_disabled_action_emits_nothing_even_when_forced(qtbot, panel, model):
 
 
 def test_context_menu_lists_the_same_actions(panel, model):
-    job = make_job("u", JobState.SUBMIT_UNCERTAIN)
+    job = make_job("u", JobState.SUBMIT_UNCERTAIN, error_code="TaskNotFound")
     model.upsert(job)
     menu = panel.build_menu(job)
     enabled = {a.data() for a in menu.actions() if a.isEnabled()}
-    assert enabled == {"search", "resubmit", "drop"}
+    assert enabled == {"cancel", "search", "resubmit", "drop", "error_details"}
     running = make_job("r", JobState.PENDING)
     model.upsert(running)
     items = panel.build_menu(running).actions()
@@ -195,7 +200,7 @@ def test_context_menu_lists_the_same_actions(panel, model):
 
 
 def test_uncertain_job_decisions_and_resubmit_needs_confirmation(qtbot, panel, model):
-    model.upsert(make_job("u", JobState.SUBMIT_UNCERTAIN))
+    model.upsert(make_job("u", JobState.SUBMIT_UNCERTAIN, error_code="TaskNotFound"))
     panel.select("u")
     assert panel.buttons[JobAction.SEARCH].isVisibleTo(panel)
     with qtbot.waitSignal(panel.uncertain_decision) as search:
@@ -264,6 +269,6 @@ def test_every_control_has_an_accessible_name_and_rows_paint(qtbot, panel, model
         panel.show()
     panel.grab()  # runs the delegate's paint for every row
     assert theme.unnamed_controls(panel) == []
-    model.upsert(make_job("u", JobState.SUBMIT_UNCERTAIN))
+    model.upsert(make_job("u", JobState.SUBMIT_UNCERTAIN, error_code="TaskNotFound"))
     panel.select("u")
     assert theme.mnemonic_clashes(panel) == {}

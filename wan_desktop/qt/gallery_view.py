@@ -280,12 +280,11 @@ class HoverFrames(QObject):
 
 
 # -- painting -----------------------------------------------------------------------------------------------
-_OVERLAY = {
-    JobState.QUEUED: "Queued", JobState.SUBMITTING: "Sending…", JobState.PENDING: "Waiting…",
-    JobState.RUNNING: "Generating…", JobState.SUCCEEDED: "Fetching…", JobState.DOWNLOADING: "Downloading…",
-    JobState.FAILED: "Failed", JobState.CANCELED: "Canceled", JobState.EXPIRED: "Expired",
-    JobState.SUBMIT_UNCERTAIN: "Needs you",
-}  # fmt: skip
+def overlay_text(item: GalleryItem) -> str | None:
+    """The words on a tile's picture: none on a finished video, else the core's wording of its state."""
+    if item.missing:
+        return "Video missing"
+    return None if item.state is JobState.DONE else item.state.label
 
 
 # Computed once: paint runs for every visible tile on every frame while scrolling.
@@ -380,7 +379,7 @@ class TileDelegate(QStyledItemDelegate):
         painter.setFont(self._small)
         if item.duration and item.state is JobState.DONE:
             self._badge(painter, picture, f"{item.duration} s", True, _DARK)
-        words = "Video missing" if item.missing else _OVERLAY.get(item.state)
+        words = overlay_text(item)
         if words:
             colour = theme.colours().error if item.missing or item.state is JobState.FAILED else QColor(0, 0, 0)
             colour = QColor(colour)
