@@ -294,6 +294,13 @@ def test_prompt_counts_turn_red_past_the_limit_and_block_generate(qtbot, compose
     assert "First frame: Wan 2.2 Plus needs a first-frame image" in text
 
 
+def test_the_cost_line_dates_its_prices_for_people(composer):
+    composer.select_model("wan2.6-i2v-flash")
+    text = composer.cost_label.text()
+    assert "Prices as of November 2026." in text  # was "price as of 2026-11 (contract section 8)"
+    assert "contract" not in text and "Only successful videos are charged." in text
+
+
 def test_cost_is_shown_for_the_region_and_model(composer, region):
     composer.select_model("wan2.6-i2v-flash")
     composer.resolution_combo.setCurrentText("720P")
