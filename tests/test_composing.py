@@ -42,7 +42,8 @@ def test_random_seeds_are_distinct_within_a_batch_even_when_the_source_repeats()
 
 
 def test_a_fixed_seed_gives_each_variation_the_next_seed_and_wraps():
-    choices = Choices("wan2.2-i2v-flash", first_frames=URLS, variations=3, random_seed=False, seed=SEED_MAX - 1)
+    fixed = dict(random_seed=False, seed=SEED_MAX - 1)
+    choices = Choices("wan2.2-i2v-flash", first_frames=URLS, variations=3, **fixed)
     seeds = [r.seed for r in composing.build_requests(choices)]
     assert seeds == [SEED_MAX - 1, SEED_MAX, 0] * 2  # each image repeats the same three, so they compare
 
@@ -103,7 +104,8 @@ def test_each_note_becomes_a_sentence(note, words):
 
 def test_an_unknown_price_says_so():
     one = cost.CostEstimate(None, cost.Currency.USD, None, 5, cost.PRICE_UNKNOWN)
-    assert composing.cost_line(one, one, 3) == f"Estimated cost: {cost.PRICE_UNKNOWN} for this model and region."
+    expected = f"Estimated cost: {cost.PRICE_UNKNOWN} for this model and region."
+    assert composing.cost_line(one, one, 3) == expected
 
 
 def test_model_info_names_regions_and_the_lowest_price():

@@ -140,7 +140,7 @@ class Job:
         return replace(self, state=state, updated_at=utc_now(), **changes)
 
 
-# -- the rulebook: what may be done to a job in each state (every layer asks here) ----------------------------
+# -- the rulebook: what may be done to a job in each state (every layer asks here) -------------------------
 class JobAction(str, Enum):
     CANCEL = "cancel"
     RETRY = "retry"

@@ -110,13 +110,15 @@ class OptionsForm(QWidget):
         theme.name(self.resolution_combo, "Resolution")
         self.duration_combo = QComboBox()
         theme.name(self.duration_combo, "Duration", "Length of the video in seconds")
-        self.random_seed = _check("&Random seed", "Random seed", "Untick to repeat a result with a fixed seed", True)
+        fixed = "Untick to repeat a result with a fixed seed"
+        self.random_seed = _check("&Random seed", "Random seed", fixed, True)
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, SEED_MAX)
         self.seed_spin.setEnabled(False)
         theme.name(self.seed_spin, "Seed", "Fixed seed; variations use the next numbers")
         rewriting = "The service rewrites the prompt with a language model; better results, a little slower"
-        self.prompt_extend = _check("Let the service &improve the prompt", "Prompt rewriting", rewriting, True)
+        improve = "Let the service &improve the prompt"
+        self.prompt_extend = _check(improve, "Prompt rewriting", rewriting, True)
         self.watermark = _check("&Watermark (an “AI generated” mark in a corner)", "Watermark")
         silent = "Switch sound off for a silent video at about half the price"
         self.sound = _check("&Sound", "Sound", silent, True)
@@ -159,7 +161,7 @@ class OptionsForm(QWidget):
         self.prompt_edit.textChanged.connect(self.update_counts)
         self.negative_edit.textChanged.connect(self.update_counts)
         self.random_seed.toggled.connect(lambda random: self.seed_spin.setEnabled(not random))
-        self.prompt_extend.toggled.connect(lambda on: self.shot_combo.setEnabled(on and self.spec().shot_type))
+        self.prompt_extend.toggled.connect(self._shot_enabled)
         priced = (
             self.resolution_combo.currentIndexChanged,
             self.duration_combo.currentIndexChanged,
@@ -170,6 +172,9 @@ class OptionsForm(QWidget):
         for signal in priced:
             signal.connect(lambda *_: self.changed.emit())
         theme.follow_system_scheme(self.update_counts)
+
+    def _shot_enabled(self, rewriting: bool) -> None:
+        self.shot_combo.setEnabled(rewriting and self.spec().shot_type)
 
     # -- the model -----------------------------------------------------------------------------------------
     def spec(self) -> ModelSpec:
