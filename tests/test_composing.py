@@ -94,9 +94,14 @@ def test_the_cost_line_dates_prices_for_people():
     assert "contract" not in line and "2026-11" not in line  # issue 10, defect 5
 
 
-@pytest.mark.parametrize("note, words", [("price as of 2027-02", "Prices as of February 2027."),
-                                         ("price as of 2027-13", "Prices as published."),
-                                         ("silent (cheaper)", "Silent (cheaper).")])
+@pytest.mark.parametrize(
+    "note, words",
+    [
+        ("price as of 2027-02", "Prices as of February 2027."),
+        ("price as of 2027-13", "Prices as published."),
+        ("silent (cheaper)", "Silent (cheaper)."),
+    ],
+)
 def test_each_note_becomes_a_sentence(note, words):
     one = cost.CostEstimate(0.5, cost.Currency.USD, 0.1, 5, note)
     assert composing.cost_line(one, one, 1).splitlines()[1] == f"{words} Only successful videos are charged."

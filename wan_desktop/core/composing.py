@@ -127,7 +127,7 @@ def build_requests(choices: Choices, randbelow: RandomBelow = secrets.randbelow)
 
 
 def problem_text(problem: Problem) -> str:
-    """"Duration: Wan 2.6 in US (Virginia) makes 5, 10 or 15 seconds (you chose 7)"."""
+    """E.g. "Duration: Wan 2.6 in US (Virginia) makes 5, 10 or 15 seconds (you chose 7)"."""
     label = _FIELD_WORDS.get(problem.field, problem.field.replace("_", " ").capitalize())
     value = problem.value
     shown = "" if value is None or len(str(value)) > 60 else f" (you chose {value})"
@@ -150,7 +150,7 @@ def region_offers(spec: ModelSpec) -> str:
 
 
 def model_info(spec: ModelSpec, region: Region) -> str:
-    """"Offered in Singapore, US (Virginia). From USD 0.1 per second of video."."""
+    """E.g. "Offered in Singapore, US (Virginia). From USD 0.1 per second of video."."""
     currency = REGIONS[region].currency
     prices = [p.per_second for p in spec.prices if p.currency is currency]
     if not prices:

@@ -105,7 +105,9 @@ class HistoryEdits(QObject):
         if reply.request == "import":
             self.imported.emit(reply)
         elif not reply.ok:
-            self._on_error("delete" if reply.request == "forget" else reply.request)(RuntimeError(reply.message))
+            self._on_error("delete" if reply.request == "forget" else reply.request)(
+                RuntimeError(reply.message)
+            )
         elif reply.request == "favourite" and reply.job is not None:
             self.favourite_saved.emit(reply.job)
         elif reply.request == "forget" and reply.job_id is not None:

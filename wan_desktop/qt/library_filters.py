@@ -24,7 +24,7 @@ _STATE_CHOICES: list[tuple[str, frozenset[JobState]]] = [
 
 
 def count_text(count: int) -> str:
-    """"1 video", "2 videos", "0 videos"."""
+    """How many videos are shown: "1 video", "2 videos", "0 videos"."""
     return "1 video" if count == 1 else f"{count} videos"
 
 

@@ -10,6 +10,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtMultimedia import QMediaPlayer
 
 from wan_desktop.core import history, media
 from wan_desktop.core.dashscope.catalog import find_model
@@ -34,6 +35,11 @@ def clip_request(job: Job, library: Library) -> GenerationRequest:
         first_clip=str(library.video_path(job)),
         resolution=resolution if spec and resolution in spec.resolutions else None,
     )
+
+
+def seconds_shown(player: QMediaPlayer) -> float | None:
+    """Where the player stands in the video, or None when nothing is loaded (the last frame is meant)."""
+    return player.position() / 1000 if player.duration() > 0 else None
 
 
 class JobActions(QObject):
@@ -68,7 +74,9 @@ class JobActions(QObject):
         video, dest = library.video_path(job), library.inputs_dir / f"last-frame-{job.id}.png"
 
         def done(frame: Path) -> None:
-            request = replace(job.request, first_frame=str(frame), last_frame=None, first_clip=None, seed=None)
+            request = replace(
+                job.request, first_frame=str(frame), last_frame=None, first_clip=None, seed=None
+            )
             self.continue_requested.emit(request, job.id)
             self.notice.emit("The last frame is ready in Create as the next clip's first frame.")
             self.action_done.emit("continue")

@@ -11,6 +11,7 @@ contacts the network.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -32,8 +33,9 @@ from .library_filters import LibraryFilters
 from .library_edits import HistoryEdits, LibraryWriter
 from .library_health import LibraryHealth
 from .library_reading import HistoryReading
-from .library_job_actions import JobActions
+from .library_job_actions import JobActions, seconds_shown
 from .player import Player
+
 
 class LibraryPanel(QWidget):
     remix_requested = Signal(object)  # GenerationRequest: load into the composer
@@ -66,8 +68,11 @@ class LibraryPanel(QWidget):
         self.lineage: Lineage | None = None
         self.last_error = ""
         self._closed = False
-        self.jobs = JobActions(self._calls, lambda: self.library, self._position, self._failed, self)
-        self.edits = HistoryEdits(self._calls, writer, self._failed, self._confirm, lambda: self.library, self)
+        position = partial(seconds_shown, self.player.player)
+        self.jobs = JobActions(self._calls, lambda: self.library, position, self._failed, self)
+        self.edits = HistoryEdits(
+            self._calls, writer, self._failed, self._confirm, lambda: self.library, self
+        )
         self.health = LibraryHealth(self._calls, self.edits.import_jobs, self._failed, self)
         self.filters = LibraryFilters()
         self.actions_bar = ActionBar(self._handlers())
@@ -231,10 +236,6 @@ class LibraryPanel(QWidget):
             self.view.setCurrentIndex(index)
         self.actions_bar.context_menu(self, self.view.viewport().mapToGlobal(point))
 
-    def _position(self) -> float | None:
-        player = self.player.player
-        return player.position() / 1000 if player.duration() > 0 else None
-
     # -- changes to the history (the engine makes them) ---------------------------------------------------------
     def toggle_favourite(self) -> None:
         if self.current is not None:
@@ -251,7 +252,9 @@ class LibraryPanel(QWidget):
         self.action_done.emit("favourite")
 
     def confirm_delete(self, job: Job) -> bool:
-        question = "Move this video, its notes and thumbnail to the system trash and remove it from the history?"
+        question = (
+            "Move this video, its notes and thumbnail to the system trash and remove it from the history?"
+        )
         answer = QMessageBox.question(self, "Move to the trash?", f"{question}\n\n{job.request.prompt[:200]}")
         return answer == QMessageBox.StandardButton.Yes
 
