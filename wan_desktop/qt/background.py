@@ -88,19 +88,21 @@ class Worker(QRunnable):
         self.context = WorkContext(lambda value: signals.progress.emit(token, value))
 
     def run(self) -> None:
-        report: tuple[Signal, object] | None = None
+        # Until the work says otherwise: a BaseException that is no Exception (SystemExit) still reports.
+        failure: Failure | None = Failure("The work stopped unexpectedly.", None)
+        result: object = None
         try:
             self.context.check()  # canceled (or shut down) before it started: report at once
-            report = (self._signals.finished, self._work(self.context))
+            result = self._work(self.context)
+            failure = failure_of(Cancelled()) if self.context.cancelled else None
         except Exception as error:  # handed to the owner, who says what went wrong
             log.debug("background work failed", exc_info=True)
-            report = (self._signals.failed, failure_of(error))
+            failure = failure_of(error)
         finally:
-            if report is None:  # not an Exception (a SystemExit, say): the owner still hears of it
-                report = (self._signals.failed, Failure("The work stopped unexpectedly.", None))
-            elif self.context.cancelled and report[0] is self._signals.finished:
-                report = (self._signals.failed, failure_of(Cancelled()))
-            report[0].emit(self.token, report[1])
+            if failure is None:
+                self._signals.finished.emit(self.token, result)
+            else:
+                self._signals.failed.emit(self.token, failure)
 
 
 _Callbacks = tuple[Callable[[Any], None], Callable[[Exception], None] | None, Callable[[Any], None] | None]

@@ -3,6 +3,8 @@ variations. It shows only what the chosen model takes and limits every option to
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
@@ -30,7 +32,7 @@ def labelled_row(form: QFormLayout, text: str, field: QWidget, buddy: QWidget | 
     form.addRow(label, field)
 
 
-def fill_combo(combo: QComboBox, items: list[tuple[str, object]], default: object) -> None:
+def fill_combo(combo: QComboBox, items: Sequence[tuple[str, object]], default: object) -> None:
     """Replace the items, keeping the current value when it is still offered."""
     previous = combo.currentData()
     combo.blockSignals(True)

@@ -73,9 +73,13 @@ class InputArea(QWidget):
     ) -> None:
         super().__init__(parent)
         self.thumbnails = ThumbnailCache(QSize(200, 150), self)
-        deps = dict(calls=calls, checker=checker, scratch_dir=Path(scratch_dir), thumbnails=self.thumbnails)
-        self.first_zone = DropZone("First frame", multiple=True, **deps)
-        self.last_zone = DropZone("Last frame", multiple=False, **deps)
+        scratch, thumbs = Path(scratch_dir), self.thumbnails
+        self.first_zone = DropZone(
+            "First frame", calls=calls, checker=checker, scratch_dir=scratch, thumbnails=thumbs, multiple=True
+        )
+        self.last_zone = DropZone(
+            "Last frame", calls=calls, checker=checker, scratch_dir=scratch, thumbnails=thumbs, multiple=False
+        )
         self.audio_picker = MediaPicker("Audio", AUDIO_FILTER, "Browse audio…")
         self.clip_picker = MediaPicker("Video clip to continue", VIDEO_FILTER, "Browse clip…")
         self.audio_row = _labelled("&Audio:", self.audio_picker, self.audio_picker.edit)

@@ -87,7 +87,7 @@ class LibraryPanel(QWidget):
     # -- construction -------------------------------------------------------------------------------------
     def _handlers(self) -> dict[str, Callable[[], None]]:
         def on_current(act: Callable[[Job], None]) -> Callable[[], None]:
-            return lambda: self.current is not None and act(self.current)
+            return partial(self._with_current, act)
 
         jobs = self.jobs
         return {
@@ -105,6 +105,10 @@ class LibraryPanel(QWidget):
             "relink": lambda: self.health.relink_dialog(self.reading.reader),
             "import": lambda: self.health.import_dialog(self.library),
         }
+
+    def _with_current(self, act: Callable[[Job], None]) -> None:
+        if self.current is not None:
+            act(self.current)
 
     def _build(self) -> None:
         right = QSplitter(Qt.Orientation.Vertical)
@@ -145,7 +149,8 @@ class LibraryPanel(QWidget):
         self.jobs.remix_requested.connect(self.remix_requested)
         self.jobs.continue_requested.connect(self.continue_requested)
         self.jobs.last_frame_chosen.connect(self.last_frame_chosen)
-        self.health.moved.connect(self._moved)
+        self.health.moved.connect(self.library_root_changed)  # saved as the setting, then shown
+        self.health.moved.connect(self.set_library_root)
         self.health.changed.connect(self.refresh)
         self.edits.favourite_saved.connect(self._favourite_saved)
         self.edits.deleted.connect(self._deleted)
@@ -166,8 +171,9 @@ class LibraryPanel(QWidget):
             else "Nothing matches this search and these filters."
         )
         self.reading.read_choices()
-        if self.current is not None and self.model.row_of(self.current.id) is not None:
-            self.view.setCurrentIndex(self.model.index(self.model.row_of(self.current.id), 0))
+        row = self.model.row_of(self.current.id) if self.current is not None else None
+        if row is not None:
+            self.view.setCurrentIndex(self.model.index(row, 0))
 
     # -- fed by the engine ----------------------------------------------------------------------------------
     def job_updated(self, job: Job) -> None:
@@ -188,10 +194,6 @@ class LibraryPanel(QWidget):
     def set_library_root(self, root: Path) -> None:
         self.library = Library(root)
         self.refresh()
-
-    def _moved(self, root: Path) -> None:
-        self.library_root_changed.emit(root)
-        self.set_library_root(root)
 
     # -- selection --------------------------------------------------------------------------------------------
     def select_job(self, job_id: str) -> None:
