@@ -53,8 +53,13 @@ def exif_rotated(path: Path) -> Path:
 
 
 def drop(zone, mime: QMimeData) -> QDropEvent:
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     zone.dropEvent(event)
     return event
 
@@ -81,7 +86,9 @@ def test_dropping_one_file_shows_its_facts_and_that_it_fits(qtbot, composer, tmp
     assert composer.first_zone.references() == [str(path)]
 
 
-def test_dropping_several_files_makes_a_batch_with_one_request_each_times_variations(qtbot, composer, tmp_path):
+def test_dropping_several_files_makes_a_batch_with_one_request_each_times_variations(
+    qtbot, composer, tmp_path
+):
     paths = [picture(tmp_path / f"p{i}.jpg", format="JPEG") for i in range(3)]
     drop(composer.first_zone, file_mime(*paths))
     settled(qtbot, composer.first_zone, 3)
@@ -96,7 +103,12 @@ def test_dropping_several_files_makes_a_batch_with_one_request_each_times_variat
     assert len({r.seed for r in requests}) == 6  # random seeds, all different
     first = requests[0]
     assert (first.model, first.prompt, first.resolution, first.duration, first.audio_enabled) == (
-        "wan2.6-i2v-flash", "the cat waves", "1080P", 5, True)
+        "wan2.6-i2v-flash",
+        "the cat waves",
+        "1080P",
+        5,
+        True,
+    )
     assert first.shot_type is ShotType.SINGLE
     one, batch = composer.estimated()
     assert batch.amount == pytest.approx(one.amount * 6)
@@ -164,17 +176,29 @@ def test_a_file_that_is_not_an_image_says_so_and_changes_nothing(qtbot, composer
 @pytest.mark.parametrize(
     "make, issue, words, change, blocks",
     [
-        (lambda d: picture(d / "tiny.png", (100, 100)), ImageIssue.TOO_SMALL, "at least 240", "Enlarged", True),
+        (
+            lambda d: picture(d / "tiny.png", (100, 100)),
+            ImageIssue.TOO_SMALL,
+            "at least 240",
+            "Enlarged",
+            True,
+        ),
         (lambda d: picture(d / "wide.png", (8100, 300)), ImageIssue.TOO_LARGE_PIXELS, "8100", "Scaled", True),
         (lambda d: picture(d / "clear.png", mode="RGBA"), ImageIssue.HAS_ALPHA, "transparent", "white", True),
-        (lambda d: picture(d / "old.bmp", (640, 480), format="TIFF"), ImageIssue.UNSUPPORTED_FORMAT, "TIFF",
-         "Converted", True),
+        (
+            lambda d: picture(d / "old.bmp", (640, 480), format="TIFF"),
+            ImageIssue.UNSUPPORTED_FORMAT,
+            "TIFF",
+            "Converted",
+            True,
+        ),
         # The service accepts a stored rotation (the video would come out sideways): advice, not a refusal.
         (lambda d: exif_rotated(d / "turned.jpg"), ImageIssue.EXIF_ROTATED, "sideways", "otat", False),
     ],
-)  # fmt: skip
-def test_each_image_problem_is_explained_and_fixed_with_one_click(qtbot, composer, tmp_path, make, issue, words,
-                                                                  change, blocks):  # fmt: skip
+)
+def test_each_image_problem_is_explained_and_fixed_with_one_click(
+    qtbot, composer, tmp_path, make, issue, words, change, blocks
+):
     original = make(tmp_path)
     before = original.read_bytes()
     zone = composer.first_zone
@@ -242,7 +266,9 @@ def test_controls_follow_the_model(qtbot, composer, region):
     assert composer.sound.isVisibleTo(composer) and composer.shot_combo.isEnabled()
     assert not composer.last_zone.isVisibleTo(composer) and not composer.clip_row.isVisibleTo(composer)
     assert composer.audio_row.isVisibleTo(composer)
-    assert [composer.duration_combo.itemData(i) for i in range(composer.duration_combo.count())] == list(range(2, 16))
+    assert [composer.duration_combo.itemData(i) for i in range(composer.duration_combo.count())] == list(
+        range(2, 16)
+    )
     composer.prompt_extend.setChecked(False)
     assert not composer.shot_combo.isEnabled()  # shot type works only with prompt rewriting
 
@@ -270,19 +296,33 @@ def test_durations_and_models_depend_on_the_region(composer, region):
     region.region = Region.VIRGINIA
     composer.refresh_region()
     items = composer.model_combo.model()
-    enabled = {composer.model_combo.itemData(i): items.item(i).isEnabled() for i in range(composer.model_combo.count())}
+    enabled = {
+        composer.model_combo.itemData(i): items.item(i).isEnabled()
+        for i in range(composer.model_combo.count())
+    }
     assert enabled["wan2.6-i2v"] and enabled["wan2.6-i2v-us"] and not enabled["wan2.7-i2v"]
-    assert "not offered in US (Virginia)" in composer.model_combo.itemText(composer.model_combo.findData("wan2.7-i2v"))
+    assert "not offered in US (Virginia)" in composer.model_combo.itemText(
+        composer.model_combo.findData("wan2.7-i2v")
+    )
     composer.select_model("wan2.6-i2v")
-    assert [composer.duration_combo.itemData(i) for i in range(composer.duration_combo.count())] == [5, 10, 15]
-    assert "Offered in China (Beijing), Singapore, US (Virginia), Germany (Frankfurt)" in composer.model_info.text()
+    assert [composer.duration_combo.itemData(i) for i in range(composer.duration_combo.count())] == [
+        5,
+        10,
+        15,
+    ]
+    assert (
+        "Offered in China (Beijing), Singapore, US (Virginia), Germany (Frankfurt)"
+        in composer.model_info.text()
+    )
     assert "From USD 0.1 per second" in composer.model_info.text()
 
 
 def test_prompt_counts_turn_red_past_the_limit_and_block_generate(qtbot, composer):
     composer.select_model("wan2.2-i2v-plus")
     composer.prompt_edit.setPlainText("x" * 801)
-    assert composer.prompt_count.text().startswith("801 / 800") and composer.prompt_count.property("over_limit")
+    assert composer.prompt_count.text().startswith("801 / 800") and composer.prompt_count.property(
+        "over_limit"
+    )
     assert theme.css_colour("error") in composer.prompt_count.styleSheet()
     composer.negative_edit.setPlainText("n" * 20)
     assert composer.negative_count.text() == "20 / 500 characters"
@@ -292,6 +332,13 @@ def test_prompt_counts_turn_red_past_the_limit_and_block_generate(qtbot, compose
     text = " ".join(composer.problems())
     assert "Prompt: Wan 2.2 Plus reads at most 800 characters" in text
     assert "First frame: Wan 2.2 Plus needs a first-frame image" in text
+
+
+def test_the_cost_line_dates_its_prices_for_people(composer):
+    composer.select_model("wan2.6-i2v-flash")
+    text = composer.cost_label.text()
+    assert "Prices as of November 2026." in text  # was "price as of 2026-11 (contract section 8)"
+    assert "contract" not in text and "Only successful videos are charged." in text
 
 
 def test_cost_is_shown_for_the_region_and_model(composer, region):
@@ -308,7 +355,10 @@ def test_cost_is_shown_for_the_region_and_model(composer, region):
     composer.refresh_region()
     composer.select_model("wanx2.1-i2v-plus")
     composer.variations.setValue(4)
-    assert "USD 0.50 per video" in composer.cost_label.text() and "4 videos: USD 2.00" in composer.cost_label.text()
+    assert (
+        "USD 0.50 per video" in composer.cost_label.text()
+        and "4 videos: USD 2.00" in composer.cost_label.text()
+    )
 
 
 def test_ctrl_enter_generates(qtbot, composer):
@@ -323,9 +373,19 @@ def test_ctrl_enter_generates(qtbot, composer):
 
 def test_load_request_fills_the_form(qtbot, composer, tmp_path):
     last = picture(tmp_path / "end.png")
-    request = GenerationRequest("wan2.7-i2v", "https://example.com/start.png", prompt="walk", negative_prompt="blur",
-                                last_frame=last.as_uri(), audio="https://example.com/a.mp3", resolution="720P",
-                                duration=9, seed=77, prompt_extend=False, watermark=True)  # fmt: skip
+    request = GenerationRequest(
+        "wan2.7-i2v",
+        "https://example.com/start.png",
+        prompt="walk",
+        negative_prompt="blur",
+        last_frame=last.as_uri(),
+        audio="https://example.com/a.mp3",
+        resolution="720P",
+        duration=9,
+        seed=77,
+        prompt_extend=False,
+        watermark=True,
+    )
     composer.load_request(request)
     settled(qtbot, composer.last_zone, 1)
     assert composer.spec().key == "wan2.7-i2v"
@@ -366,7 +426,11 @@ def test_wan27_can_continue_a_clip_without_a_first_frame(qtbot, composer):
     with qtbot.waitSignal(composer.generate_requested) as emitted:
         composer.generate()
     [request] = emitted.args[0]
-    assert (request.first_frame, request.first_clip, request.duration) == (None, "https://example.com/clip.mp4", 12)
+    assert (request.first_frame, request.first_clip, request.duration) == (
+        None,
+        "https://example.com/clip.mp4",
+        12,
+    )
 
 
 def test_a_clip_and_a_first_frame_together_are_refused_in_words(qtbot, composer):

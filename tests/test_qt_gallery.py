@@ -7,15 +7,61 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPoint
+from PySide6.QtCore import QModelIndex, QPoint, QTimer
 from PySide6.QtMultimedia import QMediaPlayer
 
 from tests.test_history import encode_mp4, finished, make_job
 from wan_desktop.core.jobs import JobState
 from wan_desktop.core.library import Library
 from wan_desktop.core.store import JobStore
+from wan_desktop.core import history
+from wan_desktop.core.history import GalleryItem
+from wan_desktop.qt.engine_thread import EngineReply
 from wan_desktop.qt.gallery_model import GalleryModel, ItemRole
+from wan_desktop.qt.gallery_view import overlay_text
+from wan_desktop.qt.library_edits import LibraryWriter
 from wan_desktop.qt.library_panel import LibraryPanel
+
+
+class FakeEngine:
+    """Stands in for the engine thread: carries out the Library tab's requests on the journal (the engine is
+    the only writer of job rows) and replies on a later turn of the event loop, as the real one does."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.panel: LibraryPanel | None = None
+        self.requests: list[tuple] = []
+
+    def writer(self) -> LibraryWriter:
+        return LibraryWriter(self.set_favourite, self.forget, self.import_jobs)
+
+    def _reply(self, reply: EngineReply) -> None:
+        QTimer.singleShot(0, lambda: self.panel.engine_replied(reply))
+
+    def set_favourite(self, job_id: str, favourite: bool) -> None:
+        self.requests.append(("favourite", job_id, favourite))
+        with JobStore(self.db) as store:
+            job = history.set_favourite(store, job_id, favourite)
+        self._reply(EngineReply("favourite", job_id, True, "Saved.", job))
+
+    def forget(self, job_id: str) -> None:
+        self.requests.append(("forget", job_id))
+        with JobStore(self.db) as store:
+            store.delete(job_id)
+        self._reply(EngineReply("forget", job_id, True, "Deleted."))
+
+    def import_jobs(self, jobs) -> None:
+        self.requests.append(("import", tuple(job.id for job in jobs)))
+        added, already = [], 0
+        with JobStore(self.db) as store:
+            for job in jobs:
+                if store.get(job.id) is not None:
+                    already += 1
+                else:
+                    store.add(job)
+                    added.append(job.id)
+        message = f"Imported {len(added)} videos."
+        self._reply(EngineReply("import", None, True, message, added=tuple(added), already=already))
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +86,17 @@ def rig(tmp_path, clip):
 
 
 @pytest.fixture
-def panel(qtbot, rig, monkeypatch, tmp_path):
+def engine(rig):
+    return FakeEngine(rig[0])
+
+
+@pytest.fixture
+def panel(qtbot, rig, engine, monkeypatch, tmp_path):
     (tmp_path / "xdg").mkdir()
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the trash lives in tmp
     db, library = rig
-    made = LibraryPanel(lambda: JobStore(db), library.root)
+    made = LibraryPanel(lambda: JobStore(db), library.root, writer=engine.writer())
+    engine.panel = made
     qtbot.addWidget(made)
     made.resize(1200, 700)
     made.show()
@@ -111,6 +163,61 @@ def test_favourite_then_filter(qtbot, panel):
     assert shown(panel) == ["job00003"]
 
 
+def test_favourite_is_asked_of_the_engine_and_shown_once_it_replies(qtbot, panel, engine):
+    select(qtbot, panel, "job00003")
+    with qtbot.waitSignal(panel.action_done, check_params_cb=lambda name: name == "favourite", timeout=5000):
+        panel.buttons["favourite"].click()
+        assert not panel.model.item("job00003").favourite  # nothing changes before the engine says so
+    assert engine.requests == [("favourite", "job00003", True)]
+
+
+def test_a_running_job_cannot_be_a_favourite_or_go_to_the_trash(qtbot, panel, engine):
+    # issue 10, defect 1: favourite was enabled on a running job; the rulebook says done jobs only
+    select(qtbot, panel, "job00004")
+    assert not panel.buttons["favourite"].isEnabled()
+    assert not panel.menu_actions["delete"].isEnabled()
+    with qtbot.waitSignal(panel.action_done, check_params_cb=lambda name: name == "favourite failed"):
+        panel.toggle_favourite()  # forced: refused with the rulebook's sentence, nothing asked of the engine
+    assert panel.last_error == "Only a finished video can be a favourite." and engine.requests == []
+    select(qtbot, panel, "job00005")  # failed: may go to the trash, is no favourite
+    assert panel.menu_actions["delete"].isEnabled() and not panel.buttons["favourite"].isEnabled()
+
+
+def test_the_count_follows_the_tiles_shown(qtbot, panel, rig, clip):
+    # issue 10, defect 5: the count said "0 video(s)" while a tile was shown
+    assert panel.count_label.text() == "5 videos"
+    _db, library = rig
+    panel.job_updated(finished(library, make_job(9, prompt="a new heron"), clip))
+    assert panel.count_label.text() == "6 videos"
+    reload(qtbot, panel, lambda: panel.search.setText("owl"))
+    assert panel.count_label.text() == "1 video"
+
+
+def test_an_empty_library_counts_the_first_video_the_engine_reports(qtbot, tmp_path, clip):
+    db, library = tmp_path / "empty.sqlite3", Library(tmp_path / "library")
+    JobStore(db).close()
+    made = LibraryPanel(lambda: JobStore(db), library.root)
+    qtbot.addWidget(made)
+    with qtbot.waitSignal(made.model.loaded, timeout=5000):
+        made.refresh()
+    assert made.count_label.text() == "0 videos"
+    made.job_updated(finished(library, make_job(1, prompt="the first one"), clip))
+    assert made.count_label.text() == "1 video"
+    made.shutdown()
+
+
+def test_tiles_word_states_as_the_core_does():
+    # issue 10, defect 2: the gallery said "Needs you" where the queue said "Needs your decision"
+    item = GalleryItem(
+        "j", JobState.SUBMIT_UNCERTAIN, "wan2.6-i2v", "720P", "a fox", 0.0, 5, None, None, False, None
+    )
+    assert overlay_text(item) == "Needs your decision"
+    for state in JobState:
+        expected = None if state is JobState.DONE else state.label
+        assert overlay_text(replace(item, state=state)) == expected
+    assert overlay_text(replace(item, state=JobState.DONE, missing=True)) == "Video missing"
+
+
 def test_remix_loads_the_request(qtbot, panel):
     select(qtbot, panel, "job00003")
     with qtbot.waitSignal(panel.remix_requested, timeout=5000) as signal:
@@ -130,7 +237,11 @@ def test_continue_from_last_frame(qtbot, panel, rig):
     with qtbot.waitSignal(panel.continue_requested, timeout=5000) as signal:
         panel.buttons["continue_clip"].click()
     request, parent = signal.args
-    assert request.model == "wan2.7-i2v" and Path(request.first_clip).name.endswith(".mp4") and parent == "job00001"
+    assert (
+        request.model == "wan2.7-i2v"
+        and Path(request.first_clip).name.endswith(".mp4")
+        and parent == "job00001"
+    )
 
 
 def test_details_and_lineage(qtbot, panel):
@@ -165,8 +276,10 @@ def test_delete_without_a_trash_deletes_nothing(qtbot, panel, monkeypatch):
     select(qtbot, panel, "job00003")
     video = Path(panel.model.item("job00003").video)
     monkeypatch.setattr(panel, "confirm_delete", lambda job: True)
-    monkeypatch.setattr("wan_desktop.qt.library_panel.QFile.moveToTrash", lambda path: False)
-    with qtbot.waitSignal(panel.action_done, check_params_cb=lambda name: name == "delete failed", timeout=5000):
+    monkeypatch.setattr("wan_desktop.qt.library_health.QFile.moveToTrash", lambda path: False)
+    with qtbot.waitSignal(
+        panel.action_done, check_params_cb=lambda name: name == "delete failed", timeout=5000
+    ):
         panel.menu_actions["delete"].trigger()
     assert video.exists() and "job00003" in shown(panel) and "no trash" in panel.last_error
 
@@ -191,13 +304,14 @@ def test_relink_to_a_wrong_folder_changes_nothing(qtbot, panel, tmp_path):
     assert panel.library.root == root
 
 
-def test_import_a_folder(qtbot, panel, tmp_path, clip, monkeypatch):
+def test_import_a_folder(qtbot, panel, engine, tmp_path, clip, monkeypatch):
     other = Library(tmp_path / "old")
     finished(other, make_job(40, prompt="imported heron"), clip)
-    monkeypatch.setattr("wan_desktop.qt.library_panel.QMessageBox.information", lambda *args: None)
+    monkeypatch.setattr("wan_desktop.qt.library_health.QMessageBox.information", lambda *args: None)
     with qtbot.waitSignal(panel.model.loaded, timeout=5000):
         panel.import_from(other.root)
-    assert "job00040" in shown(panel) and panel.last_import.added == ("job00040",)
+    assert "job00040" in shown(panel) and panel.health.last_import.added == ("job00040",)
+    assert engine.requests == [("import", ("job00040",))]  # asked of the engine, not written here
     assert not panel.model.item("job00040").missing
 
 
@@ -230,13 +344,18 @@ def test_browses_and_plays_with_no_network(qtbot, panel, monkeypatch):
 
     def loaded_or_failed():
         return player.duration() > 0 or bool(panel.player.error_text)
+
     qtbot.waitUntil(loaded_or_failed, timeout=10000)
     if panel.player.error_text:
         assert "cannot be played here" in panel.player.error_text
         pytest.skip(f"this Qt multimedia backend cannot play offscreen: {panel.player.error_text}")
     assert player.duration() > 0
-    assert player.mediaStatus() in (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia,
-                                    QMediaPlayer.MediaStatus.BufferingMedia, QMediaPlayer.MediaStatus.EndOfMedia)
+    assert player.mediaStatus() in (
+        QMediaPlayer.MediaStatus.LoadedMedia,
+        QMediaPlayer.MediaStatus.BufferedMedia,
+        QMediaPlayer.MediaStatus.BufferingMedia,
+        QMediaPlayer.MediaStatus.EndOfMedia,
+    )
     panel.player.step(1)
     assert player.playbackState() != QMediaPlayer.PlaybackState.PlayingState
     panel.view.hover_index(QModelIndex())
@@ -266,23 +385,28 @@ def test_player_controls(qtbot, panel, clip):
     assert player.player.position() == 0
 
 
-def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp_path, clip):
+def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp_path, clip, simulator):
     from keyring.backends.fail import Keyring as NoKeyring
 
+    from tests.conftest import TEST_KEY
     from wan_desktop.core.dashscope.catalog import Region
     from wan_desktop.core.secrets import KeyVault
-    from wan_desktop.demo import demo_home
     from wan_desktop.core.settings import Settings, SettingsStore
     from wan_desktop.qt.main_window import MainWindow, WindowContext
 
     home, library = tmp_path / "home", Library(tmp_path / "library")
-    with JobStore(demo_home(home) / "jobs.sqlite3") as store:
-        store.add(finished(library, make_job(1, prompt="a heron lands", model="wan2.2-i2v-flash",
-                                             resolution="480P"), clip))  # fmt: skip
-    settings = Settings(library_dir=library.root, region=Region.CUSTOM, notifications=False,
-                        keep_running_in_tray=False)  # fmt: skip
-    vault = KeyVault(environ={}, keyring_backend=NoKeyring())
-    window = MainWindow(WindowContext(home, SettingsStore(home), vault, demo=True), settings)
+    with JobStore(home / "jobs.sqlite3") as store:
+        heron = make_job(1, prompt="a heron lands", model="wan2.2-i2v-flash", resolution="480P")
+        store.add(finished(library, heron, clip))
+    settings = Settings(
+        library_dir=library.root,
+        region=Region.CUSTOM,
+        custom_base_url=simulator.base_url,
+        notifications=False,
+        keep_running_in_tray=False,
+    )
+    vault = KeyVault(environ={"DASHSCOPE_API_KEY": TEST_KEY}, keyring_backend=NoKeyring())
+    window = MainWindow(WindowContext(home, SettingsStore(home), vault), settings)
     qtbot.addWidget(window)
     window.show()
     try:
@@ -291,14 +415,22 @@ def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp
         window.tabs.setCurrentIndex(1)
         select(qtbot, panel, "job00001")
         panel.buttons["remix"].click()
-        assert window.composer.prompt_edit.toPlainText() == "a heron lands" and window.tabs.currentIndex() == 0
+        assert (
+            window.composer.prompt_edit.toPlainText() == "a heron lands" and window.tabs.currentIndex() == 0
+        )
         with qtbot.waitSignal(panel.continue_requested, timeout=10000) as continued:
             panel.buttons["continue"].click()
         frame = continued.args[0].first_frame
-        assert window.tabs.currentIndex() == 0 and window.jobs() == []  # loaded for a new prompt, not charged
+        # The engine starts after the first paint and then shows the finished job: wait for it, then check
+        # that continuing loaded a new prompt without queueing or sending anything (nothing was charged).
+        qtbot.waitUntil(lambda: window.queue_model.job("job00001") is not None, timeout=15000)
+        assert window.tabs.currentIndex() == 0
+        assert [job.id for job in window.jobs()] == ["job00001"] and simulator.tasks() == []
         composer = window.composer
-        qtbot.waitUntil(lambda: composer.first_zone.references() == [frame] and not composer.first_zone.busy,
-                        timeout=10000)  # fmt: skip
+        qtbot.waitUntil(
+            lambda: composer.first_zone.references() == [frame] and not composer.first_zone.busy,
+            timeout=10000,
+        )
         composer.prompt_edit.setPlainText("the heron takes off again")
         composer.generate()
         qtbot.waitUntil(lambda: any(job.parent_job_id == "job00001" for job in window.jobs()), timeout=15000)

@@ -28,7 +28,9 @@ def open_window(qtbot, home: Path, settings: Settings, *, demo: bool, key: str |
     from keyring.backends.fail import Keyring as NoKeyring
 
     vault = KeyVault(environ={"DASHSCOPE_API_KEY": key} if key else {}, keyring_backend=NoKeyring())
-    window = MainWindow(WindowContext(home, SettingsStore(home), vault, demo=demo, demo_time_scale=0.005), settings)
+    window = MainWindow(
+        WindowContext(home, SettingsStore(home), vault, demo=demo, demo_time_scale=0.005), settings
+    )
     qtbot.addWidget(window)
     window.show()
     return window
@@ -43,8 +45,12 @@ def close_windows():
 
 
 def settings_for(tmp_path, **changes) -> Settings:
-    base = Settings(library_dir=tmp_path / "library", region=Region.CUSTOM, notifications=False,
-                    keep_running_in_tray=False)  # fmt: skip
+    base = Settings(
+        library_dir=tmp_path / "library",
+        region=Region.CUSTOM,
+        notifications=False,
+        keep_running_in_tray=False,
+    )
     return base.with_changes(**changes)
 
 
@@ -53,8 +59,14 @@ def queue_images(qtbot, window: MainWindow, paths: list[Path], prompt: str, *, v
     composer.select_model("wan2.2-i2v-flash")
     composer.resolution_combo.setCurrentIndex(composer.resolution_combo.findData("480P"))
     assert drop_files(composer.first_zone, paths) is None
-    qtbot.waitUntil(lambda: len(composer.first_zone.entries()) == len(paths) and not composer.first_zone.busy
-                    and all(entry.usable for entry in composer.first_zone.entries()), timeout=10000)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: (
+            len(composer.first_zone.entries()) == len(paths)
+            and not composer.first_zone.busy
+            and all(entry.usable for entry in composer.first_zone.entries())
+        ),
+        timeout=10000,
+    )
     composer.variations.setValue(variations)
     QTest.keyClicks(composer.prompt_edit, prompt)
     QTest.mouseClick(composer.generate_button, Qt.MouseButton.LeftButton)
@@ -98,8 +110,13 @@ def test_wrong_key_is_shown_as_words_and_jobs_stay_queued(qtbot, tmp_path, simul
 
 def test_network_down_keeps_the_job_queued_with_the_reason(qtbot, tmp_path, close_windows):
     closed_port = "http://127.0.0.1:9/api/v1"  # nothing listens on the discard port here
-    window = open_window(qtbot, tmp_path / "home", settings_for(tmp_path, custom_base_url=closed_port),
-                         demo=False, key=TEST_KEY)  # fmt: skip
+    window = open_window(
+        qtbot,
+        tmp_path / "home",
+        settings_for(tmp_path, custom_base_url=closed_port),
+        demo=False,
+        key=TEST_KEY,
+    )
     close_windows(window)
     with qtbot.waitSignal(window.engine_ready, timeout=20000):
         pass
@@ -111,8 +128,18 @@ def test_network_down_keeps_the_job_queued_with_the_reason(qtbot, tmp_path, clos
 
 
 def test_429_storm_is_ridden_out(qtbot, tmp_path, simulator, close_windows):
-    simulator.add_faults([{"on": "create", "times": 5, "status": 429, "code": "Throttling.RateQuota",
-                           "message": "Requests rate limit exceeded, please try again later.", "retry_after": 0.2}])
+    simulator.add_faults(
+        [
+            {
+                "on": "create",
+                "times": 5,
+                "status": 429,
+                "code": "Throttling.RateQuota",
+                "message": "Requests rate limit exceeded, please try again later.",
+                "retry_after": 0.2,
+            }
+        ]
+    )
     settings = settings_for(tmp_path, custom_base_url=simulator.base_url)
     window = open_window(qtbot, tmp_path / "home", settings, demo=False, key=TEST_KEY)
     close_windows(window)
@@ -125,8 +152,13 @@ def test_429_storm_is_ridden_out(qtbot, tmp_path, simulator, close_windows):
 
 
 def test_engine_that_cannot_start_says_why(qtbot, tmp_path, close_windows):
-    window = open_window(qtbot, tmp_path / "home", settings_for(tmp_path, custom_base_url="http://127.0.0.1:9/api/v1"),
-                         demo=False, key=None)  # fmt: skip
+    window = open_window(
+        qtbot,
+        tmp_path / "home",
+        settings_for(tmp_path, custom_base_url="http://127.0.0.1:9/api/v1"),
+        demo=False,
+        key=None,
+    )
     close_windows(window)
     qtbot.waitUntil(lambda: window.problem_box is not None, timeout=20000)
     assert "DASHSCOPE_API_KEY" in window.problem_box.text()
@@ -160,7 +192,12 @@ def test_gui_thread_never_stalls_with_fifty_jobs(qtbot, tmp_path, close_windows)
 
 def test_self_test_command_passes(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run([sys.executable, "-m", "wan_desktop", "--home", str(tmp_path / "home"), "--self-test"],
-                         env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "wan_desktop", "--home", str(tmp_path / "home"), "--self-test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.startswith("OK")

@@ -15,21 +15,28 @@ from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.qt import theme
 from wan_desktop.qt.queue_model import JobQueueModel, JobRole, duration_text
-from wan_desktop.qt.queue_panel import JobAction, QueuePanel, available_actions, error_details_text, status_line
+from wan_desktop.qt.queue_panel import QueueAction as JobAction
+from wan_desktop.qt.queue_panel import QueuePanel, available_actions, error_details_text, status_line
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 
 
 def make_job(job_id: str, state: JobState = JobState.QUEUED, **changes) -> Job:
     request = changes.pop("request", None) or GenerationRequest(
-        "wan2.6-i2v-flash", "https://example.com/cat.png", prompt=f"a cat {job_id}", resolution="720P", duration=5
+        "wan2.6-i2v-flash",
+        "https://example.com/cat.png",
+        prompt=f"a cat {job_id}",
+        resolution="720P",
+        duration=5,
     )
     return Job(job_id, request, state, NOW - timedelta(minutes=5), NOW, "ap-southeast-1", **changes)
 
 
 @pytest.fixture
 def model(qtbot):
-    model = JobQueueModel(eta_provider=lambda job: 90.0 if job.state is JobState.RUNNING else None, clock=lambda: NOW)
+    model = JobQueueModel(
+        eta_provider=lambda job: 90.0 if job.state is JobState.RUNNING else None, clock=lambda: NOW
+    )
     yield model
     model.shutdown()
 
@@ -44,7 +51,12 @@ def test_model_passes_qtmodeltester_through_inserts_updates_and_removals(qtmodel
     model.upsert(make_job("j4"))
     model.tick()
     qtmodeltester.check(model)
-    assert [model.index(r, 0).data(JobRole.JOB_ID) for r in range(model.rowCount())] == ["j1", "j2", "j3", "j4"]
+    assert [model.index(r, 0).data(JobRole.JOB_ID) for r in range(model.rowCount())] == [
+        "j1",
+        "j2",
+        "j3",
+        "j4",
+    ]
     assert model.index_of("j3").row() == 2
 
 
@@ -63,11 +75,25 @@ def test_upsert_of_a_known_job_changes_its_row_in_place(qtbot, model):
 
 
 def test_progress_while_downloading_and_no_countdown_once_done(model):
-    model.upsert(make_job("d", JobState.DOWNLOADING, submitted_at=NOW - timedelta(hours=1),
-                          bytes_downloaded=250, bytes_total=1000))  # fmt: skip
+    model.upsert(
+        make_job(
+            "d",
+            JobState.DOWNLOADING,
+            submitted_at=NOW - timedelta(hours=1),
+            bytes_downloaded=250,
+            bytes_total=1000,
+        )
+    )
     assert model.index(0, 0).data(JobRole.PROGRESS) == 0.25
-    model.upsert(make_job("d", JobState.DONE, submitted_at=NOW - timedelta(hours=1),
-                          finished_at=NOW - timedelta(minutes=50), video_path="v.mp4"))  # fmt: skip
+    model.upsert(
+        make_job(
+            "d",
+            JobState.DONE,
+            submitted_at=NOW - timedelta(hours=1),
+            finished_at=NOW - timedelta(minutes=50),
+            video_path="v.mp4",
+        )
+    )
     index = model.index(0, 0)
     assert index.data(JobRole.PROGRESS) is None and index.data(JobRole.EXPIRES_IN) is None
     assert index.data(JobRole.ELAPSED) == 600  # the clock stops when the job finishes
@@ -85,6 +111,7 @@ def test_thumbnail_of_a_local_input_loads_off_the_gui_thread(qtbot, model, tmp_p
     model.upsert(make_job("t", request=GenerationRequest("wan2.6-i2v-flash", str(path))))
     placeholder = model.index(0, 0).data(Qt.ItemDataRole.DecorationRole)
     assert placeholder.width() == 96  # the placeholder, at once
+
     def decoration_changed(top_left, bottom_right, roles) -> bool:
         return Qt.ItemDataRole.DecorationRole in roles
 
@@ -104,19 +131,29 @@ def test_duration_text_reads_like_a_person_would_say_it():
 @pytest.mark.parametrize(
     "state, extra, expected",
     [
-        (JobState.QUEUED, {}, {JobAction.CANCEL}),
+        (JobState.QUEUED, {}, {JobAction.CANCEL, JobAction.REMOVE}),  # the rulebook lets a queued job go
         (JobState.SUBMITTING, {}, set()),
         (JobState.PENDING, {}, {JobAction.CANCEL}),
         (JobState.RUNNING, {}, set()),
         (JobState.DOWNLOADING, {}, set()),
-        (JobState.DONE, {"video_path": "v.mp4"}, {JobAction.REMOVE, JobAction.OPEN_VIDEO, JobAction.SHOW_FOLDER}),
-        (JobState.FAILED, {"error_code": "DataInspectionFailed"},
-         {JobAction.RETRY, JobAction.REMOVE, JobAction.ERROR_DETAILS}),
+        # a done job is deleted from the library, never removed from the queue (issue 10, defect 2)
+        (JobState.DONE, {"video_path": "v.mp4"}, {JobAction.OPEN_VIDEO, JobAction.SHOW_FOLDER}),
+        (
+            JobState.FAILED,
+            {"error_code": "DataInspectionFailed"},
+            {JobAction.RETRY, JobAction.REMOVE, JobAction.ERROR_DETAILS},
+        ),
         (JobState.CANCELED, {}, {JobAction.RETRY, JobAction.REMOVE}),
         (JobState.EXPIRED, {}, {JobAction.RETRY, JobAction.REMOVE}),
-        (JobState.SUBMIT_UNCERTAIN, {}, {JobAction.SEARCH, JobAction.RESUBMIT, JobAction.DROP}),
+        # still being looked for by the engine: only cancel (which drops it); the decisions come once it asks
+        (JobState.SUBMIT_UNCERTAIN, {}, {JobAction.CANCEL}),
+        (
+            JobState.SUBMIT_UNCERTAIN,
+            {"error_code": "TaskNotFound"},
+            {JobAction.CANCEL, JobAction.SEARCH, JobAction.RESUBMIT, JobAction.DROP, JobAction.ERROR_DETAILS},
+        ),
     ],
-)  # fmt: skip
+)
 def test_actions_are_offered_only_where_they_make_sense(state, extra, expected):
     assert available_actions(make_job("x", state, **extra)) == expected
 
@@ -182,11 +219,11 @@ def test_a_disabled_action_emits_nothing_even_when_forced(qtbot, panel, model):
 
 
 def test_context_menu_lists_the_same_actions(panel, model):
-    job = make_job("u", JobState.SUBMIT_UNCERTAIN)
+    job = make_job("u", JobState.SUBMIT_UNCERTAIN, error_code="TaskNotFound")
     model.upsert(job)
     menu = panel.build_menu(job)
     enabled = {a.data() for a in menu.actions() if a.isEnabled()}
-    assert enabled == {"search", "resubmit", "drop"}
+    assert enabled == {"cancel", "search", "resubmit", "drop", "error_details"}
     running = make_job("r", JobState.PENDING)
     model.upsert(running)
     items = panel.build_menu(running).actions()
@@ -195,7 +232,7 @@ def test_context_menu_lists_the_same_actions(panel, model):
 
 
 def test_uncertain_job_decisions_and_resubmit_needs_confirmation(qtbot, panel, model):
-    model.upsert(make_job("u", JobState.SUBMIT_UNCERTAIN))
+    model.upsert(make_job("u", JobState.SUBMIT_UNCERTAIN, error_code="TaskNotFound"))
     panel.select("u")
     assert panel.buttons[JobAction.SEARCH].isVisibleTo(panel)
     with qtbot.waitSignal(panel.uncertain_decision) as search:
@@ -226,17 +263,29 @@ def test_uncertain_buttons_are_hidden_for_ordinary_jobs(panel, model):
 
 
 def test_error_details_dialog_shows_code_message_and_request_ids_and_copies(qtbot, panel, model):
-    job = make_job("f", JobState.FAILED, task_id="task-9", request_ids=("req-1", "req-2"),
-                   error_code="DataInspectionFailed", error_message="The content check flagged the image.",
-                   error_detail="Input data may contain inappropriate content.")  # fmt: skip
+    job = make_job(
+        "f",
+        JobState.FAILED,
+        task_id="task-9",
+        request_ids=("req-1", "req-2"),
+        error_code="DataInspectionFailed",
+        error_message="The content check flagged the image.",
+        error_detail="Input data may contain inappropriate content.",
+    )
     model.upsert(job)
     panel.select("f")
     panel.buttons[JobAction.ERROR_DETAILS].click()
     dialog = panel.error_dialog
     text = dialog.text.toPlainText()
     assert text == error_details_text(job)
-    for expected in ("DataInspectionFailed", "Input data may contain inappropriate content.", "req-1, req-2",
-                     "task-9", "The content check flagged the image.", "Singapore"):  # fmt: skip
+    for expected in (
+        "DataInspectionFailed",
+        "Input data may contain inappropriate content.",
+        "req-1, req-2",
+        "task-9",
+        "The content check flagged the image.",
+        "Singapore",
+    ):
         assert expected in text
     assert dialog.text.isReadOnly()
     dialog.copy_button.click()
@@ -264,6 +313,6 @@ def test_every_control_has_an_accessible_name_and_rows_paint(qtbot, panel, model
         panel.show()
     panel.grab()  # runs the delegate's paint for every row
     assert theme.unnamed_controls(panel) == []
-    model.upsert(make_job("u", JobState.SUBMIT_UNCERTAIN))
+    model.upsert(make_job("u", JobState.SUBMIT_UNCERTAIN, error_code="TaskNotFound"))
     panel.select("u")
     assert theme.mnemonic_clashes(panel) == {}

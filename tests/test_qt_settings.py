@@ -46,8 +46,12 @@ def closed_port() -> int:
 
 def test_workspace_only_for_frankfurt_and_base_url_only_for_custom(make_dialog):
     dialog = make_dialog()
-    for region, workspace, base_url in [(Region.SINGAPORE, False, False), (Region.FRANKFURT, True, False),
-                                        (Region.CUSTOM, False, True), (Region.BEIJING, False, False)]:  # fmt: skip
+    for region, workspace, base_url in [
+        (Region.SINGAPORE, False, False),
+        (Region.FRANKFURT, True, False),
+        (Region.CUSTOM, False, True),
+        (Region.BEIJING, False, False),
+    ]:
         dialog.region_combo.setCurrentIndex(dialog.region_combo.findData(region.value))
         assert dialog.workspace_edit.isVisibleTo(dialog) is workspace
         assert dialog.base_url_edit.isVisibleTo(dialog) is base_url
@@ -72,8 +76,9 @@ def test_test_key_against_the_simulator(qtbot, make_dialog, simulator, key, word
     dialog = make_dialog(Settings(region=Region.CUSTOM, custom_base_url=simulator.base_url))
     dialog.key_edit.setText(key)
     dialog.test_button.click()
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled() and "Testing" not in dialog.test_result_text(),
-                    timeout=20000)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: dialog.test_button.isEnabled() and "Testing" not in dialog.test_result_text(), timeout=20000
+    )
     assert dialog.test_result_text().startswith(words + " —")
 
 
@@ -82,8 +87,9 @@ def test_test_key_says_when_the_service_cannot_be_reached(qtbot, make_dialog):
     dialog = make_dialog(Settings(region=Region.CUSTOM, custom_base_url=url))
     dialog.key_edit.setText(TEST_KEY)
     dialog.test_button.click()
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled() and "Testing" not in dialog.test_result_text(),
-                    timeout=20000)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: dialog.test_button.isEnabled() and "Testing" not in dialog.test_result_text(), timeout=20000
+    )
     assert dialog.test_result_text().startswith("could not reach the service")
 
 
@@ -107,7 +113,9 @@ def test_a_custom_region_never_sends_the_key_to_alibabas_hosts():
     assert [e.host for e in endpoints] == ["127.0.0.1"]
 
 
-def test_without_a_keyring_the_dialog_says_so_and_keeps_the_key_only_for_this_run(qtbot, make_dialog, tmp_path):
+def test_without_a_keyring_the_dialog_says_so_and_keeps_the_key_only_for_this_run(
+    qtbot, make_dialog, tmp_path
+):
     vault = no_keyring_vault()
     dialog = make_dialog(Settings(region=Region.BEIJING, last_model="wan2.7-i2v"), vault)
     assert dialog.no_keyring.isVisibleTo(dialog) and dialog.session_only.isVisibleTo(dialog)
@@ -128,7 +136,11 @@ def test_without_a_keyring_the_dialog_says_so_and_keeps_the_key_only_for_this_ru
     settings = saved.args[0]
     assert settings == dialog.saved_settings()
     assert (settings.region, settings.library_dir, settings.max_concurrent_jobs, settings.notifications) == (
-        Region.BEIJING, tmp_path / "videos", 3, False)
+        Region.BEIJING,
+        tmp_path / "videos",
+        3,
+        False,
+    )
     assert settings.last_model == "wan2.7-i2v"  # untouched fields survive
     assert settings.keep_running_in_tray is None  # not touched: still asked the first time
     assert TEST_KEY not in repr(settings_to_dict(settings))  # the key never goes into Settings

@@ -138,3 +138,61 @@ class Job:
         if state is not self.state and state not in ALLOWED_TRANSITIONS[self.state]:
             raise IllegalTransition(self.id, self.state, state)
         return replace(self, state=state, updated_at=utc_now(), **changes)
+
+
+# -- the rulebook: what may be done to a job in each state (every layer asks here) -------------------------
+class JobAction(str, Enum):
+    CANCEL = "cancel"
+    RETRY = "retry"
+    REMOVE = "remove"  # from the queue; nothing goes to the trash
+    DELETE = "delete"  # from the history; its files go to the trash
+    DECIDE = "decide"  # search again, send again or drop a job whose create may or may not have arrived
+    FAVOURITE = "favourite"
+    KEEP = "keep"  # the kept/rejected mark of a finished video
+
+
+# The engine stops looking on its own and waits for the person once reconciliation ends with these codes.
+AWAITING_DECISION_CODES = frozenset({"TaskNotFound", "TaskAmbiguous"})
+
+_S = JobState
+_ALLOWED_IN: Mapping[JobAction, frozenset[JobState]] = {
+    JobAction.CANCEL: frozenset({_S.QUEUED, _S.PENDING, _S.SUBMIT_UNCERTAIN}),
+    JobAction.RETRY: frozenset({_S.FAILED, _S.CANCELED, _S.EXPIRED}),
+    JobAction.REMOVE: frozenset({_S.QUEUED, _S.FAILED, _S.CANCELED, _S.EXPIRED}),
+    JobAction.DELETE: frozenset({_S.DONE, _S.FAILED, _S.CANCELED, _S.EXPIRED}),
+    JobAction.DECIDE: frozenset({_S.SUBMIT_UNCERTAIN}),
+    JobAction.FAVOURITE: frozenset({_S.DONE}),
+    JobAction.KEEP: frozenset({_S.DONE}),
+}
+del _S
+
+
+def allowed_actions(job: Job) -> frozenset[JobAction]:
+    return frozenset(action for action in JobAction if refusal(job, action) is None)
+
+
+def refusal(job: Job, action: JobAction) -> str | None:
+    """None when ``action`` may be done to ``job`` now, else the sentence that tells the person why not."""
+    if action is JobAction.DECIDE:
+        waiting = job.state is JobState.SUBMIT_UNCERTAIN and job.error_code in AWAITING_DECISION_CODES
+        return None if waiting else "This job is not waiting for a decision."
+    if job.state in _ALLOWED_IN[action]:
+        return None
+    return _refusal_sentence(job.state, action)
+
+
+def _refusal_sentence(state: JobState, action: JobAction) -> str:
+    words = state.label.lower()
+    if action is JobAction.CANCEL and state is JobState.RUNNING:
+        return "The service is already generating this video; it can no longer be canceled."
+    if action is JobAction.REMOVE and state is JobState.DONE:
+        return "A finished video is not removed from the queue; delete it from the library instead."
+    if action in (JobAction.REMOVE, JobAction.DELETE):
+        verb = "removed" if action is JobAction.REMOVE else "deleted"
+        return f"A job that is {words} cannot be {verb}; cancel it first."
+    if action is JobAction.FAVOURITE:
+        return "Only a finished video can be a favourite."
+    if action is JobAction.KEEP:
+        return "Only a finished video can be kept or rejected."
+    verb = "canceled" if action is JobAction.CANCEL else "retried"
+    return f"A job that is {words} cannot be {verb}."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import QThread, Signal
@@ -16,7 +17,7 @@ from PySide6.QtCore import QThread, Signal
 from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.events import EngineEvent, EventKind, UncertainDecision
-from wan_desktop.core.jobs import JobState
+from wan_desktop.core.jobs import Job, JobState
 
 if TYPE_CHECKING:
     from wan_desktop.core.session import Session
@@ -24,6 +25,35 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SessionOpener = Callable[[Callable[[EngineEvent], None]], "Session"]
+
+
+@dataclass(frozen=True)
+class EngineReply:
+    """What the engine did with a request from the Library tab (it is the only writer of job rows)."""
+
+    request: str  # "favourite", "forget" or "import"
+    job_id: str | None
+    ok: bool
+    message: str  # a sentence for a person
+    job: Job | None = None  # the job as saved
+    added: tuple[str, ...] = ()  # import: the job ids added
+    already: int = 0  # import: jobs the history already had
+    refused: tuple[tuple[str, str], ...] = ()  # import: (job id, why)
+
+
+def reply_from(request: str, job_id: str | None, outcome: object) -> EngineReply:
+    """An EngineReply from the engine's CommandOutcome or ImportOutcome (CONTRACTS.md)."""
+    message = str(getattr(outcome, "message", outcome))
+    if hasattr(outcome, "added"):
+        refused = tuple(getattr(outcome, "refused", ()))
+        added = tuple(getattr(outcome, "added"))
+        already = int(getattr(outcome, "already", 0))
+        return EngineReply(request, job_id, True, message, added=added, already=already, refused=refused)
+    if hasattr(outcome, "ok"):
+        ok, job = bool(getattr(outcome, "ok")), getattr(outcome, "job", None)
+        return EngineReply(request, job_id, ok, message, job)
+    # Today's engine answers forget with a bare sentence; this goes once the typed outcomes land.
+    return EngineReply(request, job_id, message == "Deleted.", message)
 
 
 class EngineThread(QThread):
@@ -36,6 +66,7 @@ class EngineThread(QThread):
     mode_changed = Signal(str, str)  # EngineMode value, reason
     reply = Signal(str)  # what a command did, in words
     typical_durations = Signal(object)  # dict {(model, resolution): seconds a task usually takes}, for ETAs
+    replied = Signal(object)  # EngineReply: the outcome of set_favourite, forget or import_jobs
 
     def __init__(self, open_session: SessionOpener, parent=None) -> None:
         super().__init__(parent)
@@ -70,8 +101,16 @@ class EngineThread(QThread):
         self._send(lambda engine: self.reply.emit(engine.remove(job_id)))
 
     def forget(self, job_id: str) -> None:
-        """The person deleted a finished job from the history (the store row is already gone)."""
-        self._send(lambda engine: engine.forget(job_id))
+        """The person deleted a finished job from the history (its files went to the trash first)."""
+        self._ask("forget", job_id, lambda engine: engine.forget(job_id))
+
+    def set_favourite(self, job_id: str, favourite: bool) -> None:
+        self._ask("favourite", job_id, lambda engine: engine.set_favourite(job_id, favourite))
+
+    def import_jobs(self, jobs: Sequence[Job]) -> None:
+        """Finished jobs read from a folder's sidecars; the engine adds those the history lacks."""
+        chosen = tuple(jobs)
+        self._ask("import", None, lambda engine: engine.import_jobs(chosen))
 
     def decide(self, job_id: str, decision: UncertainDecision) -> None:
         self._send(lambda engine: self.reply.emit(engine.decide(job_id, decision)))
@@ -88,6 +127,20 @@ class EngineThread(QThread):
             session.engine.wake()
 
     # -- engine thread --------------------------------------------------------------------------
+    def _ask(self, request: str, job_id: str | None, command: Callable) -> None:
+        """Run ``command`` on the engine and answer with ``replied``, whatever happens."""
+
+        def run(engine) -> None:
+            try:
+                outcome = command(engine)
+            except Exception as error:  # the loop must go on; the person hears what went wrong
+                log.exception("engine command %s failed", request)
+                self.replied.emit(EngineReply(request, job_id, False, f"That did not work: {error}"))
+                return
+            self.replied.emit(reply_from(request, job_id, outcome))
+
+        self._send(run)
+
     def _send(self, command: Callable) -> None:
         with self._lock:
             session = self._session

@@ -9,6 +9,7 @@ off the GUI thread, keeps the last few videos' frames, and cycles through them o
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -21,13 +22,10 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QRect,
-    QRunnable,
     QSize,
     Qt,
-    QThreadPool,
     QTimer,
     Signal,
-    Slot,
 )
 from PIL import Image, ImageOps
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPixmap
@@ -38,7 +36,10 @@ from wan_desktop.core.history import GalleryItem
 from wan_desktop.core.jobs import JobState
 
 from . import theme
+from .background import BackgroundCalls, WorkContext
 from .gallery_model import ItemRole
+
+log = logging.getLogger(__name__)
 
 
 
@@ -48,33 +49,13 @@ CACHE_TILES = 200  # thumbnails (and rendered tiles) kept: several screens, abou
 MAX_WAITING = 120  # thumbnail requests kept waiting; older ones are dropped (their tiles scrolled away)
 SCROLL_QUIET_S = 0.15  # the grid counts as scrolling this long after it last moved
 SCROLL_PACE_S = 0.05
+DECODERS = 1
 PREVIEW_FRAMES = 6
 PREVIEW_VIDEOS = 8
 PREVIEW_STEP_MS = 300
 
 
 # -- thumbnails --------------------------------------------------------------------------------------------
-class _Carrier(QObject):
-    done = Signal(str, QImage)
-
-
-class _Worker(QRunnable):
-    """Takes the newest waiting path from the owner's stack until it is empty."""
-
-    def __init__(self, owner: "TileImages") -> None:
-        super().__init__()
-        self._owner = owner
-
-    def run(self) -> None:
-        _be_nice()
-        while True:
-            self._owner._pace()
-            path = self._owner._take()
-            if path is None:
-                return
-            self._owner._carrier.done.emit(path, _read_scaled(path, self._owner.size))
-
-
 def _be_nice() -> None:
     """Decoding yields the CPU to the GUI thread: on a busy two-core machine a thumbnail may come a little
     later, but a scroll must not stutter. (Linux lets a thread lower its own priority; elsewhere a no-op.)"""
@@ -122,11 +103,8 @@ class TileImages(QObject):
         self._workers = 0  # guarded by _lock
         self._start_scheduled = False
         self._scrolled_at = 0.0
-        self._wake = threading.Event()  # set at shutdown: a pacing worker stops waiting
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)  # one decoder keeps up with scrolling and competes less with the GUI
-        self._carrier = _Carrier(self)
-        self._carrier.done.connect(self._arrived)
+        # one decoder keeps up with scrolling and competes less with the GUI
+        self._calls = BackgroundCalls(self, max_threads=DECODERS)
         self._closed = False
 
     def pixmap(self, path: str | None) -> QPixmap | None:
@@ -147,7 +125,7 @@ class TileImages(QObject):
             self._stack.append(path)
             if len(self._stack) > MAX_WAITING:
                 dropped, self._stack = self._stack[:-MAX_WAITING], self._stack[-MAX_WAITING:]
-            start = self._workers < self._pool.maxThreadCount()
+            start = self._workers < DECODERS
         self._queued.difference_update(dropped)  # asked again if their tile comes back into view
         if start and not self._start_scheduled:
             # Start after this paint, not during it: a decoding thread competes for the GIL, and the
@@ -160,30 +138,44 @@ class TileImages(QObject):
         if self._closed:
             return
         with self._lock:
-            wanted = min(len(self._stack), self._pool.maxThreadCount() - self._workers)
+            wanted = min(len(self._stack), DECODERS - self._workers)
             self._workers += max(0, wanted)
         for _ in range(max(0, wanted)):
-            self._pool.start(_Worker(self))
+            self._calls.start(self._decode, lambda _none: None, self._decoder_failed, self._arrived)
 
     def note_scroll(self) -> None:
         """The grid is moving: decode at a gentle pace so the GUI thread keeps the GIL for painting."""
         self._scrolled_at = time.monotonic()
 
-    def _pace(self) -> None:
-        # Pool thread. While the person scrolls, one picture per SCROLL_PACE_S: tiles still fill in, but a
-        # fling through 10,000 tiles is not fought over by a decoder that wants the GIL for every tile.
-        if time.monotonic() - self._scrolled_at < SCROLL_QUIET_S:
-            self._wake.wait(SCROLL_PACE_S)
+    def _decode(self, context: WorkContext) -> None:
+        """Pool thread: takes the newest waiting path until none is left (or the owner shuts down)."""
+        _be_nice()
+        while True:
+            # While the person scrolls, one picture per SCROLL_PACE_S: tiles still fill in, but a fling
+            # through 10,000 tiles is not fought over by a decoder that wants the GIL for every tile.
+            if time.monotonic() - self._scrolled_at < SCROLL_QUIET_S and context.wait(SCROLL_PACE_S):
+                self._take(stop=True)
+                return
+            path = self._take()
+            if path is None:
+                return
+            context.report((path, _read_scaled(path, self.size)))
 
-    def _take(self) -> str | None:
+    def _decoder_failed(self, error: Exception) -> None:
+        # Not expected (reading returns a null image on any file problem); the next request starts another.
+        log.error("thumbnail decoder stopped: %s", error)
         with self._lock:
-            if self._stack and not self._closed:
+            self._workers = max(0, self._workers - 1)
+
+    def _take(self, stop: bool = False) -> str | None:
+        with self._lock:
+            if self._stack and not self._closed and not stop:
                 return self._stack.pop()
             self._workers -= 1
             return None
 
-    @Slot(str, QImage)
-    def _arrived(self, path: str, image: QImage) -> None:
+    def _arrived(self, decoded: tuple[str, QImage]) -> None:
+        path, image = decoded
         self._queued.discard(path)
         if self._closed:
             return
@@ -207,35 +199,25 @@ class TileImages(QObject):
 
     def shutdown(self) -> None:
         self._closed = True
-        self._wake.set()
         with self._lock:
             self._stack.clear()
-        self._pool.waitForDone()
+        self._calls.shutdown()
 
 
 # -- hover preview ------------------------------------------------------------------------------------------
-class _FramesCarrier(QObject):
-    done = Signal(str, list)  # video path, list[QImage]
-
-
-class _ReadFrames(QRunnable):
-    def __init__(self, video: str, size: QSize, carrier: _FramesCarrier) -> None:
-        super().__init__()
-        self._video, self._size, self._carrier = video, size, carrier
-
-    def run(self) -> None:
-        _be_nice()
-        images: list[QImage] = []
-        try:
-            for picture in media.extract_frames(self._video, PREVIEW_FRAMES, max(self._size.width(), 1)):
-                rgb = picture.convert("RGB")
-                data = rgb.tobytes()
-                frame = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
-                images.append(frame.copy())  # detach from the bytes, which go away with this frame
-        except media.MediaError:
-            images = []
-        finally:
-            self._carrier.done.emit(self._video, images)
+def read_frames(video: str, size: QSize) -> list[QImage]:
+    """Pool thread: a few frames of the video for the hover preview; none when it cannot be read."""
+    _be_nice()
+    images: list[QImage] = []
+    try:
+        for picture in media.extract_frames(video, PREVIEW_FRAMES, max(size.width(), 1)):
+            rgb = picture.convert("RGB")
+            data = rgb.tobytes()
+            frame = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
+            images.append(frame.copy())  # detach from the bytes, which go away with this frame
+    except media.MediaError:
+        return []
+    return images
 
 
 class HoverFrames(QObject):
@@ -248,10 +230,7 @@ class HoverFrames(QObject):
         self._size = size
         self._frames: OrderedDict[str, list[QPixmap]] = OrderedDict()
         self._pending: set[str] = set()
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._carrier = _FramesCarrier(self)
-        self._carrier.done.connect(self._arrived)
+        self._calls = BackgroundCalls(self, max_threads=1)
         self._closed = False
 
     def frames(self, video: str) -> list[QPixmap] | None:
@@ -260,10 +239,14 @@ class HoverFrames(QObject):
             return self._frames[video]
         if video not in self._pending and not self._closed:
             self._pending.add(video)
-            self._pool.start(_ReadFrames(video, self._size, self._carrier))
+            size = self._size
+            self._calls.run(
+                lambda: read_frames(video, size),
+                lambda images: self._arrived(video, images),
+                lambda _error: self._arrived(video, []),  # an unreadable video shows no preview
+            )
         return None
 
-    @Slot(str, list)
     def _arrived(self, video: str, images: list) -> None:
         self._pending.discard(video)
         if self._closed:
@@ -275,17 +258,15 @@ class HoverFrames(QObject):
 
     def shutdown(self) -> None:
         self._closed = True
-        self._pool.clear()
-        self._pool.waitForDone()
+        self._calls.shutdown()
 
 
 # -- painting -----------------------------------------------------------------------------------------------
-_OVERLAY = {
-    JobState.QUEUED: "Queued", JobState.SUBMITTING: "Sending…", JobState.PENDING: "Waiting…",
-    JobState.RUNNING: "Generating…", JobState.SUCCEEDED: "Fetching…", JobState.DOWNLOADING: "Downloading…",
-    JobState.FAILED: "Failed", JobState.CANCELED: "Canceled", JobState.EXPIRED: "Expired",
-    JobState.SUBMIT_UNCERTAIN: "Needs you",
-}  # fmt: skip
+def overlay_text(item: GalleryItem) -> str | None:
+    """The words on a tile's picture: none on a finished video, else the core's wording of its state."""
+    if item.missing:
+        return "Video missing"
+    return None if item.state is JobState.DONE else item.state.label
 
 
 # Computed once: paint runs for every visible tile on every frame while scrolling.
@@ -380,7 +361,7 @@ class TileDelegate(QStyledItemDelegate):
         painter.setFont(self._small)
         if item.duration and item.state is JobState.DONE:
             self._badge(painter, picture, f"{item.duration} s", True, _DARK)
-        words = "Video missing" if item.missing else _OVERLAY.get(item.state)
+        words = overlay_text(item)
         if words:
             colour = theme.colours().error if item.missing or item.state is JobState.FAILED else QColor(0, 0, 0)
             colour = QColor(colour)

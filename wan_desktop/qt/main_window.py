@@ -86,13 +86,20 @@ def session_opener(context: WindowContext, settings: Settings):
             library = settings.library_dir
             if library is None:
                 raise ValueError("Choose a library folder for the videos in Settings.")
-            return open_session(context.home, library, target_for(settings, context.vault), listener=listener,
-                                max_concurrent=settings.max_concurrent_jobs)  # fmt: skip
+            target = target_for(settings, context.vault)
+            return open_session(
+                context.home, library, target, listener=listener, max_concurrent=settings.max_concurrent_jobs
+            )
         home = demo_home(context.home)
         service = DemoService(home / "simulator", context.demo_time_scale)
         try:
-            session = open_session(home, settings.library_dir or home / "library", service.target,
-                                   listener=listener, max_concurrent=settings.max_concurrent_jobs)  # fmt: skip
+            session = open_session(
+                home,
+                settings.library_dir or home / "library",
+                service.target,
+                listener=listener,
+                max_concurrent=settings.max_concurrent_jobs,
+            )
         except BaseException:
             service.close()
             raise
@@ -184,21 +191,34 @@ class MainWindow(QMainWindow):
             return self.library_panel
         from wan_desktop.core.store import JobStore
 
+        from .library_edits import writer_for
         from .library_panel import LibraryPanel
 
         db_path = (demo_home(self.context.home) if self.context.demo else self.context.home) / "jobs.sqlite3"
-        self.library_panel = panel = LibraryPanel(lambda: JobStore(db_path), self.library_root())
+        # The history's changes are the engine's to make (the only writer of job rows), whichever runs now.
+        writer = writer_for(lambda: self.engine, lambda text: self.statusBar().showMessage(text, 10000))
+        self.library_panel = panel = LibraryPanel(lambda: JobStore(db_path), self.library_root(), writer=writer)
         self._library_host.layout().addWidget(panel)
-        panel.remix_requested.connect(lambda request: (self.composer.load_request(request),
-                                                       self.tabs.setCurrentIndex(0)))  # fmt: skip
+        panel.remix_requested.connect(self._remix_in_composer)
         panel.continue_requested.connect(self._continue_in_composer)
-        panel.last_frame_chosen.connect(lambda path: (self.composer.last_zone.set_references([path]),
-                                                      self.tabs.setCurrentIndex(0)))  # fmt: skip
-        panel.job_deleted.connect(self._job_deleted)
+        panel.last_frame_chosen.connect(self._last_frame_in_composer)
+        panel.job_deleted.connect(self.queue_model.remove)
         panel.library_root_changed.connect(lambda root: self.apply_settings(replace(self.settings, library_dir=root)))
         panel.notice.connect(lambda text: self.statusBar().showMessage(text, 10000))
         panel.refresh()
         return panel
+
+    def _remix_in_composer(self, request) -> None:
+        self.composer.load_request(request)
+        self.tabs.setCurrentIndex(0)
+
+    def _last_frame_in_composer(self, path: str) -> None:
+        self.composer.last_zone.set_references([path])
+        self.tabs.setCurrentIndex(0)
+
+    def _library_replied(self, reply) -> None:
+        if self.library_panel is not None:
+            self.library_panel.engine_replied(reply)
 
     def _continue_in_composer(self, request, parent_id: str) -> None:
         """The next clip goes to Create for its prompt and options (it costs money, so one click must not
@@ -206,8 +226,8 @@ class MainWindow(QMainWindow):
         self.composer.load_request(request)
         self._continuation = (parent_id, request.first_frame or request.first_clip)
         self.tabs.setCurrentIndex(0)
-        self.statusBar().showMessage("The next clip is ready in Create: describe what happens next, then Generate.",
-                                     15000)  # fmt: skip
+        next_clip = "The next clip is ready in Create: describe what happens next, then Generate."
+        self.statusBar().showMessage(next_clip, 15000)
 
     def _parent_for(self, requests: list) -> str | None:
         if self._continuation is None:
@@ -215,11 +235,6 @@ class MainWindow(QMainWindow):
         parent_id, reference = self._continuation
         continues = any(reference in (request.first_frame, request.first_clip) for request in requests)
         return parent_id if continues else None
-
-    def _job_deleted(self, job_id: str) -> None:
-        self.queue_model.remove(job_id)
-        if self.engine is not None:
-            self.engine.forget(job_id)  # the engine's copy goes too, or it would come back on the next event
 
     def _library_job_updated(self, job: Job) -> None:
         if self.library_panel is not None:
@@ -293,6 +308,7 @@ class MainWindow(QMainWindow):
         # Library tab (issue 5): refreshed when the engine (re)starts, tiles follow every job change
         engine.ready.connect(lambda _jobs: self._library_engine_ready())
         engine.job_updated.connect(self._library_job_updated)
+        engine.replied.connect(self._library_replied)
         self.engine = engine
         engine.start()
 
@@ -419,8 +435,10 @@ class MainWindow(QMainWindow):
         return [model.job_at(model.index(row, 0)) for row in range(model.rowCount())]
 
     def active_jobs(self) -> list[Job]:
-        return [job for job in self.jobs() if not job.state.is_final
-                and not (job.state is JobState.SUBMIT_UNCERTAIN and job.error_code)]  # fmt: skip
+        def waiting_on_person(job: Job) -> bool:
+            return job.state is JobState.SUBMIT_UNCERTAIN and bool(job.error_code)
+
+        return [job for job in self.jobs() if not job.state.is_final and not waiting_on_person(job)]
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting or not self.active_jobs():
@@ -439,9 +457,11 @@ class MainWindow(QMainWindow):
         choice = self.settings.keep_running_in_tray
         if choice is not None:
             return choice
-        box = QMessageBox(QMessageBox.Icon.Question, "Jobs are still running",
-                          f"{len(self.active_jobs())} job(s) are not finished. Keep working in the system tray "
-                          "so the videos are fetched, or quit (they resume at next start)?", parent=self)  # fmt: skip
+        question = (
+            f"{len(self.active_jobs())} job(s) are not finished. Keep working in the system tray "
+            "so the videos are fetched, or quit (they resume at next start)?"
+        )
+        box = QMessageBox(QMessageBox.Icon.Question, "Jobs are still running", question, parent=self)
         keep = box.addButton("Keep working in the tray", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
         box.exec()

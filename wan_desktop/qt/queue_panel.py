@@ -29,13 +29,16 @@ from PySide6.QtWidgets import (
 )
 
 from wan_desktop.core.dashscope.catalog import REGIONS, Region, find_model
-from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core import jobs as rules
+from wan_desktop.core.jobs import Job, JobAction, JobState
 
 from . import theme
 from .queue_model import JobQueueModel, JobRole, duration_text, options_text, prompt_snippet
 
 
-class JobAction(str, Enum):
+class QueueAction(str, Enum):
+    """What the queue panel offers: the core's job actions in its own words, and ways to look at a job."""
+
     CANCEL = "cancel"
     RETRY = "retry"
     REMOVE = "remove"
@@ -48,48 +51,48 @@ class JobAction(str, Enum):
 
 
 _LABELS = {
-    JobAction.CANCEL: "&Cancel",
-    JobAction.RETRY: "&Retry",
-    JobAction.REMOVE: "Remo&ve",
-    JobAction.OPEN_VIDEO: "&Open video",
-    JobAction.SHOW_FOLDER: "Show in &folder",
-    JobAction.ERROR_DETAILS: "Error &details…",
-    JobAction.SEARCH: "&Look it up on the service",
-    JobAction.RESUBMIT: "Send a&gain…",
-    JobAction.DROP: "Forget i&t",
+    QueueAction.CANCEL: "&Cancel",
+    QueueAction.RETRY: "&Retry",
+    QueueAction.REMOVE: "Remo&ve",
+    QueueAction.OPEN_VIDEO: "&Open video",
+    QueueAction.SHOW_FOLDER: "Show in &folder",
+    QueueAction.ERROR_DETAILS: "Error &details…",
+    QueueAction.SEARCH: "&Look it up on the service",
+    QueueAction.RESUBMIT: "Send a&gain…",
+    QueueAction.DROP: "Forget i&t",
 }
 
 _DESCRIPTIONS = {
-    JobAction.CANCEL: "Cancel this job (the service only cancels tasks that have not started)",
-    JobAction.RETRY: "Make a fresh attempt from the same inputs",
-    JobAction.REMOVE: "Remove this job from the queue (the video file stays in the library)",
-    JobAction.OPEN_VIDEO: "Play the finished video",
-    JobAction.SHOW_FOLDER: "Show the video in the file manager",
-    JobAction.ERROR_DETAILS: "Show the service's error code, message and request ids",
-    JobAction.SEARCH: "Check the service's task list for this job before deciding",
-    JobAction.RESUBMIT: "Send the request again; if the first one arrived you pay twice",
-    JobAction.DROP: "Give up on this job without sending it again",
+    QueueAction.CANCEL: "Cancel this job (the service only cancels tasks that have not started)",
+    QueueAction.RETRY: "Make a fresh attempt from the same inputs",
+    QueueAction.REMOVE: "Remove this job from the queue (the video file stays in the library)",
+    QueueAction.OPEN_VIDEO: "Play the finished video",
+    QueueAction.SHOW_FOLDER: "Show the video in the file manager",
+    QueueAction.ERROR_DETAILS: "Show the service's error code, message and request ids",
+    QueueAction.SEARCH: "Check the service's task list for this job before deciding",
+    QueueAction.RESUBMIT: "Send the request again; if the first one arrived you pay twice",
+    QueueAction.DROP: "Give up on this job without sending it again",
 }
 
-_UNCERTAIN = (JobAction.SEARCH, JobAction.RESUBMIT, JobAction.DROP)
+_UNCERTAIN = (QueueAction.SEARCH, QueueAction.RESUBMIT, QueueAction.DROP)
+_FROM_RULES = {
+    JobAction.CANCEL: QueueAction.CANCEL,
+    JobAction.RETRY: QueueAction.RETRY,
+    JobAction.REMOVE: QueueAction.REMOVE,
+}
 
 
-def available_actions(job: Job) -> frozenset[JobAction]:
-    """What may be done with ``job`` in its current state; everything else is shown disabled."""
-    state = job.state
-    actions: set[JobAction] = set()
-    if state in (JobState.QUEUED, JobState.PENDING):  # the service cancels PENDING tasks only
-        actions.add(JobAction.CANCEL)
-    if state in (JobState.FAILED, JobState.CANCELED, JobState.EXPIRED):
-        actions.add(JobAction.RETRY)
-    if state.is_final:
-        actions.add(JobAction.REMOVE)
-    if state is JobState.DONE and job.video_path:
-        actions.update({JobAction.OPEN_VIDEO, JobAction.SHOW_FOLDER})
-    if job.error_code or job.error_message or job.error_detail:
-        actions.add(JobAction.ERROR_DETAILS)
-    if state is JobState.SUBMIT_UNCERTAIN:
+def available_actions(job: Job) -> frozenset[QueueAction]:
+    """What may be done with ``job`` now (the core's rulebook decides); everything else is shown disabled."""
+    allowed = rules.allowed_actions(job)
+    actions = {action for rule, action in _FROM_RULES.items() if rule in allowed}
+    if JobAction.DECIDE in allowed:
         actions.update(_UNCERTAIN)
+    # Not rules about the job's state: a file to show, or an error to explain.
+    if job.state is JobState.DONE and job.video_path:
+        actions.update({QueueAction.OPEN_VIDEO, QueueAction.SHOW_FOLDER})
+    if job.error_code or job.error_message or job.error_detail:
+        actions.add(QueueAction.ERROR_DETAILS)
     return frozenset(actions)
 
 
@@ -245,10 +248,10 @@ class QueuePanel(QWidget):
         self.view.customContextMenuRequested.connect(self._show_menu)
         theme.name(self.view, "Job queue", "Every video job with its state; right-click for actions")
 
-        self.buttons: dict[JobAction, QPushButton] = {}
+        self.buttons: dict[QueueAction, QPushButton] = {}
         # a grid, not a row: a row of every action made the window wider than a 1366-pixel screen
         actions_row = QGridLayout()
-        for number, action in enumerate(JobAction):
+        for number, action in enumerate(QueueAction):
             button = QPushButton(_LABELS[action])
             theme.name(button, _LABELS[action].replace("&", "").rstrip("…"), _DESCRIPTIONS[action])
             button.setToolTip(_DESCRIPTIONS[action])
@@ -283,7 +286,7 @@ class QueuePanel(QWidget):
         # Only while the list has focus: Delete in the prompt editor must not remove a job.
         remove_key = QShortcut(QKeySequence.StandardKey.Delete, self.view)
         remove_key.setContext(Qt.ShortcutContext.WidgetShortcut)
-        remove_key.activated.connect(lambda: self.trigger_current(JobAction.REMOVE))
+        remove_key.activated.connect(lambda: self.trigger_current(QueueAction.REMOVE))
 
         # Elapsed time, ETA and the 24 h countdown move on their own; repaint them once a second.
         self._ticker = QTimer(self)
@@ -302,38 +305,37 @@ class QueuePanel(QWidget):
     def _update_buttons(self) -> None:
         job = self.current_job()
         allowed = available_actions(job) if job else frozenset()
-        uncertain = job is not None and job.state is JobState.SUBMIT_UNCERTAIN
         for action, button in self.buttons.items():
             button.setEnabled(action in allowed)
             if action in _UNCERTAIN:
-                button.setVisible(uncertain)  # three extra buttons only when a decision is needed
+                button.setVisible(action in allowed)  # three extra buttons only when a decision is needed
         empty = self.model.rowCount() == 0
         self.empty_label.setVisible(empty)
 
     # -- actions -----------------------------------------------------------------------------------
-    def trigger_current(self, action: JobAction) -> None:
+    def trigger_current(self, action: QueueAction) -> None:
         job = self.current_job()
         if job is not None:
             self.trigger(action, job.id)
 
-    def trigger(self, action: JobAction, job_id: str) -> None:
+    def trigger(self, action: QueueAction, job_id: str) -> None:
         """Emit the request for ``action`` on the job, if its current state allows it."""
         job = self.model.job(job_id)
         if job is None or action not in available_actions(job):
             return
-        if action is JobAction.CANCEL:
+        if action is QueueAction.CANCEL:
             self.cancel_requested.emit(job_id)
-        elif action is JobAction.RETRY:
+        elif action is QueueAction.RETRY:
             self.retry_requested.emit(job_id)
-        elif action is JobAction.REMOVE:
+        elif action is QueueAction.REMOVE:
             self.remove_requested.emit(job_id)
-        elif action is JobAction.OPEN_VIDEO:
+        elif action is QueueAction.OPEN_VIDEO:
             self.open_video_requested.emit(job_id)
-        elif action is JobAction.SHOW_FOLDER:
+        elif action is QueueAction.SHOW_FOLDER:
             self.show_folder_requested.emit(job_id)
-        elif action is JobAction.ERROR_DETAILS:
+        elif action is QueueAction.ERROR_DETAILS:
             self.show_error_details(job)
-        elif action is JobAction.RESUBMIT:
+        elif action is QueueAction.RESUBMIT:
             self.confirm_resubmit(job)
         else:
             self.uncertain_decision.emit(job_id, action.value)
@@ -366,13 +368,13 @@ class QueuePanel(QWidget):
     def _resubmit_answered(self, job_id: str, result: int) -> None:
         self.confirm_box = None
         if result == QMessageBox.StandardButton.Yes:
-            self.uncertain_decision.emit(job_id, JobAction.RESUBMIT.value)
+            self.uncertain_decision.emit(job_id, QueueAction.RESUBMIT.value)
 
     def build_menu(self, job: Job) -> QMenu:
         menu = QMenu(self)
         allowed = available_actions(job)
-        for action in JobAction:
-            if action in _UNCERTAIN and job.state is not JobState.SUBMIT_UNCERTAIN:
+        for action in QueueAction:
+            if action in _UNCERTAIN and action not in allowed:
                 continue
             item = menu.addAction(_LABELS[action])
             item.setData(action.value)

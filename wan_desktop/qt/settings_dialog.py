@@ -68,8 +68,8 @@ def endpoints_to_try(region: Region, workspace: str, custom_base_url: str) -> li
     chosen = ServiceEndpoint.for_region(region, workspace=workspace, custom_base_url=custom_base_url)
     if region is Region.CUSTOM:
         return [chosen]  # a simulator or proxy: asking Alibaba's hosts would leak the key elsewhere
-    others = [ServiceEndpoint.for_region(r) for r in REGIONS if r not in (region, Region.CUSTOM)
-              and not REGIONS[r].needs_workspace]  # fmt: skip
+    elsewhere = [r for r in REGIONS if r not in (region, Region.CUSTOM) and not REGIONS[r].needs_workspace]
+    others = [ServiceEndpoint.for_region(r) for r in elsewhere]
     return [chosen, *others]
 
 
@@ -98,6 +98,13 @@ class SettingsDialog(QDialog):
 
     # -- construction ---------------------------------------------------------------------------------
     def _build(self) -> None:
+        self._build_service()
+        self._build_key()
+        self._build_rest()
+        self._lay_out()
+        self._connect()
+
+    def _build_service(self) -> None:
         self.region_combo = QComboBox()
         for region, info in REGIONS.items():
             self.region_combo.addItem(info.label, region.value)
@@ -109,6 +116,7 @@ class SettingsDialog(QDialog):
         self.base_url_edit.setPlaceholderText("http://127.0.0.1:8000/api/v1")
         theme.name(self.base_url_edit, "Custom base URL", "A simulator or proxy that speaks the DashScope API")
 
+    def _build_key(self) -> None:
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText("sk-…")
@@ -134,6 +142,7 @@ class SettingsDialog(QDialog):
         self.session_only = QCheckBox("Keep the key for this run &only (it is forgotten when the app quits)")
         theme.name(self.session_only, "Keep the key for this run only")
 
+    def _build_rest(self) -> None:
         self.library_edit = QLineEdit()
         theme.name(self.library_edit, "Library folder", "Where finished videos are kept")
         self.library_button = QPushButton("&Choose…")
@@ -154,6 +163,7 @@ class SettingsDialog(QDialog):
         theme.name(self.buttons.button(QDialogButtonBox.StandardButton.Save), "Save settings")
         theme.name(self.buttons.button(QDialogButtonBox.StandardButton.Cancel), "Cancel")
 
+    def _lay_out(self) -> None:
         form = QFormLayout()
         self._form = form
         self._add(form, "&Region:", self.region_combo)
@@ -166,13 +176,26 @@ class SettingsDialog(QDialog):
         key_layout.addWidget(self.show_key)
         self._add(form, "API &key:", key_row, buddy=self.key_edit)
         form.addRow("", self.key_status)
+        form.addRow("", self._test_row())
+        # The keyring warning spans the dialog: a wrapped label inside a form row gets clipped.
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.no_keyring)
+        layout.addWidget(self.session_only)
+        layout.addLayout(self._more_form())
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+
+    def _test_row(self) -> QWidget:
         test_row = QWidget()
         test_layout = QHBoxLayout(test_row)
         test_layout.setContentsMargins(0, 0, 0, 0)
         test_layout.addWidget(self.test_button)
         test_layout.addWidget(self.test_result, 1)
         test_layout.addWidget(self.forget_button)
-        form.addRow("", test_row)
+        return test_row
+
+    def _more_form(self) -> QFormLayout:
         library_row = QWidget()
         library_layout = QHBoxLayout(library_row)
         library_layout.setContentsMargins(0, 0, 0, 0)
@@ -183,15 +206,9 @@ class SettingsDialog(QDialog):
         self._add(more, "&Jobs at once:", self.jobs_spin)
         more.addRow("", self.notifications)
         more.addRow("", self.tray)
-        # The keyring warning spans the dialog: a wrapped label inside a form row gets clipped.
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.no_keyring)
-        layout.addWidget(self.session_only)
-        layout.addLayout(more)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
+        return more
 
+    def _connect(self) -> None:
         self.region_combo.currentIndexChanged.connect(lambda _i: self._region_changed())
         self.test_button.clicked.connect(self.test_key)
         self.forget_button.clicked.connect(self.forget_key)
@@ -242,9 +259,11 @@ class SettingsDialog(QDialog):
         if self._status_token is not None:
             self._calls.cancel(self._status_token)
         self.key_status.setText("Looking for a stored key…")
-        self._status_token = self._calls.run(lambda: self._vault.get(region.value),
-                                             lambda stored: self._show_key_status(region, stored),
-                                             lambda error: self._show_key_status(region, None))  # fmt: skip
+        self._status_token = self._calls.run(
+            lambda: self._vault.get(region.value),
+            lambda stored: self._show_key_status(region, stored),
+            lambda error: self._show_key_status(region, None),
+        )
 
     def _show_key_status(self, region: Region, stored) -> None:
         self._status_token = None
@@ -281,8 +300,8 @@ class SettingsDialog(QDialog):
     def _tested(self, check: KeyCheck) -> None:
         self.test_button.setEnabled(True)
         kind = "ok" if check.status is KeyStatus.VALID else "error"
-        self._show_test(f"<b>{html.escape(key_check_words(check))}</b> — {html.escape(check.message)}", kind,
-                        escaped=True)  # fmt: skip
+        words = f"<b>{html.escape(key_check_words(check))}</b> — {html.escape(check.message)}"
+        self._show_test(words, kind, escaped=True)
         self.last_check = check
 
     def _test_failed(self, error: Exception) -> None:
@@ -298,8 +317,11 @@ class SettingsDialog(QDialog):
 
     def forget_key(self) -> None:
         region = self.region()
-        self._calls.run(lambda: self._vault.forget(region.value), lambda _none: self._refresh_key_status(),
-                        lambda error: self._show_problem(str(error)))  # fmt: skip
+        self._calls.run(
+            lambda: self._vault.forget(region.value),
+            lambda _none: self._refresh_key_status(),
+            lambda error: self._show_problem(str(error)),
+        )
 
     # -- library folder ----------------------------------------------------------------------------------
     def browse_library(self) -> None:
@@ -338,8 +360,9 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         settings = self.new_settings()
         try:
-            ServiceEndpoint.for_region(settings.region, workspace=settings.workspace,
-                                       custom_base_url=settings.custom_base_url)  # fmt: skip
+            ServiceEndpoint.for_region(
+                settings.region, workspace=settings.workspace, custom_base_url=settings.custom_base_url
+            )
         except ValueError as error:
             self._show_problem(str(error))
             return

@@ -6,35 +6,20 @@ Reading and scaling a 20 MB PNG takes long enough to stutter a list, so a pool t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPixmap
 
-
-class _Carrier(QObject):
-    """Lives in the GUI thread; a pool thread emits on it, Qt queues the call to the GUI thread."""
-
-    done = Signal(str, QImage)
+from .background import BackgroundCalls
 
 
-class _ReadThumbnail(QRunnable):
-    def __init__(self, path: str, size: QSize, carrier: _Carrier) -> None:
-        super().__init__()
-        self._path = path
-        self._size = size
-        self._carrier = carrier
-
-    def run(self) -> None:
-        image = QImage()
-        try:
-            reader = QImageReader(self._path)
-            reader.setAutoTransform(True)  # honour EXIF rotation, as the service would see it upright
-            original = reader.size()
-            if original.isValid() and not original.isEmpty():
-                reader.setScaledSize(original.scaled(self._size, Qt.AspectRatioMode.KeepAspectRatio))
-            image = reader.read()
-        finally:
-            # An unreadable file still reports back (a null image) so the caller stops waiting on it.
-            self._carrier.done.emit(self._path, image)
+def read_thumbnail(path: str, size: QSize) -> QImage:
+    """Pool thread: the picture scaled to fit ``size``; a null image when the file cannot be read."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)  # honour EXIF rotation, as the service would see it upright
+    original = reader.size()
+    if original.isValid() and not original.isEmpty():
+        reader.setScaledSize(original.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
+    return reader.read()
 
 
 class ThumbnailCache(QObject):
@@ -50,10 +35,7 @@ class ThumbnailCache(QObject):
         self._cache: dict[str, QPixmap] = {}
         self._failed: set[str] = set()
         self._pending: set[str] = set()
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
-        self._carrier = _Carrier(self)
-        self._carrier.done.connect(self._on_done)
+        self._calls = BackgroundCalls(self, max_threads=2)
         self._placeholder: QPixmap | None = None
         self._closed = False
 
@@ -82,13 +64,18 @@ class ThumbnailCache(QObject):
             return self._cache[path]
         if path not in self._pending and path not in self._failed and not self._closed:
             self._pending.add(path)
-            self._pool.start(_ReadThumbnail(path, self._size, self._carrier))
+            size = self._size
+            # An unreadable file still answers (a null image), so the cache stops waiting on it.
+            self._calls.run(
+                lambda: read_thumbnail(path, size),
+                lambda image: self._on_done(path, image),
+                lambda _error: self._on_done(path, QImage()),
+            )
         return self.placeholder()
 
     def is_loading(self) -> bool:
         return bool(self._pending)
 
-    @Slot(str, QImage)
     def _on_done(self, path: str, image: QImage) -> None:
         self._pending.discard(path)
         if image.isNull():
@@ -100,5 +87,4 @@ class ThumbnailCache(QObject):
     def shutdown(self) -> None:
         """Drop work not started and wait for what is running, so no pool thread outlives the owner."""
         self._closed = True
-        self._pool.clear()
-        self._pool.waitForDone()
+        self._calls.shutdown()

@@ -1,0 +1,280 @@
+"""The composer's option form: model, prompts, resolution, duration, seed, switches, shot type, effect and
+variations. It shows only what the chosen model takes and limits every option to the allowed values."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from wan_desktop.core import composing
+from wan_desktop.core.dashscope.catalog import MODELS, REGIONS, AudioMode, ModelSpec, Region
+from wan_desktop.core.dashscope.requests import SEED_MAX
+from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
+
+from . import theme
+
+
+def labelled_row(form: QFormLayout, text: str, field: QWidget, buddy: QWidget | None = None) -> None:
+    label = QLabel(text)
+    label.setBuddy(buddy or field)
+    form.addRow(label, field)
+
+
+def fill_combo(combo: QComboBox, items: Sequence[tuple[str, object]], default: object) -> None:
+    """Replace the items, keeping the current value when it is still offered."""
+    previous = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    for text, value in items:
+        combo.addItem(text, value)
+    keep = combo.findData(previous) if previous is not None else -1
+    combo.setCurrentIndex(keep if keep >= 0 else max(0, combo.findData(default)))
+    combo.blockSignals(False)
+
+
+def select_data(combo: QComboBox, value: object) -> None:
+    index = combo.findData(value)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
+
+def _prompt_box(placeholder: str, height: int, name: str, description: str) -> QPlainTextEdit:
+    edit = QPlainTextEdit()
+    edit.setPlaceholderText(placeholder)
+    edit.setTabChangesFocus(True)
+    edit.setMaximumHeight(height)
+    theme.name(edit, name, description)
+    return edit
+
+
+def _count_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setAccessibleName(name)
+    return label
+
+
+def _check(text: str, name: str, description: str = "", checked: bool = False) -> QCheckBox:
+    box = QCheckBox(text)
+    box.setChecked(checked)
+    theme.name(box, name, description)
+    return box
+
+
+class OptionsForm(QWidget):
+    model_chosen = Signal()  # the model combo moved; the owner re-applies the model
+    changed = Signal()  # an option that changes the price changed
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._build_prompts()
+        self._build_options()
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._lay_out()
+        self._connect()
+
+    # -- construction ------------------------------------------------------------------------------------
+    def _build_prompts(self) -> None:
+        self.model_combo = QComboBox()
+        # items carry a description; sized to the longest one the window would not fit a laptop screen
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(24)
+        theme.name(self.model_combo, "Model", "Which Wan model makes the video")
+        self.model_info = QLabel()
+        self.model_info.setWordWrap(True)
+        self.prompt_edit = _prompt_box(
+            "Describe the motion: what moves, how the camera moves, the mood…",
+            160,
+            "Prompt",
+            "What should happen in the video",
+        )
+        self.prompt_count = _count_label("Prompt length")
+        self.negative_edit = _prompt_box(
+            "What to avoid (optional)", 60, "Negative prompt", "What the video should not show"
+        )
+        self.negative_count = _count_label("Negative prompt length")
+
+    def _build_options(self) -> None:
+        self.resolution_combo = QComboBox()
+        theme.name(self.resolution_combo, "Resolution")
+        self.duration_combo = QComboBox()
+        theme.name(self.duration_combo, "Duration", "Length of the video in seconds")
+        fixed = "Untick to repeat a result with a fixed seed"
+        self.random_seed = _check("&Random seed", "Random seed", fixed, True)
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, SEED_MAX)
+        self.seed_spin.setEnabled(False)
+        theme.name(self.seed_spin, "Seed", "Fixed seed; variations use the next numbers")
+        rewriting = "The service rewrites the prompt with a language model; better results, a little slower"
+        improve = "Let the service &improve the prompt"
+        self.prompt_extend = _check(improve, "Prompt rewriting", rewriting, True)
+        self.watermark = _check("&Watermark (an “AI generated” mark in a corner)", "Watermark")
+        silent = "Switch sound off for a silent video at about half the price"
+        self.sound = _check("&Sound", "Sound", silent, True)
+        self.shot_combo = QComboBox()
+        # Qt turns a str enum into a plain str on the way in, so the combo holds the value.
+        self.shot_combo.addItem("Single shot", ShotType.SINGLE.value)
+        self.shot_combo.addItem("Multi-shot (a short story)", ShotType.MULTI.value)
+        theme.name(self.shot_combo, "Shot type", "Works only with prompt rewriting on")
+        self.template_combo = QComboBox()
+        theme.name(self.template_combo, "Effect template", "A preset effect; the prompt is then ignored")
+        self.variations = QSpinBox()
+        self.variations.setRange(1, composing.MAX_VARIATIONS)
+        theme.name(self.variations, "Variations", "How many videos to make from each image")
+
+    def _lay_out(self) -> None:
+        form = self.form
+        labelled_row(form, "&Model:", self.model_combo)
+        form.addRow("", self.model_info)
+        labelled_row(form, "&Prompt:", self.prompt_edit)
+        form.addRow("", self.prompt_count)
+        labelled_row(form, "Nega&tive prompt:", self.negative_edit)
+        form.addRow("", self.negative_count)
+        labelled_row(form, "Resol&ution:", self.resolution_combo)
+        labelled_row(form, "&Duration:", self.duration_combo)
+        seed_row = QWidget()
+        seed_layout = QHBoxLayout(seed_row)
+        seed_layout.setContentsMargins(0, 0, 0, 0)
+        seed_layout.addWidget(self.random_seed)
+        seed_layout.addWidget(self.seed_spin, 1)
+        labelled_row(form, "S&eed:", seed_row, buddy=self.seed_spin)
+        form.addRow("", self.prompt_extend)
+        form.addRow("", self.watermark)
+        form.addRow("", self.sound)
+        labelled_row(form, "S&hot type:", self.shot_combo)
+        labelled_row(form, "E&ffect:", self.template_combo)
+        labelled_row(form, "&Variations:", self.variations)
+
+    def _connect(self) -> None:
+        self.model_combo.currentIndexChanged.connect(lambda _i: self.model_chosen.emit())
+        self.prompt_edit.textChanged.connect(self.update_counts)
+        self.negative_edit.textChanged.connect(self.update_counts)
+        self.random_seed.toggled.connect(lambda random: self.seed_spin.setEnabled(not random))
+        self.prompt_extend.toggled.connect(self._shot_enabled)
+        priced = (
+            self.resolution_combo.currentIndexChanged,
+            self.duration_combo.currentIndexChanged,
+            self.variations.valueChanged,
+            self.sound.toggled,
+            self.template_combo.currentIndexChanged,
+        )
+        for signal in priced:
+            signal.connect(lambda *_: self.changed.emit())
+        theme.follow_system_scheme(self.update_counts)
+
+    def _shot_enabled(self, rewriting: bool) -> None:
+        self.shot_combo.setEnabled(rewriting and self.spec().shot_type)
+
+    # -- the model -----------------------------------------------------------------------------------------
+    def spec(self) -> ModelSpec:
+        return MODELS[self.model_combo.currentData() or next(iter(MODELS))]
+
+    def select_model(self, key: str) -> None:
+        index = self.model_combo.findData(key)
+        if index < 0:
+            raise KeyError(f"unknown model {key!r}")
+        self.model_combo.setCurrentIndex(index)
+
+    def list_models(self, region: Region) -> None:
+        """Every model, those not offered in ``region`` disabled; keeps the current one when it is offered."""
+        current = self.model_combo.currentData()
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        items: QStandardItemModel = self.model_combo.model()  # type: ignore[assignment]
+        where = REGIONS[region].label
+        for spec in MODELS.values():
+            offered = spec.offered_in(region)
+            missing = "" if offered else f" (not offered in {where})"
+            self.model_combo.addItem(f"{spec.label} — {spec.description}{missing}", spec.key)
+            item = items.item(self.model_combo.count() - 1)
+            item.setEnabled(offered)
+            reason = "" if offered else f"Not offered in {where}. "
+            item.setToolTip(f"{reason}Offered in: {composing.region_offers(spec)}")
+        first_offered = next((spec.key for spec in MODELS.values() if spec.offered_in(region)), None)
+        wanted = current if current and MODELS[current].offered_in(region) else first_offered
+        self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(wanted)))
+        self.model_combo.blockSignals(False)
+
+    def apply_model(self, region: Region) -> None:
+        """Show only what the chosen model takes, each option limited to its allowed values."""
+        spec = self.spec()
+        self.model_info.setText(composing.model_info(spec, region))
+        fill_combo(self.resolution_combo, [(r, r) for r in spec.resolutions], spec.default_resolution)
+        durations = spec.allowed_durations(region)
+        default = spec.default_duration if spec.default_duration in durations else durations[0]
+        fill_combo(self.duration_combo, [(f"{d} s", d) for d in durations], default)
+        self.resolution_combo.setEnabled(len(spec.resolutions) > 1)
+        self.duration_combo.setEnabled(len(durations) > 1)
+        switchable = spec.audio_mode is AudioMode.SWITCHABLE
+        self.sound.setVisible(switchable)
+        self.sound.setEnabled(switchable)
+        self.form.setRowVisible(self.shot_combo, spec.shot_type)
+        self.shot_combo.setEnabled(spec.shot_type and self.prompt_extend.isChecked())
+        self.form.setRowVisible(self.template_combo, spec.has_templates)
+        fill_combo(self.template_combo, [("None", None)] + [(t, t) for t in spec.templates], None)
+        self.template_combo.setEnabled(spec.has_templates)
+        self.update_counts()
+
+    # -- live feedback and values --------------------------------------------------------------------------
+    def update_counts(self) -> None:
+        spec = self.spec()
+        self._count(self.prompt_count, len(self.prompt_edit.toPlainText()), spec.prompt_max)
+        self._count(self.negative_count, len(self.negative_edit.toPlainText()), spec.negative_prompt_max)
+
+    @staticmethod
+    def _count(label: QLabel, used: int, limit: int) -> None:
+        over = used > limit
+        label.setText(f"{used} / {limit} characters" + (f" — {used - limit} too many" if over else ""))
+        label.setStyleSheet(f"color: {theme.css_colour('error' if over else 'muted')}")
+        label.setProperty("over_limit", over)
+
+    def values(self) -> dict[str, object]:
+        """The form's part of ``composing.Choices``."""
+        return dict(
+            model=self.spec().key,
+            prompt=self.prompt_edit.toPlainText(),
+            negative_prompt=self.negative_edit.toPlainText(),
+            resolution=self.resolution_combo.currentData(),
+            duration=self.duration_combo.currentData(),
+            random_seed=self.random_seed.isChecked(),
+            seed=self.seed_spin.value(),
+            variations=self.variations.value(),
+            prompt_extend=self.prompt_extend.isChecked(),
+            watermark=self.watermark.isChecked(),
+            sound=self.sound.isChecked(),
+            shot_type=ShotType(self.shot_combo.currentData()),
+            template=self.template_combo.currentData(),
+        )
+
+    def load(self, request: GenerationRequest) -> None:
+        """Fill the options from an earlier request; the seed is kept fixed so it can be repeated."""
+        if self.model_combo.findData(request.model) >= 0:
+            self.select_model(request.model)
+        spec = self.spec()
+        self.prompt_edit.setPlainText(request.prompt)
+        self.negative_edit.setPlainText(request.negative_prompt)
+        select_data(self.resolution_combo, request.resolution or spec.default_resolution)
+        select_data(self.duration_combo, request.duration or spec.default_duration)
+        self.random_seed.setChecked(request.seed is None)
+        if request.seed is not None:
+            self.seed_spin.setValue(request.seed)
+        self.prompt_extend.setChecked(request.prompt_extend)
+        self.watermark.setChecked(request.watermark)
+        self.sound.setChecked(request.audio_enabled is not False)
+        if request.shot_type is not None:
+            select_data(self.shot_combo, request.shot_type.value)
+        select_data(self.template_combo, request.template)
+        self.variations.setValue(1)

@@ -1,0 +1,139 @@
+"""The composer's inputs: first and last frames (drop zones), the audio and the clip to continue.
+
+Each shows only when the chosen model takes it. The image checks and fixes run off the GUI thread through the
+owner's ``BackgroundCalls``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from wan_desktop.core import composing
+from wan_desktop.core.dashscope.catalog import ModelSpec
+from wan_desktop.core.dashscope.types import GenerationRequest
+
+from . import theme
+from .background import BackgroundCalls
+from .drop_zone import DropZone, ImageChecker
+from .thumbnails import ThumbnailCache
+
+AUDIO_FILTER = "Audio (*.wav *.mp3);;All files (*)"
+VIDEO_FILTER = "Video (*.mp4 *.mov);;All files (*)"
+
+
+class MediaPicker(QWidget):
+    """A line for a file path or an http(s)/oss URL, with Browse (audio and video clips)."""
+
+    changed = Signal()
+
+    def __init__(self, what: str, file_filter: str, button_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.what = what
+        self._filter = file_filter
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("A file, or an https:// or oss:// link")
+        self.edit.setClearButtonEnabled(True)
+        theme.name(self.edit, what, f"The {what.lower()}: a local file or a link")
+        self.edit.textChanged.connect(self.changed)
+        self.browse_button = QPushButton(button_text)
+        theme.name(self.browse_button, f"Browse for the {what.lower()}")
+        self.browse_button.clicked.connect(self.browse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.browse_button)
+
+    def browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, f"Choose the {self.what.lower()}", "", self._filter)
+        if path:
+            self.edit.setText(path)
+
+    def reference(self) -> str | None:
+        return self.edit.text().strip() or None
+
+
+def _labelled(text: str, field: QWidget, buddy: QWidget) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    layout.addWidget(label)
+    layout.addWidget(field, 1)
+    return row
+
+
+class InputArea(QWidget):
+    changed = Signal()  # an input that changes the batch or its price changed
+
+    def __init__(
+        self, calls: BackgroundCalls, checker: ImageChecker, scratch_dir: Path, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.thumbnails = ThumbnailCache(QSize(200, 150), self)
+        scratch, thumbs = Path(scratch_dir), self.thumbnails
+        self.first_zone = DropZone(
+            "First frame", calls=calls, checker=checker, scratch_dir=scratch, thumbnails=thumbs, multiple=True
+        )
+        self.last_zone = DropZone(
+            "Last frame", calls=calls, checker=checker, scratch_dir=scratch, thumbnails=thumbs, multiple=False
+        )
+        self.audio_picker = MediaPicker("Audio", AUDIO_FILTER, "Browse audio…")
+        self.clip_picker = MediaPicker("Video clip to continue", VIDEO_FILTER, "Browse clip…")
+        self.audio_row = _labelled("&Audio:", self.audio_picker, self.audio_picker.edit)
+        self.clip_row = _labelled("Continue c&lip:", self.clip_picker, self.clip_picker.edit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.first_zone, self.last_zone, self.audio_row, self.clip_row):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        for signal in (self.first_zone.changed, self.last_zone.changed, self.clip_picker.changed):
+            signal.connect(self.changed)
+        self._spec: ModelSpec | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.first_zone.busy or self.last_zone.busy
+
+    def apply_model(self, spec: ModelSpec) -> None:
+        self._spec = spec
+        self.last_zone.setVisible(spec.takes_last_frame)
+        takes_audio = composing.takes_audio(spec)
+        self.audio_row.setVisible(takes_audio)
+        self.audio_picker.setEnabled(takes_audio)
+        self.clip_row.setVisible(spec.takes_first_clip)
+        self.clip_picker.setEnabled(spec.takes_first_clip)
+        for zone in (self.first_zone, self.last_zone):
+            zone.set_limits(spec.image_limits, spec.label)
+
+    def values(self) -> dict[str, object]:
+        """The inputs' part of ``composing.Choices`` (what the model does not take is dropped there)."""
+        last = self.last_zone.references()
+        return dict(
+            first_frames=tuple(self.first_zone.references()),
+            last_frame=last[0] if last else None,
+            audio=self.audio_picker.reference(),
+            first_clip=self.clip_picker.reference(),
+        )
+
+    def local_problems(self) -> list[str]:
+        """What is known before the core's check: images still being checked or not yet fixed."""
+        problems = []
+        zones = [self.first_zone] + ([self.last_zone] if self._spec and self._spec.takes_last_frame else [])
+        for zone in zones:
+            for entry in zone.entries():
+                if not entry.usable and entry.report is not None:
+                    hint = " Press Fix to correct it." if entry.fixable else ""
+                    problems.append(f"{zone.what} '{entry.name}': {entry.report.summary}{hint}")
+        return problems
+
+    def load(self, request: GenerationRequest) -> None:
+        self.audio_picker.edit.setText(request.audio or "")
+        self.clip_picker.edit.setText(request.first_clip or "")
+        self.first_zone.set_references([request.first_frame] if request.first_frame else [])
+        self.last_zone.set_references([request.last_frame] if request.last_frame else [])
+
+    def shutdown(self) -> None:
+        self.thumbnails.shutdown()

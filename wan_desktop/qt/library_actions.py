@@ -1,0 +1,81 @@
+"""The Library tab's actions: the buttons under the player, the "More…" menu and the grid's context menu.
+
+What may be done to the selected job comes from the core's rulebook (``jobs.allowed_actions``): a running job
+cannot be a favourite, and only a finished one goes to the trash. The rest needs the video on disk."""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QWidget
+
+from wan_desktop.core.jobs import Job, JobAction, allowed_actions
+
+BUTTONS = (
+    ("remix", "Remix"),
+    ("continue", "Continue from last frame"),
+    ("continue_clip", "Continue the clip (wan2.7)"),
+    ("last_frame", "Use frame as last frame"),
+    ("favourite", "Favourite"),
+    ("more", "More…"),
+)
+MENU = (
+    ("play", "Play"),
+    ("reveal", "Reveal in the file manager"),
+    ("open", "Open in the system player"),
+    ("copy", "Copy prompt"),
+    ("export", "Export a copy with its notes…"),
+    ("delete", "Move to the trash…"),
+)
+HEALTH = (("relink", "Relink a moved library…"), ("import", "Import a folder of Wan Desktop videos…"))
+_NEED_VIDEO = ("continue", "continue_clip", "last_frame", "play", "reveal", "open", "export")
+
+
+class ActionBar(QWidget):
+    """``handlers`` maps every key of BUTTONS (but "more"), MENU and HEALTH to what it does."""
+
+    def __init__(self, handlers: Mapping[str, Callable[[], None]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text in BUTTONS:
+            button = QPushButton(text)
+            button.setAccessibleName(text)
+            layout.addWidget(button)
+            self.buttons[key] = button
+            if key in handlers:
+                button.clicked.connect(handlers[key])
+        self.more_menu = QMenu(self)
+        self.menu_actions: dict[str, QAction] = {}
+        for key, text in MENU:
+            self.menu_actions[key] = self.more_menu.addAction(text, handlers[key])
+        self.more_menu.addSeparator()
+        for key, text in HEALTH:
+            self.more_menu.addAction(text, handlers[key])
+        self.buttons["more"].setMenu(self.more_menu)
+
+    def update_for(self, job: Job | None, has_video: bool) -> None:
+        allowed = allowed_actions(job) if job is not None else frozenset()
+        for key in _NEED_VIDEO:
+            widget = self.buttons.get(key) or self.menu_actions[key]
+            widget.setEnabled(has_video)
+        self.buttons["remix"].setEnabled(job is not None)
+        self.menu_actions["copy"].setEnabled(job is not None)
+        self.buttons["favourite"].setEnabled(JobAction.FAVOURITE in allowed)
+        self.buttons["favourite"].setText("Unfavourite" if job is not None and job.favourite else "Favourite")
+        self.menu_actions["delete"].setEnabled(JobAction.DELETE in allowed)
+
+    def context_menu(self, owner: QWidget, at: QPoint) -> QMenu:
+        """The buttons' actions (as enabled now) and the "More…" menu, in one menu."""
+        menu = QMenu(owner)
+        for key in ("remix", "continue", "continue_clip", "last_frame", "favourite"):
+            button = self.buttons[key]
+            menu.addAction(button.text(), button.click).setEnabled(button.isEnabled())
+        menu.addSeparator()
+        for action in self.more_menu.actions():
+            menu.addAction(action)
+        menu.popup(at)
+        return menu

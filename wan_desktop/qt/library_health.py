@@ -1,0 +1,141 @@
+"""Library health from the Library tab: the trash, relinking a moved library and importing a folder of videos.
+
+The disk work runs off the GUI thread; the history changes (an import) are asked of the engine, the only
+writer of job rows, and its answer comes back as an ``EngineReply``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from PySide6.QtCore import QFile, QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from wan_desktop.core import history
+from wan_desktop.core.jobs import Job
+from wan_desktop.core.library import Library, SidecarProblem
+from wan_desktop.core.store import JobStore
+
+from .background import BackgroundCalls
+from .engine_thread import EngineReply
+
+ErrorHandler = Callable[[str], Callable[[Exception], None]]  # action name -> what to do with its error
+
+
+class NoTrashError(OSError):
+    """This system has no trash to move files to; nothing was deleted."""
+
+
+def move_to_trash(paths: list[Path]) -> None:
+    """Move every path to the system trash, or raise NoTrashError before deleting anything (pool thread)."""
+    for number, path in enumerate(paths):
+        if not QFile.moveToTrash(str(path)):
+            done = f" ({number} of {len(paths)} files were already moved there)" if number else ""
+            raise NoTrashError(
+                f"'{path.name}' could not be moved to the trash: this system may have no trash, or the file is "
+                f"not writable. Nothing else was deleted{done}; delete it yourself if you want it gone."
+            )
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    jobs: tuple[Job, ...]  # their paths re-expressed against the library (the files stay where they are)
+    problems: tuple[SidecarProblem, ...]
+
+
+def jobs_in_folder(folder: Path, library: Library) -> FolderScan:
+    """Pool thread: every Wan Desktop sidecar under ``folder``, ready for the engine to import."""
+    source = Library(folder)
+    scan = source.scan_sidecars()
+
+    def rebase(path: str | None) -> str | None:
+        return library.relative(source.absolute(path)) if path else None
+
+    jobs = tuple(
+        replace(
+            job,
+            video_path=rebase(job.video_path),
+            thumbnail_path=rebase(job.thumbnail_path),
+            sidecar_path=rebase(job.sidecar_path),
+        )
+        for job in scan.jobs
+    )
+    return FolderScan(jobs, scan.problems)
+
+
+def import_message(reply: EngineReply, problems: Sequence[SidecarProblem]) -> str:
+    parts = [reply.message]
+    if problems:
+        parts.append(f"{len(problems)} note(s) could not be read:")
+        parts.extend(f"• {problem.path.name}: {problem.message}" for problem in problems[:20])
+    if reply.refused:
+        parts.append(f"{len(reply.refused)} were not imported:")
+        parts.extend(f"• {job_id}: {why}" for job_id, why in reply.refused[:20])
+    return "\n".join(parts)
+
+
+class LibraryHealth(QObject):
+    """Relink and import; ``import_jobs`` posts to the engine, whose reply is handed to ``replied``."""
+
+    notice = Signal(str)
+    action_done = Signal(str)
+    moved = Signal(object)  # Path: the library's new folder
+    changed = Signal()  # the history changed: run the query again
+
+    def __init__(
+        self,
+        calls: BackgroundCalls,
+        import_jobs: Callable[[Sequence[Job]], None],
+        on_error: ErrorHandler,
+        owner: QWidget,
+    ) -> None:
+        super().__init__(owner)
+        self._calls = calls
+        self._import_jobs = import_jobs
+        self._on_error = on_error
+        self._owner = owner
+        self._problems: tuple[SidecarProblem, ...] = ()
+        self.last_import: EngineReply | None = None
+
+    def relink_dialog(self, store: JobStore | None) -> None:
+        folder = QFileDialog.getExistingDirectory(self._owner, "Where is the library folder now?")
+        if folder:
+            self.relink(store, Path(folder))
+
+    def relink(self, store: JobStore | None, folder: Path) -> None:
+        """Point at the folder the library moved to: only the setting changes; files are checked again."""
+        if store is None:
+            return
+
+        def done(report: history.RelinkReport) -> None:
+            if report.found == 0 and report.missing:
+                self.notice.emit(report.message + " The library was not changed.")
+            else:
+                self.moved.emit(report.root)
+                self.notice.emit(report.message)
+            self.action_done.emit("relink")
+
+        self._calls.run(lambda: history.relink_check(store, folder), done, self._on_error("relink"))
+
+    def import_dialog(self, library: Library) -> None:
+        folder = QFileDialog.getExistingDirectory(self._owner, "Import which folder of Wan Desktop videos?")
+        if folder:
+            self.import_from(library, Path(folder))
+
+    def import_from(self, library: Library, folder: Path) -> None:
+        def scanned(scan: FolderScan) -> None:
+            self._problems = scan.problems
+            self._import_jobs(scan.jobs)
+
+        self._calls.run(lambda: jobs_in_folder(folder, library), scanned, self._on_error("import"))
+
+    def replied(self, reply: EngineReply) -> None:
+        self.last_import = reply
+        message = import_message(reply, self._problems)
+        self.notice.emit(message)
+        if self._problems or reply.refused:
+            QMessageBox.information(self._owner, "Import finished with problems", message)
+        self._problems = ()
+        self.changed.emit()
+        self.action_done.emit("import")
