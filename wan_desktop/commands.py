@@ -7,14 +7,16 @@ import json
 import signal
 import sys
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
-from wan_desktop.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, SUBCOMMANDS
+from wan_desktop.cli import EXIT_BLOCKED, EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_USAGE, SUBCOMMANDS
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
 from wan_desktop.core.events import EngineEvent, EngineMode, EventKind, UncertainDecision
+from wan_desktop.core.home_lock import HomeBusy, HomeLock
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.paths import default_home, default_library
 from wan_desktop.core.secrets import KeyringUnavailable, KeyVault, mask_key
@@ -31,9 +33,16 @@ from wan_desktop.core.settings import Settings, SettingsStore
 from wan_desktop.core.store import StoreError
 
 
+# Commands that change jobs or the library: one engine per home, so they hold the home's lock throughout.
+WRITING_COMMANDS = frozenset({"submit", "run", "cancel", "retry", "decide", "library"})
+
+
 def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         return _dispatch(args, parser)
+    except HomeBusy as busy:
+        print(f"wan-desktop: {busy}", file=sys.stderr)
+        return EXIT_BUSY
     except (StoreError, MissingKeyError, KeyringUnavailable, ValueError, OSError) as error:
         print(f"wan-desktop: {getattr(error, 'explanation', None) or error}", file=sys.stderr)
         return EXIT_ERROR
@@ -51,11 +60,20 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def _command(args, home: Path, *, demo: bool) -> int:
-    settings_store = SettingsStore(home)
-    settings = _settings_from_args(settings_store.load(), args, home, demo)
-    settings_store.save(settings)
+    settings = _settings_for(args, home, demo)
     if args.command == "key":
         return _key_command(args.action, settings)
+    with _home_lock(args.command, home, demo):
+        return _locked_command(args, home, settings, demo=demo)
+
+
+def _home_lock(command: str, home: Path, demo: bool) -> AbstractContextManager:
+    if command not in WRITING_COMMANDS:
+        return nullcontext()  # jobs (and key show) only read, and work while another holds the home
+    return HomeLock.acquire(home, f"wan-desktop {'demo ' if demo else ''}{command}")
+
+
+def _locked_command(args, home: Path, settings: Settings, *, demo: bool) -> int:
     if args.command == "library":
         return _rebuild(home, settings)
     demo_service = DemoService(home / "simulator") if demo and args.command in ("run", "cancel") else None
@@ -75,16 +93,34 @@ def _command(args, home: Path, *, demo: bool) -> int:
             demo_service.close()
 
 
-def _settings_from_args(settings: Settings, args, home: Path, demo: bool) -> Settings:
-    changes = {}
+def _settings_for(args, home: Path, demo: bool) -> Settings:
+    """The saved settings with this command's options. Only the library is remembered (the documented
+    exception); --base-url and --region apply to this one command, so a one-off test URL never receives a
+    later run's key."""
+    store = SettingsStore(home)
+    saved = store.load()
+    remembered = _remembered_library(saved, args, home, demo)
+    if remembered is not saved:
+        store.save(remembered)
+    return _options_for_this_command(remembered, args, demo)
+
+
+def _remembered_library(settings: Settings, args, home: Path, demo: bool) -> Settings:
     if args.library:
-        changes["library_dir"] = args.library.expanduser().resolve()
-    elif settings.library_dir is None:
-        changes["library_dir"] = home / "library" if demo else default_library()
+        return settings.with_changes(library_dir=args.library.expanduser().resolve())
+    if settings.library_dir is None:
+        return settings.with_changes(library_dir=home / "library" if demo else default_library())
+    return settings
+
+
+def _options_for_this_command(settings: Settings, args, demo: bool) -> Settings:
+    changes = {}
     if demo:
         changes["region"] = Region.CUSTOM
     elif args.base_url:
-        changes.update(region=Region.CUSTOM, custom_base_url=args.base_url)
+        from wan_desktop.core.dashscope.regions import check_base_url
+
+        changes.update(region=Region.CUSTOM, custom_base_url=check_base_url(args.base_url))
     elif args.region:
         changes["region"] = Region(args.region)
     return settings.with_changes(**changes) if changes else settings
