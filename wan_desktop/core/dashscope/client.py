@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ... import __version__
+from ..secrets import InvalidKeyError, check_key, scrub
 from .catalog import REGIONS, find_model
 from .errors import (
     AmbiguousNetworkError,
@@ -141,8 +142,8 @@ def _text(value: Any) -> str | None:
 def parse_task(body: Mapping[str, Any], task_id: str) -> TaskInfo:
     output = body.get("output")
     if not isinstance(output, Mapping):
-        raise ProtocolError("the task reply has no 'output' object", code="Protocol",
-                            request_id=str(body.get("request_id") or ""), http_status=200)
+        raise _unreadable("the task reply has no 'output' object", idempotent=True,
+                          request_id=str(body.get("request_id") or ""))
     return TaskInfo(
         task_id=str(output.get("task_id") or task_id),
         status=TaskStatus.parse(output.get("task_status")),
@@ -214,32 +215,93 @@ def error_from_response(response: httpx.Response) -> DashScopeError:
         body = json.loads(text)
     except ValueError:
         body = None
-    if isinstance(body, Mapping):
-        code = str(body.get("code") or "")
-        message = str(body.get("message") or "")
-        request_id = str(body.get("request_id") or "")
-    else:
-        code, message, request_id = "Unknown", text.strip()[:500], ""
-    request_id = request_id or response.headers.get("x-request-id", "")
+    if not isinstance(body, Mapping):
+        # Not the service's own words: a gateway's or proxy's page. Code "Unknown" keeps create_safety's rule
+        # (nothing here proves the service answered, so a create behind it may have arrived).
+        error = error_for(response.status_code, "Unknown", _reply_summary(response),
+                          response.headers.get("x-request-id", ""),
+                          parse_retry_after(response.headers.get("retry-after")))
+        if response.status_code >= 500:
+            error.explanation = _gateway_sentence(response.status_code)
+        return error
+    code = str(body.get("code") or "")
+    message = str(body.get("message") or "")
+    request_id = str(body.get("request_id") or "") or response.headers.get("x-request-id", "")
     return error_for(response.status_code, code, message, request_id,
                      parse_retry_after(response.headers.get("retry-after")))
 
 
-def _json_body(response: httpx.Response) -> Mapping[str, Any]:
+def _gateway_sentence(status: int) -> str:
+    return (
+        f"Something between this computer and the video service (a gateway or proxy) answered HTTP {status} "
+        "with a page instead of the service's reply; the app will try again."
+    )
+
+
+def _reply_summary(response: httpx.Response) -> str:
+    """A short account of a body that is not the API's JSON: an HTML page's title, else its first words."""
+    text = response.text[:20000]
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    words = " ".join((title.group(1) if title else re.sub(r"<[^>]*>", " ", text)).split())[:200]
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    return f"HTTP {response.status_code} ({kind}): {words}" if words else f"HTTP {response.status_code} ({kind}), empty"
+
+
+_UNREADABLE_READ = (
+    "The video service's reply could not be read (it was not the JSON the service sends); the app will ask again."
+)
+_UNREADABLE_CREATE = (
+    "The video service's reply could not be read, so it is not known whether the task was created; the app "
+    "looks for it before sending anything again."
+)
+
+
+def _unreadable(message: str, *, idempotent: bool, request_id: str = "", status: int | None = 200) -> ProtocolError:
+    """A reply that could not be read. A read may simply be asked again (the engine bounds how often);
+    a create may have made a task, so ProtocolError keeps may_have_reached_service."""
+    error = ProtocolError(message, code="Protocol", request_id=request_id, http_status=status,
+                          explanation=_UNREADABLE_READ if idempotent else _UNREADABLE_CREATE)
+    error.retryable = idempotent
+    return error
+
+
+def _json_body(response: httpx.Response, *, idempotent: bool) -> Mapping[str, Any]:
     try:
         body = response.json()
     except ValueError:
-        raise ProtocolError(f"the reply is not JSON: {response.text[:200]!r}", code="Protocol",
-                            http_status=response.status_code) from None
+        raise _unreadable(f"the reply is not JSON: {_reply_summary(response)}", idempotent=idempotent,
+                          status=response.status_code) from None
     if not isinstance(body, Mapping):
-        raise ProtocolError("the reply is not a JSON object", code="Protocol", http_status=response.status_code)
+        raise _unreadable("the reply is not a JSON object", idempotent=idempotent, status=response.status_code)
     return body
 
 
-def _network_error(exc: httpx.HTTPError, what: str, *, idempotent: bool) -> NetworkError:
+def _redirect_error(response: httpx.Response, *, idempotent: bool) -> ProtocolError:
+    """A 3xx from the API host is never followed: the key must reach no other address."""
+    target = urlsplit(response.headers.get("location", "")).hostname or "an address it did not name"
+    error = _unreadable(f"HTTP {response.status_code} redirect to {target}, not followed", idempotent=idempotent,
+                        request_id=response.headers.get("x-request-id", ""), status=response.status_code)
+    error.code = "Redirect"
+    error.explanation = (
+        f"The video service's address answered with a redirect to {target}, which the app does not follow so "
+        "that the key goes nowhere else. Check the region or base URL in Settings. "
+        + ("" if idempotent else "It is not known whether the task was created; the app looks for it first.")
+    ).strip()
+    return error
+
+
+def _scrubbed(error: DashScopeError, key: str) -> DashScopeError:
+    """The same error with the key removed from every text of it (a reply or an exception may echo it)."""
+    error.message = scrub(error.message, key)
+    error.explanation = scrub(error.explanation, key)
+    error.args = tuple(scrub(arg, key) if isinstance(arg, str) else arg for arg in error.args)
+    return error
+
+
+def _network_error(exc: httpx.HTTPError, what: str, *, idempotent: bool, key: str = "") -> NetworkError:
     """NotSentError when the request surely never left; AmbiguousNetworkError once it may have been sent.
     For reads (idempotent) an ambiguous failure is still safe to repeat, so the instance says retryable."""
-    detail = f"{what}: {type(exc).__name__}: {exc}"
+    detail = scrub(f"{what}: {type(exc).__name__}: {exc}", key)
     if isinstance(exc, _NOT_SENT):
         return NotSentError(detail, code="NetworkError")
     error = AmbiguousNetworkError(detail, code="NetworkError")
@@ -263,8 +325,8 @@ class DashScopeClient:
         user_agent: str = f"wan-desktop/{__version__}",
     ) -> None:
         if not api_key or not api_key.strip():
-            raise ValueError("An API key is needed; enter it in Settings.")
-        self._key = api_key.strip()
+            raise InvalidKeyError("An API key is needed; enter it in Settings.")
+        self._key = check_key(api_key)  # a bad key fails here, in words, before any request is built
         self.endpoint = endpoint
         timeout = httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
                                 pool=timeouts.pool)
@@ -305,11 +367,16 @@ class DashScopeClient:
             response = self._api.request(method, url, params=params, content=content,
                                          headers=self._headers(headers))
         except httpx.HTTPError as exc:
-            raise _network_error(exc, f"{method} {path}", idempotent=idempotent) from exc
+            raise _network_error(exc, f"{method} {path}", idempotent=idempotent, key=self._key) from None
         log.debug("%s %s -> %s", method, path, response.status_code)
-        if response.status_code != 200:
-            raise error_from_response(response)
-        return _json_body(response)
+        try:
+            if 300 <= response.status_code < 400:
+                raise _redirect_error(response, idempotent=idempotent)
+            if response.status_code != 200:
+                raise error_from_response(response)
+            return _json_body(response, idempotent=idempotent)
+        except DashScopeError as error:
+            raise _scrubbed(error, self._key) from None
 
     def prepare(self, request: GenerationRequest) -> PreparedRequest:
         """Check the request locally, then turn its local files into URLs (data URLs or uploads)."""
