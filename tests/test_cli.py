@@ -145,3 +145,60 @@ def test_sigkill_at_random_moments_never_loses_or_duplicates_a_job(tmp_path, sim
             frames = sum(1 for _ in container.decode(video=0))
         assert frames == 150  # 5 s at 30 fps, every frame decodes
     assert not list(library.rglob("*.part"))
+
+
+# -- options for one command apply to that command only (issue 9, item 6) --------------------------------------
+def test_base_url_and_region_are_not_remembered(tmp_path, simulator, images):
+    from wan_desktop.core.dashscope.catalog import Region
+    from wan_desktop.core.settings import Settings, SettingsStore
+
+    home = tmp_path / "home"
+    store = SettingsStore(home)
+    store.save(Settings(library_dir=tmp_path / "videos", region=Region.CUSTOM, custom_base_url=simulator.base_url))
+    before = (home / "settings.json").read_text()
+    submitted = cli(home, "submit", str(images[0]), "--model", "wan2.2-i2v-plus", "--resolution", "480P")
+    assert submitted.returncode == 0, submitted.stderr
+    one_off = cli(home, "jobs", base_url="http://127.0.0.1:9/api/v1")  # a test URL nothing listens on
+    assert one_off.returncode == 0, one_off.stderr
+    assert cli(home, "--region", "cn-beijing", "jobs").returncode == 0
+    assert (home / "settings.json").read_text() == before
+    run = cli(home, "run")  # no option: the person's own setting, the simulator
+    assert run.returncode == 0, run.stderr
+    assert [row["state"] for row in jobs_json(home, simulator.base_url)] == ["done"]
+    assert any(r["method"] == "POST" for r in simulator.requests())
+
+
+@pytest.mark.parametrize("url", ["http://example.com/api/v1", "http://10.0.0.8:8000/api/v1", "ftp://127.0.0.1/x"])
+def test_plain_http_elsewhere_is_refused_in_words(tmp_path, url):
+    for command in (["jobs"], ["run"]):
+        out = cli(tmp_path / "home", *command, base_url=url)
+        assert out.returncode == 1 and "Traceback" not in out.stderr
+        assert ("plain http://" in out.stderr) if url.startswith("http:") else ("https://" in out.stderr)
+    settings = json.loads((tmp_path / "home" / "settings.json").read_text())
+    assert settings["custom_base_url"] == ""
+
+
+# -- keys are checked before anything is sent (issue 9, item 4) ------------------------------------------------
+@pytest.mark.parametrize("bad", ["sk-test-0123\n456789abcdef", "sk-test-0123\u200b456789abcdef",
+                                 "sk-test-0123é456789abcdef"], ids=["newline", "zero-width", "non-ascii"])  # fmt: skip
+def test_a_bad_key_stops_run_in_words_and_reaches_no_disk(tmp_path, simulator, images, bad):
+    home = tmp_path / "home"
+    submitted = cli(home, "--library", str(tmp_path / "v"), "submit", str(images[0]), "--model",
+                    "wan2.2-i2v-plus", "--resolution", "480P", base_url=simulator.base_url)  # fmt: skip
+    assert submitted.returncode == 0, submitted.stderr
+    run = cli(home, "run", base_url=simulator.base_url, key=bad)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "DASHSCOPE_API_KEY" in run.stderr and "cannot be used" in run.stderr
+    assert "456789abcdef" not in run.stderr + run.stdout
+    rows = jobs_json(home, simulator.base_url)
+    assert [row["state"] for row in rows] == ["queued"]  # not "Needs your decision": nothing was sent
+    assert simulator.requests() == []
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert b"456789abcdef" not in path.read_bytes(), path
+
+
+def test_key_set_refuses_a_bad_key_in_words(tmp_path):
+    out = cli(tmp_path / "home", "key", "set", input="sk-test-0123\u200b456789abcdef\n", key="")
+    assert out.returncode == 1 and "U+200B" in out.stderr and "Traceback" not in out.stderr
+    assert "456789abcdef" not in out.stderr
