@@ -202,3 +202,47 @@ def test_key_set_refuses_a_bad_key_in_words(tmp_path):
     out = cli(tmp_path / "home", "key", "set", input="sk-test-0123\u200b456789abcdef\n", key="")
     assert out.returncode == 1 and "U+200B" in out.stderr and "Traceback" not in out.stderr
     assert "456789abcdef" not in out.stderr
+
+
+# -- submit to a read-only or full library (issue 9, item 9) -----------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path):
+    from tests.disks import mount_tmpfs, unmount
+
+    folder = tmp_path / "disk"
+    mount_tmpfs(folder, "1m")
+    yield folder
+    unmount(folder)
+
+
+def noise_image(path: Path, side: int = 900) -> Path:
+    from PIL import Image
+
+    Image.frombytes("RGB", (side, side), random.Random(7).randbytes(side * side * 3)).save(path)
+    return path
+
+
+def test_submit_to_a_read_only_library_says_so_in_words(tmp_path, small_disk, images):
+    from tests.disks import remount
+
+    remount(small_disk, "ro")
+    out = cli(tmp_path / "home", "--library", str(small_disk), "submit", str(images[0]), key="")
+    assert out.returncode == 1 and "[Errno" not in out.stderr and "Traceback" not in out.stderr
+    assert f"The library folder {small_disk} cannot be written (read-only or no permission)" in out.stderr
+    assert cli(tmp_path / "home", "jobs", "--json", key="").stdout.strip() == "[]"
+
+
+def test_submit_to_a_full_library_says_so_in_words(tmp_path, small_disk):
+    big = noise_image(tmp_path / "big.png")  # ~2.4 MB: more than the 1 MB disk holds
+    out = cli(tmp_path / "home", "--library", str(small_disk), "submit", str(big), key="")
+    assert out.returncode == 1 and "[Errno" not in out.stderr and "Traceback" not in out.stderr
+    assert f"The disk holding {small_disk} is full. Free some space" in out.stderr
+
+
+def test_a_read_only_home_says_so_in_words(tmp_path, small_disk, images):
+    from tests.disks import remount
+
+    remount(small_disk, "ro")
+    out = cli(small_disk, "--library", str(tmp_path / "v"), "submit", str(images[0]), key="")
+    assert out.returncode == 1 and "[Errno" not in out.stderr and "Traceback" not in out.stderr
+    assert "cannot be written" in out.stderr or "read-only" in out.stderr

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import signal
 import sys
 import threading
@@ -60,11 +62,44 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def _command(args, home: Path, *, demo: bool) -> int:
-    settings = _settings_for(args, home, demo)
-    if args.command == "key":
-        return _key_command(args.action, settings)
-    with _home_lock(args.command, home, demo):
-        return _locked_command(args, home, settings, demo=demo)
+    settings: Settings | None = None
+    try:
+        settings = _settings_for(args, home, demo)
+        if args.command == "key":
+            return _key_command(args.action, settings)
+        with _home_lock(args.command, home, demo):
+            return _locked_command(args, home, settings, demo=demo)
+    except OSError as error:
+        library = settings.library_dir if settings else (args.library or home)
+        print(f"wan-desktop: {disk_sentence(error, library)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def disk_sentence(error: OSError, library: Path) -> str:
+    """The words `run` uses for a full or read-only disk, for whichever folder the error names (a full disk
+    often names none: then the library, which takes the copies of the inputs)."""
+    folder = _folder_of(error.filename) if error.filename else library
+    named = "library folder" if _inside(folder, library) else "folder"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"The disk holding {folder} is full. Free some space, then try again."
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"The {named} {folder} cannot be written (read-only or no permission). "
+            + ("Fix it or choose another folder." if named == "library folder" else "Fix it, then try again.")
+        )
+    return f"Could not write into {folder}: {error.strerror or error}."
+
+
+def _folder_of(filename) -> Path:
+    path = Path(os.fsdecode(filename))
+    return path if path.is_dir() else path.parent
+
+
+def _inside(folder: Path, root: Path) -> bool:
+    try:
+        return Path(folder).resolve().is_relative_to(Path(root).resolve())
+    except (OSError, ValueError):
+        return False
 
 
 def _home_lock(command: str, home: Path, demo: bool) -> AbstractContextManager:
