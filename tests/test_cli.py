@@ -179,12 +179,15 @@ def test_plain_http_elsewhere_is_refused_in_words(tmp_path, url):
 
 
 # -- keys are checked before anything is sent (issue 9, item 4) ------------------------------------------------
-@pytest.mark.parametrize("bad", ["sk-test-0123\n456789abcdef", "sk-test-0123\u200b456789abcdef",
-                                 "sk-test-0123é456789abcdef"], ids=["newline", "zero-width", "non-ascii"])  # fmt: skip
+BAD_KEYS = ["sk-test-0123\n456789abcdef", "sk-test-0123\u200b456789abcdef", "sk-test-0123é456789abcdef"]
+
+
+@pytest.mark.parametrize("bad", BAD_KEYS, ids=["newline", "zero-width", "non-ascii"])
 def test_a_bad_key_stops_run_in_words_and_reaches_no_disk(tmp_path, simulator, images, bad):
     home = tmp_path / "home"
-    submitted = cli(home, "--library", str(tmp_path / "v"), "submit", str(images[0]), "--model",
-                    "wan2.2-i2v-plus", "--resolution", "480P", base_url=simulator.base_url)  # fmt: skip
+    options = ["--model", "wan2.2-i2v-plus", "--resolution", "480P"]
+    submitted = cli(home, "--library", str(tmp_path / "v"), "submit", str(images[0]), *options,
+                    base_url=simulator.base_url)
     assert submitted.returncode == 0, submitted.stderr
     run = cli(home, "run", base_url=simulator.base_url, key=bad)
     assert run.returncode == 1 and "Traceback" not in run.stderr
@@ -246,3 +249,61 @@ def test_a_read_only_home_says_so_in_words(tmp_path, small_disk, images):
     out = cli(small_disk, "--library", str(tmp_path / "v"), "submit", str(images[0]), key="")
     assert out.returncode == 1 and "[Errno" not in out.stderr and "Traceback" not in out.stderr
     assert "cannot be written" in out.stderr or "read-only" in out.stderr
+
+
+# -- silent inputs (issue 9, item 10) ---------------------------------------------------------------------------
+def advisory_pictures(folder: Path) -> dict[str, Path]:
+    from PIL import Image
+
+    from tests.test_images import animated_webp, sixteen_bit_rgb_png
+
+    folder.mkdir(parents=True, exist_ok=True)
+    turned = Image.new("RGB", (480, 320), (10, 200, 10))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    turned.save(folder / "turned.jpg", exif=exif.tobytes())
+    Image.new("CMYK", (480, 320), (0, 50, 50, 0)).save(folder / "print.jpg")
+    return {
+        "EXIF": folder / "turned.jpg",
+        "CMYK": folder / "print.jpg",
+        "16 bits": sixteen_bit_rgb_png(folder / "deep.png", size=(480, 320)),
+        "animated": animated_webp(folder / "moving.webp", size=(480, 320)),
+    }
+
+
+def test_submit_names_what_the_window_warns_about_and_refuses(tmp_path):
+    for words, picture in advisory_pictures(tmp_path / "in").items():
+        out = cli(tmp_path / "home", "--library", str(tmp_path / "v"), "submit", str(picture), key="")
+        assert out.returncode == 64 and out.stdout == "", (words, out.stderr)
+        assert picture.name in out.stderr and words in out.stderr and "--fix" in out.stderr
+    assert cli(tmp_path / "home", "jobs", "--json", key="").stdout.strip() == "[]"
+
+
+def test_submit_fix_writes_a_fixed_copy_and_says_what_changed(tmp_path):
+    pictures = advisory_pictures(tmp_path / "in")
+    originals = {path: path.read_bytes() for path in pictures.values()}
+    home = tmp_path / "home"
+    out = cli(home, "--library", str(tmp_path / "v"), "submit", *map(str, pictures.values()), "--fix", key="")
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.split()) == 4
+    changes = ["Applied the EXIF rotation", "Converted CMYK colours to RGB", "Reduced 16 bits per colour to 8"]
+    for change in [*changes, "Used the first frame of the animation"]:
+        assert change in out.stderr
+    fixed = ["deep-fixed.png", "moving-fixed.webp", "print-fixed.jpg", "turned-fixed.jpg"]
+    assert sorted(p.name for p in (home / "scratch").iterdir()) == fixed
+    assert {path: path.read_bytes() for path in pictures.values()} == originals  # the originals are untouched
+
+
+def test_file_urls_become_the_right_local_path(tmp_path):
+    folder = tmp_path / "with space"
+    folder.mkdir()
+    picture = make_image(folder / "a b.png")
+    url = picture.as_uri()
+    assert "%20" in url
+    home = tmp_path / "home"
+    out = cli(home, "--library", str(tmp_path / "v"), "submit", url, "--model", "wan2.2-i2v-plus", key="")
+    assert out.returncode == 0, out.stderr
+    [row] = json.loads(cli(home, "jobs", "--json", key="").stdout)
+    assert row["state"] == "queued"
+    elsewhere = cli(home, "submit", "file://server/share/a.png", key="")
+    assert elsewhere.returncode == 64 and "another computer (server)" in elsewhere.stderr

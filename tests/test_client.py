@@ -604,9 +604,9 @@ def test_a_redirect_to_another_host_is_never_followed(fake_service):
 
 def test_a_non_json_200_to_a_query_is_a_readable_retryable_error(fake_service):
     service = fake_service()
-    service.replies += [(200, {"Content-Type": "text/plain"}, b"hello"),
-                        (200, {"Content-Type": "application/json"}, b"[1, 2]"),
-                        (200, {"Content-Type": "application/json"}, b'{"request_id": "r9"}')]  # fmt: skip
+    as_json = {"Content-Type": "application/json"}
+    service.replies += [(200, {"Content-Type": "text/plain"}, b"hello"), (200, as_json, b"[1, 2]")]
+    service.replies.append((200, as_json, b'{"request_id": "r9"}'))
     with DashScopeClient(TEST_KEY, ServiceEndpoint(service.base_url, Region.CUSTOM), timeouts=FAST) as client:
         for expected in ("not JSON: HTTP 200 (text/plain): hello", "not a JSON object", "no 'output' object"):
             with pytest.raises(ProtocolError) as caught:
@@ -637,8 +637,8 @@ def test_no_error_text_holds_the_key(fake_service):
 
 
 def test_plain_http_is_for_loopback_only():
-    for url in ("http://127.0.0.1:8000/api/v1", "http://localhost:1/api/v1", "http://[::1]:8/api/v1",
-                "https://proxy.example.com/api/v1"):  # fmt: skip
+    local = ["http://127.0.0.1:8000/api/v1", "http://localhost:1/api/v1", "http://[::1]:8/api/v1"]
+    for url in [*local, "https://proxy.example.com/api/v1"]:
         assert ServiceEndpoint.for_region(Region.CUSTOM, custom_base_url=url).base_url == url
     for url in ("http://example.com/api/v1", "http://192.168.1.4/api/v1", "http://127.0.0.1.example.com/x"):
         with pytest.raises(ValueError, match="plain http://"):

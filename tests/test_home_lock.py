@@ -43,8 +43,8 @@ sys.stdin.read()  # hold until killed
 
 
 def child(code: str, home: Path, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code, str(home)], stdout=subprocess.PIPE,
-                            stdin=subprocess.PIPE, text=True, **kwargs)  # fmt: skip
+    command = [sys.executable, "-c", code, str(home)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True, **kwargs)
 
 
 def wait_until(condition, timeout: float = 60.0, what: str = "condition") -> None:
@@ -124,13 +124,13 @@ def test_two_runs_on_one_home_create_each_task_once(tmp_path, slow_simulator):
     home, library = tmp_path / "home", tmp_path / "videos"
     image = make_image(tmp_path / "in.png")
     # a model that takes 5 tasks at once, so the winner sends all four at the start
-    submitted = cli(home, "--library", str(library), "submit", str(image), "--model", "wan2.6-i2v-flash",
-                    "--count", "4", base_url=sim.base_url)  # fmt: skip
+    options = ["--model", "wan2.6-i2v-flash", "--count", "4"]
+    submitted = cli(home, "--library", str(library), "submit", str(image), *options, base_url=sim.base_url)
     assert submitted.returncode == 0, submitted.stderr
     env = dict(os.environ, DASHSCOPE_API_KEY=TEST_KEY, WAN_DESKTOP_HOME=str(home))
     command = [sys.executable, "-m", "wan_desktop", "--home", str(home), "--base-url", sim.base_url, "run"]
-    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)]  # fmt: skip
+    pipes = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runs = [subprocess.Popen(command, env=env, **pipes) for _ in range(2)]
     try:
         wait_until(lambda: any(run.poll() is not None for run in runs), what="one run to give way")
         loser = next(run for run in runs if run.poll() is not None)

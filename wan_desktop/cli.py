@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--shot-type", choices=[s.value for s in ShotType])
     submit.add_argument("--template")
     submit.add_argument("--count", type=int, default=1)
+    submit.add_argument("--fix", action="store_true",
+                        help="fix pictures stored turned, in CMYK, 16-bit or animated (a fixed copy; the original "
+                        "stays)")
 
     run = sub.add_parser("run", help="work the queue until nothing is left to do without you")
     run.add_argument("--quiet", action="store_true")

@@ -199,15 +199,24 @@ def _submit(args, session: Session) -> int:
     if not args.images and not args.clip:
         print("wan-desktop: give at least one image (or --clip for wan2.7 continuation)", file=sys.stderr)
         return EXIT_USAGE
+    from wan_desktop.cli_inputs import InputRefused, submit_inputs
+
+    try:
+        # the window keeps its fixed copies in the same place
+        inputs = submit_inputs(args, session.store.db_path.parent / "scratch", report=_say)
+    except InputRefused as refused:
+        for line in refused.lines:
+            print(f"wan-desktop: {line}", file=sys.stderr)
+        return EXIT_USAGE
     base = GenerationRequest(
-        model=args.model, prompt=args.prompt, negative_prompt=args.negative, last_frame=args.last_frame,
-        audio=args.audio_file, first_clip=args.clip, resolution=args.resolution, duration=args.duration,
+        model=args.model, prompt=args.prompt, negative_prompt=args.negative, last_frame=inputs.last_frame,
+        audio=inputs.audio, first_clip=inputs.clip, resolution=args.resolution, duration=args.duration,
         seed=args.seed, prompt_extend=not args.no_prompt_extend, watermark=args.watermark,
         audio_enabled=args.audio_enabled, shot_type=ShotType(args.shot_type) if args.shot_type else None,
         template=args.template,
     )  # fmt: skip
-    images = [_absolute(image) for image in args.images] or [None]
-    requests = [replace(base, first_frame=image) for image in images for _ in range(max(args.count, 1))]
+    frames = list(inputs.images) or [None]
+    requests = [replace(base, first_frame=image) for image in frames for _ in range(max(args.count, 1))]
     try:
         jobs = session.engine.add_jobs(requests)
     except LocalValidationError as error:
@@ -219,10 +228,8 @@ def _submit(args, session: Session) -> int:
     return EXIT_OK
 
 
-def _absolute(reference: str) -> str:
-    from wan_desktop.core.dashscope.types import is_remote
-
-    return reference if is_remote(reference) else str(Path(reference).expanduser().resolve())
+def _say(line: str) -> None:
+    print(f"wan-desktop: {line}", file=sys.stderr)
 
 
 def _run(session: Session) -> int:
