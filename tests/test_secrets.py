@@ -259,3 +259,17 @@ def test_scrub_removes_every_form_of_the_key():
         assert "456789abcdef" not in scrub(text, key) and "0123" not in scrub(text, key).replace("…", "")
     assert scrub(f"sent {TEST_KEY} twice: {TEST_KEY}", TEST_KEY) == "sent sk-…cdef twice: sk-…cdef"
     assert scrub("nothing here", TEST_KEY) == "nothing here" and scrub("", TEST_KEY) == ""
+
+
+@pytest.mark.keyring
+def test_real_keyring_entry_with_a_stray_character_is_refused_in_words(real_vault):
+    """A key stored by another tool (or an older version) is checked when it is read, too."""
+    vault, backend, service = real_vault
+    bad = BAD_KEYS["zero-width space"]
+    backend.set_password(service, username_for("cn-beijing"), bad)
+    with pytest.raises(InvalidKeyError) as caught:
+        vault.get("cn-beijing")
+    assert "system keyring" in str(caught.value) and "U+200B" in str(caught.value)
+    assert_refused_in_words(caught.value, bad)
+    vault.forget("cn-beijing")  # and it can still be removed
+    assert vault.get("cn-beijing") is None
