@@ -14,13 +14,12 @@ uses epoch milliseconds, and its start/end filters are sent as Beijing-time ``YY
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import quote, urlsplit
@@ -44,10 +43,21 @@ from .errors import (
     ProtocolError,
     ServerError,
     ThrottledError,
-    error_for,
 )
 from .inputs import content_type_for, resolve_media
 from .regions import ServiceEndpoint, Timeouts
+from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers import them from here)
+    SERVICE_TZ,
+    error_from_response,
+    number,
+    parse_retry_after,
+    parse_service_time,
+    parse_task,
+    parse_task_page,
+    parse_usage,
+    read_json,
+    redirect_error,
+)
 from .requests import PreparedRequest, build_body, ensure_valid
 from .types import (
     CreatedTask,
@@ -55,15 +65,12 @@ from .types import (
     TaskInfo,
     TaskPage,
     TaskStatus,
-    TaskSummary,
-    TaskUsage,
 )
 
 from .keycheck import KeyCheck, KeyStatus  # noqa: E402  (re-exported: callers import them from here)
 
 log = logging.getLogger(__name__)
 
-SERVICE_TZ = timezone(timedelta(hours=8), "UTC+8")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
@@ -74,220 +81,6 @@ class DownloadResult:
     bytes_written_total: int  # the file's size now
     total_size: int | None  # the full size, when the server said it
     complete: bool  # False when stopped on request
-
-
-# -- parsing helpers ----------------------------------------------------------------------------------
-def parse_service_time(value: Any) -> datetime | None:
-    """A task time string ("2024-03-01 17:38:24.817"); None when absent or unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SERVICE_TZ)
-
-
-def _epoch_ms(value: Any) -> datetime | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        return None
-    return datetime.fromtimestamp(value / 1000, timezone.utc)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _int(value: Any) -> int | None:
-    number = _number(value)
-    return int(number) if number is not None else None
-
-
-def parse_usage(raw: Any) -> TaskUsage | None:
-    """The usage block of any family: wan2.6/2.7 (output_video_duration, input_video_duration, SR, audio),
-    wan2.5/2.2 (duration, SR), wanx2.1 (video_duration, video_ratio)."""
-    if not isinstance(raw, Mapping):
-        return None
-    seconds = next(
-        (_number(raw[k]) for k in ("output_video_duration", "video_duration", "duration") if k in raw), None
-    )
-    tier = _int(raw.get("SR"))
-    ratio = raw.get("video_ratio")
-    if tier is None and isinstance(ratio, str) and re.fullmatch(r"\d+\*\d+", ratio):
-        tier = min(int(side) for side in ratio.split("*"))  # "1280*720" is the 720 tier
-    audio = raw.get("audio")
-    return TaskUsage(
-        output_seconds=seconds,
-        input_video_seconds=_number(raw.get("input_video_duration")),
-        resolution_tier=tier,
-        video_count=_int(raw.get("video_count")),
-        audio=audio if isinstance(audio, bool) else None,
-        raw=dict(raw),
-    )
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def parse_task(body: Mapping[str, Any], task_id: str) -> TaskInfo:
-    output = body.get("output")
-    if not isinstance(output, Mapping):
-        raise _unreadable("the task reply has no 'output' object", idempotent=True,
-                          request_id=str(body.get("request_id") or ""))
-    return TaskInfo(
-        task_id=str(output.get("task_id") or task_id),
-        status=TaskStatus.parse(output.get("task_status")),
-        request_id=str(body.get("request_id") or ""),
-        submit_time=parse_service_time(output.get("submit_time")),
-        scheduled_time=parse_service_time(output.get("scheduled_time")),
-        end_time=parse_service_time(output.get("end_time")),
-        video_url=_text(output.get("video_url")),
-        orig_prompt=_text(output.get("orig_prompt")),
-        actual_prompt=_text(output.get("actual_prompt")),
-        code=_text(output.get("code")),
-        message=_text(output.get("message")),
-        usage=parse_usage(body.get("usage")),
-    )
-
-
-def parse_task_page(body: Mapping[str, Any], page_no: int, page_size: int) -> TaskPage:
-    # The wire reply is flat; SDK 1.x wraps it in "output"; SDK v2 reads "tasks" where 2024 traffic had "data".
-    flat = body.get("output") if isinstance(body.get("output"), Mapping) else body
-    rows = flat.get("data") if isinstance(flat.get("data"), list) else flat.get("tasks")
-    items = tuple(
-        TaskSummary(
-            task_id=str(row.get("task_id") or ""),
-            status=TaskStatus.parse(row.get("status") or row.get("task_status")),
-            model=str(row.get("model_name") or row.get("model") or ""),
-            created_at=_epoch_ms(row.get("gmt_create")),
-            started_at=_epoch_ms(row.get("start_time")),
-            ended_at=_epoch_ms(row.get("end_time")),
-            request_id=str(row.get("request_id") or ""),
-        )
-        for row in (rows if isinstance(rows, list) else [])
-        if isinstance(row, Mapping)
-    )
-    total = _int(flat.get("total"))
-    size = _int(flat.get("page_size")) or page_size
-    total = total if total is not None else len(items)
-    pages = _int(flat.get("total_page") if "total_page" in flat else flat.get("total_pages"))
-    return TaskPage(
-        items=items,
-        total=total,
-        page_no=_int(flat.get("page_no")) or page_no,
-        page_size=size,
-        total_pages=pages if pages is not None else -(-total // size) if size else 0,
-    )
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds (a number, or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def error_from_response(response: httpx.Response) -> DashScopeError:
-    """The error class for a non-200 reply; a non-JSON body becomes code "Unknown" with its text (as the SDK)."""
-    text = response.text
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-    if not isinstance(body, Mapping):
-        # Not the service's own words: a gateway's or proxy's page. Code "Unknown" keeps create_safety's rule
-        # (nothing here proves the service answered, so a create behind it may have arrived).
-        error = error_for(response.status_code, "Unknown", _reply_summary(response),
-                          response.headers.get("x-request-id", ""),
-                          parse_retry_after(response.headers.get("retry-after")))
-        if response.status_code >= 500:
-            error.explanation = _gateway_sentence(response.status_code)
-        return error
-    code = str(body.get("code") or "")
-    message = str(body.get("message") or "")
-    request_id = str(body.get("request_id") or "") or response.headers.get("x-request-id", "")
-    return error_for(response.status_code, code, message, request_id,
-                     parse_retry_after(response.headers.get("retry-after")))
-
-
-def _gateway_sentence(status: int) -> str:
-    return (
-        f"Something between this computer and the video service (a gateway or proxy) answered HTTP {status} "
-        "with a page instead of the service's reply; the app will try again."
-    )
-
-
-def _reply_summary(response: httpx.Response) -> str:
-    """A short account of a body that is not the API's JSON: an HTML page's title, else its first words."""
-    text = response.text[:20000]
-    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    words = " ".join((title.group(1) if title else re.sub(r"<[^>]*>", " ", text)).split())[:200]
-    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
-    return f"HTTP {response.status_code} ({kind}): {words}" if words else f"HTTP {response.status_code} ({kind}), empty"
-
-
-_UNREADABLE_READ = (
-    "The video service's reply could not be read (it was not the JSON the service sends); the app will ask again."
-)
-_UNREADABLE_CREATE = (
-    "The video service's reply could not be read, so it is not known whether the task was created; the app "
-    "looks for it before sending anything again."
-)
-
-
-def _unreadable(message: str, *, idempotent: bool, request_id: str = "", status: int | None = 200) -> ProtocolError:
-    """A reply that could not be read. A read may simply be asked again (the engine bounds how often);
-    a create may have made a task, so ProtocolError keeps may_have_reached_service."""
-    error = ProtocolError(message, code="Protocol", request_id=request_id, http_status=status,
-                          explanation=_UNREADABLE_READ if idempotent else _UNREADABLE_CREATE)
-    error.retryable = idempotent
-    return error
-
-
-def _json_body(response: httpx.Response, *, idempotent: bool) -> Mapping[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise _unreadable(f"the reply is not JSON: {_reply_summary(response)}", idempotent=idempotent,
-                          status=response.status_code) from None
-    if not isinstance(body, Mapping):
-        raise _unreadable("the reply is not a JSON object", idempotent=idempotent, status=response.status_code)
-    return body
-
-
-def _redirect_error(response: httpx.Response, *, idempotent: bool) -> ProtocolError:
-    """A 3xx from the API host is never followed: the key must reach no other address."""
-    target = urlsplit(response.headers.get("location", "")).hostname or "an address it did not name"
-    error = _unreadable(f"HTTP {response.status_code} redirect to {target}, not followed", idempotent=idempotent,
-                        request_id=response.headers.get("x-request-id", ""), status=response.status_code)
-    error.code = "Redirect"
-    error.explanation = (
-        f"The video service's address answered with a redirect to {target}, which the app does not follow so "
-        "that the key goes nowhere else. Check the region or base URL in Settings. "
-        + ("" if idempotent else "It is not known whether the task was created; the app looks for it first.")
-    ).strip()
-    return error
 
 
 def _scrubbed(error: DashScopeError, key: str) -> DashScopeError:
@@ -371,10 +164,10 @@ class DashScopeClient:
         log.debug("%s %s -> %s", method, path, response.status_code)
         try:
             if 300 <= response.status_code < 400:
-                raise _redirect_error(response, idempotent=idempotent)
+                raise redirect_error(response, idempotent=idempotent)
             if response.status_code != 200:
                 raise error_from_response(response)
-            return _json_body(response, idempotent=idempotent)
+            return read_json(response, idempotent=idempotent)
         except DashScopeError as error:
             raise _scrubbed(error, self._key) from None
 
@@ -471,7 +264,7 @@ class DashScopeClient:
 
     def _post_to_storage(self, policy: Mapping[str, Any], path: Path) -> str:
         size = path.stat().st_size
-        limit_mb = _number(policy.get("max_file_size_mb"))
+        limit_mb = number(policy.get("max_file_size_mb"))
         if limit_mb is not None and size > limit_mb * 1024 * 1024:
             raise LocalValidationError([Problem("file", f"{path.name} ({size / 1048576:.1f} MB)",
                                                 f"temporary uploads may be at most {limit_mb:g} MB")])
