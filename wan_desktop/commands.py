@@ -87,7 +87,7 @@ def disk_sentence(error: OSError, library: Path) -> str:
             f"The {named} {folder} cannot be written (read-only or no permission). "
             + ("Fix it or choose another folder." if named == "library folder" else "Fix it, then try again.")
         )
-    return f"Could not write into {folder}: {error.strerror or error}."
+    return f"Could not use {folder}: {error.strerror or error}."
 
 
 def _folder_of(filename) -> Path:
@@ -135,7 +135,7 @@ def _settings_for(args, home: Path, demo: bool) -> Settings:
     store = SettingsStore(home)
     saved = store.load()
     remembered = _remembered_library(saved, args, home, demo)
-    if remembered is not saved:
+    if remembered != saved:
         store.save(remembered)
     return _options_for_this_command(remembered, args, demo)
 

@@ -57,8 +57,8 @@ def _busy_sentence(home: Path, holder: HolderInfo | None) -> str:
         named = ", ".join(part for part in parts if part)
         who += f" ({named})" if named else ""
     return (
-        f"{who} is working on this home ({home}); only one may work on it at a time, so that no job is "
-        "sent twice. Wait for it to finish or close it, then try again."
+        f"{who} is working on this home ({home}); only one may at a time, so that no job is sent twice. "
+        "Wait for it to finish or close it, then try again."
     )
 
 
