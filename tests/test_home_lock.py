@@ -141,6 +141,7 @@ def test_two_runs_on_one_home_create_each_task_once(tmp_path, slow_simulator):
         wait_until(lambda: len(sim.tasks()) >= 4, what="the winner's four creates")
         rows = jobs_json(home, sim.base_url)  # read-only: works while the winner holds the home
         assert len(rows) == 4
+        assert cli(home, "key", "show", base_url=sim.base_url).stdout.strip() == "custom: sk-…cdef (from environment)"
         assert winner.poll() is None  # still the only engine on the home
     finally:
         for run in runs:
@@ -150,3 +151,19 @@ def test_two_runs_on_one_home_create_each_task_once(tmp_path, slow_simulator):
     tasks = sim.tasks()
     assert len(tasks) == 4 and all(task["create_request_count"] == 1 for task in tasks)
     assert sorted(row["task_id"] for row in jobs_json(home, sim.base_url)) == sorted(t["id"] for t in tasks)
+
+
+def test_every_writing_command_gives_way_and_reading_ones_do_not(tmp_path):
+    home = tmp_path / "home"
+    image = make_image(tmp_path / "in.png")
+    job_id = cli(home, "--library", str(tmp_path / "v"), "submit", str(image), key="").stdout.strip()
+    assert job_id
+    with HomeLock.acquire(home, "Wan Desktop window"):
+        for command in (["submit", str(image)], ["run"], ["cancel", job_id], ["retry", job_id],
+                        ["decide", job_id, "drop"], ["library", "rebuild"]):
+            out = cli(home, *command, base_url="http://127.0.0.1:9/api/v1")
+            assert out.returncode == EXIT_BUSY, (command, out.stderr)
+            assert f"(Wan Desktop window, process {os.getpid()}, since " in out.stderr
+            assert "Traceback" not in out.stderr
+        assert json.loads(cli(home, "jobs", "--json", key="").stdout)[0]["state"] == "queued"
+    assert cli(home, "library", "rebuild", key="").stdout.startswith("Restored 0 job(s)")  # free again
