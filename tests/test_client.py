@@ -32,6 +32,7 @@ from wan_desktop.core.dashscope.errors import (
     AuthError,
     BillingError,
     ContentRejectedError,
+    DashScopeError,
     DownloadInterruptedError,
     InvalidRequestError,
     LinkExpiredError,
@@ -496,3 +497,153 @@ def test_client_needs_a_key_and_hides_it():
         DashScopeClient("  ", endpoint)
     with DashScopeClient("sk-secret-123", endpoint) as client:
         assert "sk-secret" not in repr(client) and "sk-secret" not in str(vars(client).get("endpoint"))
+
+
+# -- unreadable replies from a real socket (issue 9, items 7 and 8) ---------------------------------------------
+class FakeService:
+    """A tiny HTTP server on loopback that answers each request with the next scripted reply."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.replies: list[tuple[int, dict, bytes]] = []
+        self.seen: list[tuple[str, str]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                owner.seen.append((self.command, self.path))
+                status, headers, body = owner.replies.pop(0) if owner.replies else (404, {}, b"")
+                self.send_response(status)
+                for name, value in (headers | {"Content-Length": str(len(body))}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, name="fake-service", daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/v1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def fake_service():
+    services: list[FakeService] = []
+
+    def make() -> FakeService:
+        services.append(FakeService())
+        return services[-1]
+
+    yield make
+    for service in services:
+        service.close()
+
+
+HTML_200 = (200, {"Content-Type": "text/html"}, b"<html><head><title>Captive portal: log in</title></head></html>")
+HTML_502 = (502, {"Content-Type": "text/html"}, b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body>")
+
+
+def create_failure(service: FakeService, reply):
+    from wan_desktop.core.create_safety import classify_create_failure
+
+    service.replies.append(reply)
+    with DashScopeClient(TEST_KEY, ServiceEndpoint(service.base_url, Region.CUSTOM), timeouts=FAST) as client:
+        with pytest.raises(DashScopeError) as caught:
+            client.create(_prepared_stub())
+    return caught.value, classify_create_failure(caught.value)
+
+
+def test_an_html_200_to_a_create_is_unreadable_and_uncertain(fake_service):
+    from wan_desktop.core.create_safety import CreateFailure
+
+    error, verdict = create_failure(fake_service(), HTML_200)
+    assert isinstance(error, ProtocolError) and error.may_have_reached_service
+    assert verdict is CreateFailure.UNCERTAIN
+    assert "could not be read" in error.explanation and "not known whether the task was created" in error.explanation
+    assert "HTTP 200 (text/html): Captive portal: log in" in error.message
+
+
+def test_a_gateway_502_page_to_a_create_names_the_gateway_and_stays_uncertain(fake_service):
+    from wan_desktop.core.create_safety import CreateFailure
+
+    error, verdict = create_failure(fake_service(), HTML_502)
+    assert isinstance(error, ServerError) and error.code == "Unknown" and error.http_status == 502
+    assert verdict is CreateFailure.UNCERTAIN  # a gateway's page proves nothing about the task
+    assert "gateway or proxy" in error.explanation and "HTTP 502" in error.explanation
+    assert error.message == "HTTP 502 (text/html): 502 Bad Gateway"
+
+
+def test_a_redirect_to_another_host_is_never_followed(fake_service):
+    from wan_desktop.core.create_safety import CreateFailure
+
+    service, elsewhere = fake_service(), fake_service()
+    elsewhere.replies.append((200, {"Content-Type": "application/json"}, b'{"output": {"task_id": "stolen"}}'))
+    target = elsewhere.base_url.replace("127.0.0.1", "localhost") + "/services/aigc/video-generation/video-synthesis"
+    error, verdict = create_failure(service, (307, {"Location": target}, b""))
+    assert elsewhere.seen == [] and len(service.seen) == 1  # the key went nowhere else, and nothing was re-sent
+    assert isinstance(error, ProtocolError) and error.code == "Redirect" and error.http_status == 307
+    assert error.may_have_reached_service and verdict is CreateFailure.UNCERTAIN
+    assert "redirect to localhost" in error.explanation and "does not follow" in error.explanation
+
+
+def test_a_non_json_200_to_a_query_is_a_readable_retryable_error(fake_service):
+    service = fake_service()
+    as_json = {"Content-Type": "application/json"}
+    service.replies += [(200, {"Content-Type": "text/plain"}, b"hello"), (200, as_json, b"[1, 2]")]
+    service.replies.append((200, as_json, b'{"request_id": "r9"}'))
+    with DashScopeClient(TEST_KEY, ServiceEndpoint(service.base_url, Region.CUSTOM), timeouts=FAST) as client:
+        for expected in ("not JSON: HTTP 200 (text/plain): hello", "not a JSON object", "no 'output' object"):
+            with pytest.raises(ProtocolError) as caught:
+                client.get_task("t1")
+            assert expected in caught.value.message
+            assert caught.value.retryable  # a read may be asked again; the engine bounds how often
+            assert caught.value.explanation.startswith("The video service's reply could not be read")
+
+
+def test_no_error_text_holds_the_key(fake_service):
+    service = fake_service()
+    echo = json.dumps({"code": "InvalidParameter", "message": f"bad header Bearer {TEST_KEY}"}).encode()
+    service.replies.append((400, {"Content-Type": "application/json"}, echo))
+    with DashScopeClient(TEST_KEY, ServiceEndpoint(service.base_url, Region.CUSTOM), timeouts=FAST) as client:
+        with pytest.raises(InvalidRequestError) as echoed:
+            client.get_task("t1")
+    assert TEST_KEY not in echoed.value.details() + str(echoed.value) and "sk-…cdef" in echoed.value.message
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError(f"connection reset while sending {request.headers['Authorization']!r}")
+
+    endpoint = ServiceEndpoint("https://api.example.com/api/v1", Region.BEIJING)
+    with DashScopeClient(TEST_KEY, endpoint, transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(AmbiguousNetworkError) as dropped:
+            client.create(_prepared_stub())
+    assert TEST_KEY not in dropped.value.details() + str(dropped.value)
+    assert "ReadError" in str(dropped.value) and dropped.value.__cause__ is None
+
+
+def test_plain_http_is_for_loopback_only():
+    local = ["http://127.0.0.1:8000/api/v1", "http://localhost:1/api/v1", "http://[::1]:8/api/v1"]
+    for url in [*local, "https://proxy.example.com/api/v1"]:
+        assert ServiceEndpoint.for_region(Region.CUSTOM, custom_base_url=url).base_url == url
+    for url in ("http://example.com/api/v1", "http://192.168.1.4/api/v1", "http://127.0.0.1.example.com/x"):
+        with pytest.raises(ValueError, match="plain http://"):
+            ServiceEndpoint.for_region(Region.CUSTOM, custom_base_url=url)
+        with pytest.raises(ValueError, match="plain http://"):
+            ServiceEndpoint(url, Region.CUSTOM)
+    with pytest.raises(ValueError, match="user name or password"):
+        ServiceEndpoint.for_region(Region.CUSTOM, custom_base_url="https://me:pw@proxy.example.com/api/v1")

@@ -292,3 +292,89 @@ def test_decompression_bomb_is_reported_not_raised(tmp_path, monkeypatch):
     assert report.issues == (ImageIssue.TOO_LARGE_PIXELS,)
     assert "too many pixels" in report.messages[0]
     assert not report.fixable
+
+
+# -- how a picture is stored: CMYK, 16 bits, animation (issue 9, item 10) -------------------------------------
+def sixteen_bit_rgb_png(path, size=(64, 48), value=0xA000):
+    """A 16-bit-per-colour PNG, written by hand: Pillow reads these but cannot write them."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    width, height = size
+    row = b"\x00" + struct.pack(">HHH", value, value // 2, value // 4) * width
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * height))
+    path.write_bytes(data + chunk(b"IEND", b""))
+    return path
+
+
+def sixteen_bit_grey_png(path, size=(64, 48), value=40000):
+    image = Image.new("I;16", size)
+    image.putdata([value] * (size[0] * size[1]))
+    image.save(path)
+    return path
+
+
+def animated_webp(path, size=(64, 48), frames=3):
+    pictures = [Image.new("RGB", size, (60 * n, 90, 30)) for n in range(frames)]
+    pictures[0].save(path, save_all=True, append_images=pictures[1:], lossless=True)
+    return path
+
+
+def test_a_cmyk_jpeg_is_advice_and_converted(tmp_path):
+    source = write(tmp_path / "print.jpg", (80, 60), "CMYK", fmt="JPEG")
+    report = inspect_image(source, LIMITS)
+    assert report.issues == (ImageIssue.CMYK,) and report.fixable
+    assert "CMYK" in report.summary and "converted to RGB" in report.summary
+    fix = fix_image(source, LIMITS, tmp_path / "out")
+    assert fix.changes == ("Converted CMYK colours to RGB",)
+    with Image.open(fix.path) as out:
+        assert out.mode == "RGB"
+    assert inspect_image(fix.path, LIMITS).ok
+
+
+@pytest.mark.parametrize("maker", [sixteen_bit_rgb_png, sixteen_bit_grey_png], ids=["rgb", "grey"])
+def test_a_16_bit_png_is_advice_and_reduced_to_8_bits_faithfully(tmp_path, maker):
+    source = maker(tmp_path / "deep.png")
+    report = inspect_image(source, LIMITS)
+    assert report.issues == (ImageIssue.HIGH_BIT_DEPTH,) and report.fixable and "16 bits" in report.summary
+    fix = fix_image(source, LIMITS, tmp_path / "out")
+    assert fix.changes == ("Reduced 16 bits per colour to 8",)
+    assert fix.path.read_bytes()[24] == 8  # the IHDR bit depth of the copy
+    with Image.open(fix.path) as out:
+        pixel = out.convert("RGB").getpixel((0, 0))
+    # the 16-bit levels scaled down, not clipped to white: 40000/256 = 156, 0xA000/256 = 160
+    assert pixel in ((156, 156, 156), (160, 80, 40))
+    assert inspect_image(fix.path, LIMITS).ok
+
+
+def test_an_animated_webp_is_advice_and_its_first_frame_taken(tmp_path):
+    source = animated_webp(tmp_path / "moving.webp")
+    report = inspect_image(source, LIMITS)
+    assert report.issues == (ImageIssue.ANIMATED,) and "3 frames" in report.summary
+    fix = fix_image(source, LIMITS, tmp_path / "out")
+    assert fix.changes == ("Used the first frame of the animation",)
+    with Image.open(fix.path) as out:
+        assert getattr(out, "n_frames", 1) == 1
+        assert out.convert("RGB").getpixel((0, 0))[0] < 20  # the first frame's red is 0; the others' 60 and 120
+
+
+def test_advice_is_not_a_refusal_of_the_request():
+    """The service takes these files: the request check leaves them to the composer's and submit's fix."""
+    from wan_desktop.core.images import ADVISORY_ISSUES, FIXABLE_ISSUES
+
+    advice = {ImageIssue.EXIF_ROTATED, ImageIssue.CMYK, ImageIssue.HIGH_BIT_DEPTH, ImageIssue.ANIMATED}
+    assert ADVISORY_ISSUES == advice
+    assert ADVISORY_ISSUES <= FIXABLE_ISSUES
+
+
+def test_advice_passes_the_request_check(tmp_path):
+    from wan_desktop.core.dashscope.catalog import Region
+    from wan_desktop.core.dashscope.requests import ensure_valid
+    from wan_desktop.core.dashscope.types import GenerationRequest
+
+    source = sixteen_bit_rgb_png(tmp_path / "deep.png", size=(640, 480))
+    ensure_valid(GenerationRequest(model="wan2.6-i2v-flash", first_frame=str(source)), Region.SINGAPORE)

@@ -162,3 +162,114 @@ def test_real_keyring_from_several_threads(real_vault):
     for thread in threads:
         thread.join()
     assert results == [TEST_KEY] * 4
+
+
+# -- keys are checked where they enter (issue 9, item 4) ---------------------------------------------------------
+from keyring.backend import KeyringBackend  # noqa: E402
+
+from wan_desktop.core.secrets import InvalidKeyError, check_key, scrub  # noqa: E402
+
+BAD_KEYS = {
+    "newline": "sk-test-0123\n456789abcdef",
+    "carriage return": "sk-test-0123\r456789abcdef",
+    "zero-width space": "sk-test-0123\u200b456789abcdef",
+    "non-ASCII": "sk-test-0123é456789abcdef",
+    "tab": "sk-test-0123\t456789abcdef",
+    "control": "sk-test-0123\x07456789abcdef",
+    "overlong": "sk-" + "a" * 300,
+}
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that holds whatever it is given (a key someone stored with a stray character)."""
+
+    priority = 1
+
+    def __init__(self, stored: dict | None = None) -> None:
+        super().__init__()
+        self.stored = dict(stored or {})
+
+    def get_password(self, service, username):
+        return self.stored.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.stored[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.stored.pop((service, username), None)
+
+
+def assert_refused_in_words(error: InvalidKeyError, key: str) -> None:
+    text = str(error)
+    assert text.endswith(".") and "key" in text.lower()
+    assert key.strip() not in text and key[:12] not in text and key[-12:] not in text
+
+
+@pytest.mark.parametrize("name", sorted(BAD_KEYS))
+def test_check_key_refuses_what_no_key_contains(name):
+    with pytest.raises(InvalidKeyError) as caught:
+        check_key(BAD_KEYS[name])
+    assert_refused_in_words(caught.value, BAD_KEYS[name])
+    assert isinstance(caught.value, ValueError)
+
+
+def test_check_key_words_and_what_it_keeps():
+    assert check_key(f"  {TEST_KEY}\n") == TEST_KEY  # surrounding whitespace is not part of the key
+    assert "line break at position 13" in str(pytest.raises(InvalidKeyError, check_key, BAD_KEYS["newline"]).value)
+    zero_width = pytest.raises(InvalidKeyError, check_key, BAD_KEYS["zero-width space"]).value
+    assert "U+200B" in str(zero_width) and "Nothing was sent" in str(zero_width)
+    assert "empty" in str(pytest.raises(InvalidKeyError, check_key, " \n ").value)
+    assert "300" not in str(pytest.raises(InvalidKeyError, check_key, "x" * 300).value).split("at most")[1]
+
+
+@pytest.mark.parametrize("name", ["newline", "zero-width space", "non-ASCII", "overlong"])
+def test_every_entry_point_refuses_a_bad_key(name):
+    bad = BAD_KEYS[name]
+    with pytest.raises(InvalidKeyError) as from_env:
+        vault_without_keyring(**{ENV_VAR: bad}).get("cn-beijing")
+    assert ENV_VAR in str(from_env.value)
+    assert_refused_in_words(from_env.value, bad)
+    backend = MemoryKeyring({("wan-desktop", username_for("cn-beijing")): bad})
+    with pytest.raises(InvalidKeyError) as from_keyring:
+        KeyVault(environ={}, keyring_backend=backend).get("cn-beijing")
+    assert "system keyring" in str(from_keyring.value)
+    assert_refused_in_words(from_keyring.value, bad)
+    with pytest.raises(InvalidKeyError):
+        vault_without_keyring().keep_for_session("cn-beijing", bad)
+    fresh = MemoryKeyring()
+    with pytest.raises(InvalidKeyError):
+        KeyVault(environ={}, keyring_backend=fresh).store("cn-beijing", bad)
+    assert fresh.stored == {}  # refused before anything was stored
+
+
+def test_a_bad_key_never_reaches_the_client():
+    from wan_desktop.core.dashscope.catalog import Region
+    from wan_desktop.core.dashscope.client import DashScopeClient
+    from wan_desktop.core.dashscope.regions import ServiceEndpoint
+
+    for bad in BAD_KEYS.values():
+        with pytest.raises(InvalidKeyError):
+            DashScopeClient(bad, ServiceEndpoint.for_region(Region.BEIJING))
+
+
+def test_scrub_removes_every_form_of_the_key():
+    key = "sk-test-0123\n456789abcdef"
+    httpx_words = f"Illegal header value b'Bearer {key!r}'"  # the shape of h11's message, escaped
+    for text in (f"Bearer {key}", httpx_words, repr(key), repr(key.encode())):
+        assert "456789abcdef" not in scrub(text, key) and "0123" not in scrub(text, key).replace("…", "")
+    assert scrub(f"sent {TEST_KEY} twice: {TEST_KEY}", TEST_KEY) == "sent sk-…cdef twice: sk-…cdef"
+    assert scrub("nothing here", TEST_KEY) == "nothing here" and scrub("", TEST_KEY) == ""
+
+
+@pytest.mark.keyring
+def test_real_keyring_entry_with_a_stray_character_is_refused_in_words(real_vault):
+    """A key stored by another tool (or an older version) is checked when it is read, too."""
+    vault, backend, service = real_vault
+    bad = BAD_KEYS["zero-width space"]
+    backend.set_password(service, username_for("cn-beijing"), bad)
+    with pytest.raises(InvalidKeyError) as caught:
+        vault.get("cn-beijing")
+    assert "system keyring" in str(caught.value) and "U+200B" in str(caught.value)
+    assert_refused_in_words(caught.value, bad)
+    vault.forget("cn-beijing")  # and it can still be removed
+    assert vault.get("cn-beijing") is None

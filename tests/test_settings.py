@@ -116,3 +116,20 @@ def test_default_library(tmp_path):
 def test_default_library_on_a_mac(tmp_path):
     (tmp_path / "Movies").mkdir()
     assert default_library(tmp_path) == tmp_path / "Movies" / "Wan Desktop"
+
+
+@pytest.mark.parametrize("url", ["http://example.com/api/v1", "http://10.1.2.3:8000/api/v1", "ftp://x/y"])
+def test_a_saved_plain_http_url_elsewhere_is_not_used(tmp_path, url):
+    """settings.json is plain text anyone can edit: it must not point the key at a plain-http host."""
+    store = SettingsStore(tmp_path)
+    store.path.write_text(json.dumps({"version": 1, "region": "custom", "custom_base_url": url, "workspace": "w"}))
+    settings = store.load()
+    assert settings.custom_base_url == "" and settings.workspace == "w" and settings.region is Region.CUSTOM
+    assert "custom_base_url" in store.problem and store.bad_path.exists()
+
+
+def test_a_saved_loopback_or_https_url_is_kept(tmp_path):
+    store = SettingsStore(tmp_path)
+    for url in ("http://127.0.0.1:8000/api/v1", "https://proxy.example.com/api/v1", ""):
+        store.save(Settings(region=Region.CUSTOM, custom_base_url=url))
+        assert store.load().custom_base_url == url and store.problem is None

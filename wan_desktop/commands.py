@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import signal
 import sys
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
-from wan_desktop.cli import EXIT_BLOCKED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, SUBCOMMANDS
+from wan_desktop.cli import EXIT_BLOCKED, EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_USAGE, SUBCOMMANDS
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
 from wan_desktop.core.events import EngineEvent, EngineMode, EventKind, UncertainDecision
+from wan_desktop.core.home_lock import HomeBusy, HomeLock
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.paths import default_home, default_library
 from wan_desktop.core.secrets import KeyringUnavailable, KeyVault, mask_key
@@ -24,9 +28,16 @@ from wan_desktop.core.store import StoreError
 from wan_desktop.demo import DemoService, demo_home
 
 
+# Commands that change jobs or the library: one engine per home, so they hold the home's lock throughout.
+WRITING_COMMANDS = frozenset({"submit", "run", "cancel", "retry", "decide", "library"})
+
+
 def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         return _dispatch(args, parser)
+    except HomeBusy as busy:
+        print(f"wan-desktop: {busy}", file=sys.stderr)
+        return EXIT_BUSY
     except (StoreError, MissingKeyError, KeyringUnavailable, ValueError, OSError) as error:
         print(f"wan-desktop: {getattr(error, 'explanation', None) or error}", file=sys.stderr)
         return EXIT_ERROR
@@ -44,11 +55,53 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def _command(args, home: Path, *, demo: bool) -> int:
-    settings_store = SettingsStore(home)
-    settings = _settings_from_args(settings_store.load(), args, home, demo)
-    settings_store.save(settings)
-    if args.command == "key":
-        return _key_command(args.action, settings)
+    settings: Settings | None = None
+    try:
+        settings = _settings_for(args, home, demo)
+        if args.command == "key":
+            return _key_command(args.action, settings)
+        with _home_lock(args.command, home, demo):
+            return _locked_command(args, home, settings, demo=demo)
+    except OSError as error:
+        library = settings.library_dir if settings else (args.library or home)
+        print(f"wan-desktop: {disk_sentence(error, library)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def disk_sentence(error: OSError, library: Path) -> str:
+    """The words `run` uses for a full or read-only disk, for whichever folder the error names (a full disk
+    often names none: then the library, which takes the copies of the inputs)."""
+    folder = _folder_of(error.filename) if error.filename else library
+    named = "library folder" if _inside(folder, library) else "folder"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"The disk holding {folder} is full. Free some space, then try again."
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"The {named} {folder} cannot be written (read-only or no permission). "
+            + ("Fix it or choose another folder." if named == "library folder" else "Fix it, then try again.")
+        )
+    return f"Could not use {folder}: {error.strerror or error}."
+
+
+def _folder_of(filename) -> Path:
+    path = Path(os.fsdecode(filename))
+    return path if path.is_dir() else path.parent
+
+
+def _inside(folder: Path, root: Path) -> bool:
+    try:
+        return Path(folder).resolve().is_relative_to(Path(root).resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def _home_lock(command: str, home: Path, demo: bool) -> AbstractContextManager:
+    if command not in WRITING_COMMANDS:
+        return nullcontext()  # jobs (and key show) only read, and work while another holds the home
+    return HomeLock.acquire(home, f"wan-desktop {'demo ' if demo else ''}{command}")
+
+
+def _locked_command(args, home: Path, settings: Settings, *, demo: bool) -> int:
     if args.command == "library":
         return _rebuild(home, settings)
     demo_service = DemoService(home / "simulator") if demo and args.command in ("run", "cancel") else None
@@ -68,16 +121,34 @@ def _command(args, home: Path, *, demo: bool) -> int:
             demo_service.close()
 
 
-def _settings_from_args(settings: Settings, args, home: Path, demo: bool) -> Settings:
-    changes = {}
+def _settings_for(args, home: Path, demo: bool) -> Settings:
+    """The saved settings with this command's options. Only the library is remembered (the documented
+    exception); --base-url and --region apply to this one command, so a one-off test URL never receives a
+    later run's key."""
+    store = SettingsStore(home)
+    saved = store.load()
+    remembered = _remembered_library(saved, args, home, demo)
+    if remembered != saved:
+        store.save(remembered)
+    return _options_for_this_command(remembered, args, demo)
+
+
+def _remembered_library(settings: Settings, args, home: Path, demo: bool) -> Settings:
     if args.library:
-        changes["library_dir"] = args.library.expanduser().resolve()
-    elif settings.library_dir is None:
-        changes["library_dir"] = home / "library" if demo else default_library()
+        return settings.with_changes(library_dir=args.library.expanduser().resolve())
+    if settings.library_dir is None:
+        return settings.with_changes(library_dir=home / "library" if demo else default_library())
+    return settings
+
+
+def _options_for_this_command(settings: Settings, args, demo: bool) -> Settings:
+    changes = {}
     if demo:
         changes["region"] = Region.CUSTOM
     elif args.base_url:
-        changes.update(region=Region.CUSTOM, custom_base_url=args.base_url)
+        from wan_desktop.core.dashscope.regions import check_base_url
+
+        changes.update(region=Region.CUSTOM, custom_base_url=check_base_url(args.base_url))
     elif args.region:
         changes["region"] = Region(args.region)
     return settings.with_changes(**changes) if changes else settings
@@ -121,15 +192,24 @@ def _submit(args, session: Session) -> int:
     if not args.images and not args.clip:
         print("wan-desktop: give at least one image (or --clip for wan2.7 continuation)", file=sys.stderr)
         return EXIT_USAGE
+    from wan_desktop.cli_inputs import InputRefused, submit_inputs
+
+    try:
+        # the window keeps its fixed copies in the same place
+        inputs = submit_inputs(args, session.store.db_path.parent / "scratch", report=_say)
+    except InputRefused as refused:
+        for line in refused.lines:
+            print(f"wan-desktop: {line}", file=sys.stderr)
+        return EXIT_USAGE
     base = GenerationRequest(
-        model=args.model, prompt=args.prompt, negative_prompt=args.negative, last_frame=args.last_frame,
-        audio=args.audio_file, first_clip=args.clip, resolution=args.resolution, duration=args.duration,
+        model=args.model, prompt=args.prompt, negative_prompt=args.negative, last_frame=inputs.last_frame,
+        audio=inputs.audio, first_clip=inputs.clip, resolution=args.resolution, duration=args.duration,
         seed=args.seed, prompt_extend=not args.no_prompt_extend, watermark=args.watermark,
         audio_enabled=args.audio_enabled, shot_type=ShotType(args.shot_type) if args.shot_type else None,
         template=args.template,
     )  # fmt: skip
-    images = [_absolute(image) for image in args.images] or [None]
-    requests = [replace(base, first_frame=image) for image in images for _ in range(max(args.count, 1))]
+    frames = list(inputs.images) or [None]
+    requests = [replace(base, first_frame=image) for image in frames for _ in range(max(args.count, 1))]
     try:
         jobs = session.engine.add_jobs(requests)
     except LocalValidationError as error:
@@ -141,10 +221,8 @@ def _submit(args, session: Session) -> int:
     return EXIT_OK
 
 
-def _absolute(reference: str) -> str:
-    from wan_desktop.core.dashscope.types import is_remote
-
-    return reference if is_remote(reference) else str(Path(reference).expanduser().resolve())
+def _say(line: str) -> None:
+    print(f"wan-desktop: {line}", file=sys.stderr)
 
 
 def _run(session: Session) -> int:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 
-
 class _OnFirstUse:
     """A module imported the first time one of its names is used: Pillow costs ~20 ms at start-up, and
     the window can paint before any picture needs checking."""
@@ -37,9 +36,17 @@ Image = _OnFirstUse("PIL.Image")
 ImageOps = _OnFirstUse("PIL.ImageOps")
 
 from wan_desktop.core.dashscope.catalog import ImageLimits
+from wan_desktop.core.image_words import CMYK_WORDS as _CMYK_WORDS
+from wan_desktop.core.image_words import PASTED
+from wan_desktop.core.image_words import SIXTEEN_BIT_WORDS as _SIXTEEN_BIT_WORDS
+from wan_desktop.core.image_words import aspect_bounds as _aspect_bounds
+from wan_desktop.core.image_words import display_name as _display_name
+from wan_desktop.core.image_words import format_list as _format_list
+from wan_desktop.core.image_words import megabytes as _megabytes
+from wan_desktop.core.image_words import not_an_image_message as _not_an_image_message
+from wan_desktop.core.image_words import ratio as _ratio
+from wan_desktop.core.image_words import size as _size
 from wan_desktop.core.library import atomic_write_bytes, file_sha256
-
-PASTED = Path("<pasted>")
 
 # EXIF orientation values 2..8 mean "display differently from how the pixels are stored".
 _ORIENTATION_TAG = 0x0112
@@ -60,6 +67,9 @@ class ImageIssue(str, Enum):
     HAS_ALPHA = "has_alpha"
     EXIF_ROTATED = "exif_rotated"
     BAD_ASPECT = "bad_aspect"
+    CMYK = "cmyk"
+    HIGH_BIT_DEPTH = "high_bit_depth"
+    ANIMATED = "animated"
 
 
 # Cropping changes what the picture shows, so a wrong shape is left to the person.
@@ -71,8 +81,17 @@ FIXABLE_ISSUES = frozenset(
         ImageIssue.TOO_MANY_BYTES,
         ImageIssue.HAS_ALPHA,
         ImageIssue.EXIF_ROTATED,
+        ImageIssue.CMYK,
+        ImageIssue.HIGH_BIT_DEPTH,
+        ImageIssue.ANIMATED,
     }
 )
+# The service takes these, but the video may not show what the person sees: advice with a fix, not a refusal.
+ADVISORY_ISSUES = frozenset(
+    {ImageIssue.EXIF_ROTATED, ImageIssue.CMYK, ImageIssue.HIGH_BIT_DEPTH, ImageIssue.ANIMATED}
+)
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
 
 
 @dataclass(frozen=True)
@@ -132,6 +151,8 @@ def inspect_image_bytes(data: bytes, limits: ImageLimits, path: Path = PASTED) -
 
 
 def _inspect(stream: BinaryIO, path: Path, byte_size: int, limits: ImageLimits) -> ImageReport:
+    head = stream.read(32)
+    stream.seek(0)
     try:
         image, format_name = _open_decoded(stream)
     except _TooManyPixels as error:
@@ -142,6 +163,7 @@ def _inspect(stream: BinaryIO, path: Path, byte_size: int, limits: ImageLimits) 
         width, height = _displayed_size(image)
         has_alpha = _has_alpha(image)
         rotated = _exif_orientation(image) not in (1, None)
+        stored_form = _stored_form_issues(image, head)
     issues: list[tuple[ImageIssue, str]] = []
     if format_name not in limits.formats:
         issues.append((ImageIssue.UNSUPPORTED_FORMAT, _format_message(path, format_name, limits)))
@@ -169,6 +191,7 @@ def _inspect(stream: BinaryIO, path: Path, byte_size: int, limits: ImageLimits) 
                 "so the video would come out sideways; the rotation can be applied.",
             )
         )
+    issues.extend(stored_form)
     return ImageReport(
         path=path,
         width=width,
@@ -180,6 +203,28 @@ def _inspect(stream: BinaryIO, path: Path, byte_size: int, limits: ImageLimits) 
         issues=tuple(issue for issue, _ in issues),
         messages=tuple(message for _, message in issues),
     )
+
+
+def _stored_form_issues(image: Image.Image, head: bytes) -> list[tuple[ImageIssue, str]]:
+    """How the pixels are stored, where it differs from what the service reads as the person sees it."""
+    issues: list[tuple[ImageIssue, str]] = []
+    if image.mode == "CMYK":
+        issues.append((ImageIssue.CMYK, _CMYK_WORDS))
+    if _is_sixteen_bit(image, head):
+        issues.append((ImageIssue.HIGH_BIT_DEPTH, _SIXTEEN_BIT_WORDS))
+    frames = getattr(image, "n_frames", 1)
+    if isinstance(frames, int) and frames > 1:
+        message = f"The picture is animated ({frames} frames), and Wan starts from one still picture; " + (
+            "the first frame can be taken."
+        )
+        issues.append((ImageIssue.ANIMATED, message))
+    return issues
+
+
+def _is_sixteen_bit(image: Image.Image, head: bytes) -> bool:
+    # Pillow reads a 16-bit colour PNG as 8-bit RGB, so the file's own header (IHDR bit depth) says it.
+    png_depth = head[24] if head.startswith(_PNG_SIGNATURE) and head[12:16] == b"IHDR" and len(head) > 24 else 8
+    return image.mode in _SIXTEEN_BIT_MODES or png_depth == 16
 
 
 def _size_issues(width: int, height: int, limits: ImageLimits) -> list[tuple[ImageIssue, str]]:
@@ -258,6 +303,8 @@ def fix_image(path: Path, limits: ImageLimits, dest_dir: Path) -> ImageFix:
     changes: list[str] = []
     with image:
         picture = _normalised(image, format_name, limits, changes)
+    if ImageIssue.HIGH_BIT_DEPTH in report.issues:
+        changes.append("Reduced 16 bits per colour to 8")
     target = fitted_size(picture.width, picture.height, limits)
     assert target is not None  # guaranteed by report.fixable
     if target != picture.size:
@@ -285,8 +332,13 @@ def _normalised(image: Image.Image, format_name: str, limits: ImageLimits, chang
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba).convert("RGB")
         changes.append("Flattened transparency onto white")
+    elif image.mode in _SIXTEEN_BIT_MODES:
+        # convert("L") would clip every value over 255 to white: scale the 16-bit range down instead
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     elif image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")  # CMYK, 16-bit, palette...: the safe common ground
+        if image.mode == "CMYK":
+            changes.append("Converted CMYK colours to RGB")
+        image = image.convert("RGB")  # CMYK, palette...: the safe common ground
     else:
         image = image.copy()  # detach from the file so the caller may close it
     return image
@@ -439,56 +491,9 @@ def _report_too_many_pixels(path: Path, byte_size: int, error: _TooManyPixels) -
     return ImageReport(path, 0, 0, None, byte_size, False, False, (ImageIssue.TOO_LARGE_PIXELS,), (message,))
 
 
-def _not_an_image_message(path: Path, limits: ImageLimits) -> str:
-    if path == PASTED:
-        return f"The pasted data is not an image Wan can use ({_format_list(limits)})."
-    return f"'{path.name}' is not an image Wan can use ({_format_list(limits)})."
-
-
 def _format_message(path: Path, format_name: str, limits: ImageLimits) -> str:
     target = _output_format(format_name, limits) if limits.formats else "PNG"
     return (
         f"'{_display_name(path)}' is a {format_name} image; this model accepts {_format_list(limits)}. "
         f"It can be converted to {target}."
     )
-
-
-def _display_name(path: Path) -> str:
-    return "The pasted image" if path == PASTED else path.name
-
-
-def _format_list(limits: ImageLimits) -> str:
-    names = list(limits.formats)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def _megabytes(count: int) -> str:
-    megabytes = count / (1024 * 1024)
-    if megabytes >= 1:
-        text = f"{megabytes:.1f}".removesuffix(".0")
-        return f"{text} MB"
-    return f"{max(1, round(count / 1024))} KB"
-
-
-def _ratio(aspect: float) -> str:
-    if aspect >= 1:
-        return f"{_trim(aspect)}:1"
-    return f"1:{_trim(1 / aspect)}"
-
-
-def _aspect_bounds(limits: ImageLimits) -> str:
-    if limits.min_aspect is not None and limits.max_aspect is not None:
-        return f"shapes from {_ratio(limits.min_aspect)} to {_ratio(limits.max_aspect)} (width:height)"
-    if limits.min_aspect is not None:
-        return f"shapes no narrower than {_ratio(limits.min_aspect)} (width:height)"
-    return f"shapes no wider than {_ratio(limits.max_aspect or 1.0)} (width:height)"
-
-
-def _trim(value: float) -> str:
-    return f"{value:.1f}".removesuffix(".0")
-
-
-def _size(size: tuple[int, int]) -> str:
-    return f"{size[0]}×{size[1]}"

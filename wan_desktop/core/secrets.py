@@ -48,6 +48,68 @@ class StoredKey:
         return f"StoredKey(key={mask_key(self.key)!r}, source={self.source})"
 
 
+class InvalidKeyError(ValueError):
+    """A key that cannot be one; the message is a sentence that never contains the key."""
+
+
+MAX_KEY_LENGTH = 256  # DashScope keys are ~35 characters; anything far longer was pasted by mistake
+
+
+def check_key(text: str) -> str:
+    """The key without surrounding whitespace, or InvalidKeyError. Visible ASCII only: a header value
+    with a line break or a non-ASCII character either fails inside httpx (with the key in its message)
+    or is not what the person meant to paste."""
+    if not isinstance(text, str):
+        raise InvalidKeyError("The API key is not text.")
+    key = text.strip()
+    if not key:
+        raise InvalidKeyError("The API key is empty.")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidKeyError(
+            f"The API key is {len(key)} characters long, far more than a key has (at most {MAX_KEY_LENGTH}); "
+            "check that only the key was pasted."
+        )
+    for position, ch in enumerate(key, start=1):
+        if not 0x21 <= ord(ch) <= 0x7E:
+            raise InvalidKeyError(_bad_character_sentence(position, ch))
+    return key
+
+
+def _bad_character_sentence(position: int, ch: str) -> str:
+    if ch.isspace():
+        what = "a line break" if ch in "\r\n" else "a space"
+        return (
+            f"An API key has no spaces or line breaks in it, but this one has {what} at position {position}; "
+            "check that only the key was pasted. Nothing was sent."
+        )
+    if ord(ch) < 0x20 or ord(ch) == 0x7F:
+        what = f"a control character (U+{ord(ch):04X})"
+    else:
+        what = f"an invisible or non-ASCII character (U+{ord(ch):04X})"
+    return (
+        f"The API key has {what} at position {position}, which no key contains (it often comes with copying "
+        "from a web page or a chat). Paste the key again, or type it. Nothing was sent."
+    )
+
+
+def scrub(text: str, key: str) -> str:
+    """``text`` with every form of ``key`` in it (as is, escaped as in a repr) replaced by its mask."""
+    if not text or not key:
+        return text
+    forms = {key, key.strip(), repr(key)[1:-1], key.encode("unicode_escape").decode("ascii"),
+             repr(key.encode("utf-8", "backslashreplace"))[2:-1]}
+    for form in sorted((f for f in forms if len(f) >= 4), key=len, reverse=True):
+        text = text.replace(form, mask_key(key))
+    return text
+
+
+def _checked(key: str, where: str) -> str:
+    try:
+        return check_key(key)
+    except InvalidKeyError as error:
+        raise InvalidKeyError(f"The key {where} cannot be used. {error}") from None
+
+
 class KeyringUnavailable(Exception):
     """No safe keyring; ``str(error)`` offers the alternatives in words."""
 
@@ -93,17 +155,17 @@ class KeyVault:
         """The key to use for ``region``: the environment variable wins, then the keyring, then the session."""
         from_env = (self._environ.get(ENV_VAR) or "").strip()
         if from_env:
-            return StoredKey(from_env, KeySource.ENVIRONMENT)
+            return StoredKey(_checked(from_env, f"in the {ENV_VAR} environment variable"), KeySource.ENVIRONMENT)
         if self.backend_available():
             try:
                 stored = self._backend.get_password(self._service, username_for(region))
             except _errors().KeyringError:
                 stored = None  # a locked or broken keyring: fall back to the session key
             if stored:
-                return StoredKey(stored, KeySource.KEYRING)
+                return StoredKey(_checked(stored, "kept in the system keyring"), KeySource.KEYRING)
         with self._lock:
             session = self._session.get(region)
-        return StoredKey(session, KeySource.SESSION) if session else None
+        return StoredKey(_checked(session, "kept for this session"), KeySource.SESSION) if session else None
 
     def source(self, region: str) -> KeySource:
         stored = self.get(region)
@@ -154,12 +216,7 @@ def mask_key(key: str) -> str:
 
 
 def _clean(key: str) -> str:
-    key = (key or "").strip()
-    if not key:
-        raise ValueError("The API key is empty.")
-    if any(ch.isspace() for ch in key):
-        raise ValueError("An API key has no spaces in it; check that only the key was pasted.")
-    return key
+    return check_key(key or "")
 
 
 def _errors():

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.dashscope.regions import check_base_url
 from wan_desktop.core.library import atomic_write_bytes, atomic_write_text
 
 SETTINGS_FILE = "settings.json"
@@ -54,6 +55,12 @@ def _text(value: Any) -> str:
     return value
 
 
+def _base_url(value: Any) -> str:
+    # A file anyone could edit must not point the key at a plain-http host elsewhere.
+    text = _text(value)
+    return check_base_url(text) if text.strip() else ""
+
+
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError("not true or false")
@@ -82,7 +89,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "library_dir": _optional_path,
     "region": Region,
     "workspace": _text,
-    "custom_base_url": _text,
+    "custom_base_url": _base_url,
     "max_concurrent_jobs": _optional_count,
     "notifications": _flag,
     "keep_running_in_tray": _optional_flag,

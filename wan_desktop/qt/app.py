@@ -64,7 +64,11 @@ def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tupl
     """Without a key for the chosen region: enter one, or try demo mode. None: the person closed it."""
     if settings.library_dir is None:
         settings = settings.with_changes(library_dir=default_library())
-    if vault.get(settings.region.value) is not None or settings.region is Region.CUSTOM:
+    try:
+        has_key = vault.get(settings.region.value) is not None
+    except ValueError:  # an unusable key (InvalidKeyError): the engine's start says why, in words
+        has_key = True
+    if has_key or settings.region is Region.CUSTOM:
         return False, settings
     box = QMessageBox(QMessageBox.Icon.Information, "Welcome to Wan Desktop",
                       "Wan Desktop needs a DashScope API key from Alibaba Cloud Model Studio to make videos.\n\n"

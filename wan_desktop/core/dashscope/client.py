@@ -14,11 +14,8 @@ uses epoch milliseconds, and its start/end filters are sent as Beijing-time ``YY
 
 from __future__ import annotations
 
-import email.utils
-import json
 import logging
-import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import quote, urlsplit
@@ -26,6 +23,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ... import __version__
+from ..secrets import InvalidKeyError, check_key, scrub
 from .catalog import REGIONS, find_model
 from .errors import (
     AmbiguousNetworkError,
@@ -39,10 +37,21 @@ from .errors import (
     ProtocolError,
     ServerError,
     ThrottledError,
-    error_for,
 )
 from .inputs import content_type_for, resolve_media
 from .regions import ServiceEndpoint, Timeouts
+from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers import them from here)
+    SERVICE_TZ,
+    error_from_response,
+    number,
+    parse_retry_after,
+    parse_service_time,
+    parse_task,
+    parse_task_page,
+    parse_usage,
+    read_json,
+    redirect_error,
+)
 from .requests import PreparedRequest, build_body, ensure_valid
 from .types import (
     CreatedTask,
@@ -50,8 +59,6 @@ from .types import (
     TaskInfo,
     TaskPage,
     TaskStatus,
-    TaskSummary,
-    TaskUsage,
 )
 
 from . import transfer
@@ -60,177 +67,23 @@ from .transfer import DownloadResult, _storage_error  # noqa: F401  (DownloadRes
 
 log = logging.getLogger(__name__)
 
-SERVICE_TZ = timezone(timedelta(hours=8), "UTC+8")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 
 
-# -- parsing helpers ----------------------------------------------------------------------------------
-def parse_service_time(value: Any) -> datetime | None:
-    """A task time string ("2024-03-01 17:38:24.817"); None when absent or unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=SERVICE_TZ)
+def _scrubbed(error: DashScopeError, key: str) -> DashScopeError:
+    """The same error with the key removed from every text of it (a reply or an exception may echo it)."""
+    error.message = scrub(error.message, key)
+    error.explanation = scrub(error.explanation, key)
+    error.args = tuple(scrub(arg, key) if isinstance(arg, str) else arg for arg in error.args)
+    return error
 
 
-def _epoch_ms(value: Any) -> datetime | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        return None
-    return datetime.fromtimestamp(value / 1000, timezone.utc)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _int(value: Any) -> int | None:
-    number = _number(value)
-    return int(number) if number is not None else None
-
-
-def parse_usage(raw: Any) -> TaskUsage | None:
-    """The usage block of any family: wan2.6/2.7 (output_video_duration, input_video_duration, SR, audio),
-    wan2.5/2.2 (duration, SR), wanx2.1 (video_duration, video_ratio)."""
-    if not isinstance(raw, Mapping):
-        return None
-    seconds = next(
-        (_number(raw[k]) for k in ("output_video_duration", "video_duration", "duration") if k in raw), None
-    )
-    tier = _int(raw.get("SR"))
-    ratio = raw.get("video_ratio")
-    if tier is None and isinstance(ratio, str) and re.fullmatch(r"\d+\*\d+", ratio):
-        tier = min(int(side) for side in ratio.split("*"))  # "1280*720" is the 720 tier
-    audio = raw.get("audio")
-    return TaskUsage(
-        output_seconds=seconds,
-        input_video_seconds=_number(raw.get("input_video_duration")),
-        resolution_tier=tier,
-        video_count=_int(raw.get("video_count")),
-        audio=audio if isinstance(audio, bool) else None,
-        raw=dict(raw),
-    )
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def parse_task(body: Mapping[str, Any], task_id: str) -> TaskInfo:
-    output = body.get("output")
-    if not isinstance(output, Mapping):
-        raise ProtocolError("the task reply has no 'output' object", code="Protocol",
-                            request_id=str(body.get("request_id") or ""), http_status=200)
-    return TaskInfo(
-        task_id=str(output.get("task_id") or task_id),
-        status=TaskStatus.parse(output.get("task_status")),
-        request_id=str(body.get("request_id") or ""),
-        submit_time=parse_service_time(output.get("submit_time")),
-        scheduled_time=parse_service_time(output.get("scheduled_time")),
-        end_time=parse_service_time(output.get("end_time")),
-        video_url=_text(output.get("video_url")),
-        orig_prompt=_text(output.get("orig_prompt")),
-        actual_prompt=_text(output.get("actual_prompt")),
-        code=_text(output.get("code")),
-        message=_text(output.get("message")),
-        usage=parse_usage(body.get("usage")),
-    )
-
-
-def parse_task_page(body: Mapping[str, Any], page_no: int, page_size: int) -> TaskPage:
-    # The wire reply is flat; SDK 1.x wraps it in "output"; SDK v2 reads "tasks" where 2024 traffic had "data".
-    flat = body.get("output") if isinstance(body.get("output"), Mapping) else body
-    rows = flat.get("data") if isinstance(flat.get("data"), list) else flat.get("tasks")
-    items = tuple(
-        TaskSummary(
-            task_id=str(row.get("task_id") or ""),
-            status=TaskStatus.parse(row.get("status") or row.get("task_status")),
-            model=str(row.get("model_name") or row.get("model") or ""),
-            created_at=_epoch_ms(row.get("gmt_create")),
-            started_at=_epoch_ms(row.get("start_time")),
-            ended_at=_epoch_ms(row.get("end_time")),
-            request_id=str(row.get("request_id") or ""),
-        )
-        for row in (rows if isinstance(rows, list) else [])
-        if isinstance(row, Mapping)
-    )
-    total = _int(flat.get("total"))
-    size = _int(flat.get("page_size")) or page_size
-    total = total if total is not None else len(items)
-    pages = _int(flat.get("total_page") if "total_page" in flat else flat.get("total_pages"))
-    return TaskPage(
-        items=items,
-        total=total,
-        page_no=_int(flat.get("page_no")) or page_no,
-        page_size=size,
-        total_pages=pages if pages is not None else -(-total // size) if size else 0,
-    )
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds (a number, or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def error_from_response(response: httpx.Response) -> DashScopeError:
-    """The error class for a non-200 reply; a non-JSON body becomes code "Unknown" with its text (as the SDK)."""
-    text = response.text
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-    if isinstance(body, Mapping):
-        code = str(body.get("code") or "")
-        message = str(body.get("message") or "")
-        request_id = str(body.get("request_id") or "")
-    else:
-        code, message, request_id = "Unknown", text.strip()[:500], ""
-    request_id = request_id or response.headers.get("x-request-id", "")
-    return error_for(response.status_code, code, message, request_id,
-                     parse_retry_after(response.headers.get("retry-after")))
-
-
-def _json_body(response: httpx.Response) -> Mapping[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise ProtocolError(f"the reply is not JSON: {response.text[:200]!r}", code="Protocol",
-                            http_status=response.status_code) from None
-    if not isinstance(body, Mapping):
-        raise ProtocolError("the reply is not a JSON object", code="Protocol", http_status=response.status_code)
-    return body
-
-
-def _network_error(exc: httpx.HTTPError, what: str, *, idempotent: bool) -> NetworkError:
+def _network_error(exc: httpx.HTTPError, what: str, *, idempotent: bool, key: str = "") -> NetworkError:
     """NotSentError when the request surely never left; AmbiguousNetworkError once it may have been sent.
     For reads (idempotent) an ambiguous failure is still safe to repeat, so the instance says retryable."""
-    detail = f"{what}: {type(exc).__name__}: {exc}"
+    detail = scrub(f"{what}: {type(exc).__name__}: {exc}", key)
     if isinstance(exc, _NOT_SENT):
         return NotSentError(detail, code="NetworkError")
     error = AmbiguousNetworkError(detail, code="NetworkError")
@@ -254,8 +107,8 @@ class DashScopeClient:
         user_agent: str = f"wan-desktop/{__version__}",
     ) -> None:
         if not api_key or not api_key.strip():
-            raise ValueError("An API key is needed; enter it in Settings.")
-        self._key = api_key.strip()
+            raise InvalidKeyError("An API key is needed; enter it in Settings.")
+        self._key = check_key(api_key)  # a bad key fails here, in words, before any request is built
         self.endpoint = endpoint
         timeout = httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
                                 pool=timeouts.pool)
@@ -296,11 +149,16 @@ class DashScopeClient:
             response = self._api.request(method, url, params=params, content=content,
                                          headers=self._headers(headers))
         except httpx.HTTPError as exc:
-            raise _network_error(exc, f"{method} {path}", idempotent=idempotent) from exc
+            raise _network_error(exc, f"{method} {path}", idempotent=idempotent, key=self._key) from None
         log.debug("%s %s -> %s", method, path, response.status_code)
-        if response.status_code != 200:
-            raise error_from_response(response)
-        return _json_body(response)
+        try:
+            if 300 <= response.status_code < 400:
+                raise redirect_error(response, idempotent=idempotent)
+            if response.status_code != 200:
+                raise error_from_response(response)
+            return read_json(response, idempotent=idempotent)
+        except DashScopeError as error:
+            raise _scrubbed(error, self._key) from None
 
     def prepare(self, request: GenerationRequest) -> PreparedRequest:
         """Check the request locally, then turn its local files into URLs (data URLs or uploads)."""
@@ -395,7 +253,7 @@ class DashScopeClient:
 
     def _post_to_storage(self, policy: Mapping[str, Any], path: Path) -> str:
         size = path.stat().st_size
-        limit_mb = _number(policy.get("max_file_size_mb"))
+        limit_mb = number(policy.get("max_file_size_mb"))
         if limit_mb is not None and size > limit_mb * 1024 * 1024:
             raise LocalValidationError([Problem("file", f"{path.name} ({size / 1048576:.1f} MB)",
                                                 f"temporary uploads may be at most {limit_mb:g} MB")])

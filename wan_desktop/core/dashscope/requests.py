@@ -170,14 +170,15 @@ def _local_file_problems(request: GenerationRequest, spec: ModelSpec) -> list[Pr
 
 def _image_problems(name: str, path: Path, limits: ImageLimits) -> list[Problem]:
     """The shared image check (core.images), so the composer and the engine say the same words.
-    A stored EXIF rotation is advice, not a refusal: the service accepts the file (the composer offers the fix)."""
-    from wan_desktop.core.images import ImageIssue, inspect_image  # Pillow is slow to import
+    A stored EXIF rotation, CMYK, 16 bits or an animation is advice, not a refusal: the service accepts the
+    file (the composer and `submit` offer the fix)."""
+    from wan_desktop.core.images import ADVISORY_ISSUES, inspect_image  # Pillow is slow to import
 
     report = inspect_image(path, limits)
     return [
         Problem(name, path.name, f"the {_FIELD_LABELS[name]} is not usable: {message}")
         for issue, message in zip(report.issues, report.messages)
-        if issue is not ImageIssue.EXIF_ROTATED
+        if issue not in ADVISORY_ISSUES
     ]
 
 
