@@ -52,7 +52,7 @@ class Handler(BaseHTTPRequestHandler):
     timeout = 60
 
     # quiet: the request log lives in the simulator's own record
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_GET(self) -> None:
