@@ -32,8 +32,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, handler)
 
     def process_request(self, request, client_address):
-        with self.connections_lock:
-            self.connections.add(request)  # type: ignore[arg-type]  # a TCP server's requests are sockets
+        if isinstance(request, socket.socket):  # always, for a TCP server
+            with self.connections_lock:
+                self.connections.add(request)
         super().process_request(request, client_address)
 
     def shutdown_request(self, request):
