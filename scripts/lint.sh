@@ -17,6 +17,8 @@ PATHS=(wan_desktop tests bench scripts)
 
 # pyright's PyPI wrapper runs the system's node and downloads one only when there is none; say so first.
 command -v node >/dev/null 2>&1 || echo "lint: no node on PATH; pyright will download one (needs network)" >&2
+# ...and asks PyPI for a newer pyright on every run, to print a nag that is no finding: skip that.
+export PYRIGHT_PYTHON_IGNORE_WARNINGS=1
 
 # pyproject.toml points pyright at ./.venv; a venv elsewhere is given as the folder that holds it, or by its
 # interpreter when it is not called .venv.
