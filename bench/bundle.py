@@ -87,9 +87,25 @@ def build(name: str, python: str, reuse: bool, bare_script: Path | None) -> Bund
         env["WAN_SPEC_BARE_SCRIPT"] = str(bare_script)
     print(f"building {name}...", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    subprocess.run([python, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-                    "--distpath", str(OUT / "dist"), "--workpath", str(OUT / "work" / name), str(SPEC)],
-                   check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(OUT / "dist"),
+            "--workpath",
+            str(OUT / "work" / name),
+            str(SPEC),
+        ],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     return Bundle(name, folder, time.perf_counter() - started)
 
 
@@ -106,6 +122,7 @@ def time_to_marker(command: list[str], marker: str, env: dict[str, str]) -> floa
     """Seconds from launch to the marker line; the process is then left to quit (or killed)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    assert process.stdout is not None  # stdout=PIPE
     try:
         for line in process.stdout:
             if line.strip() == marker:
@@ -123,8 +140,9 @@ def time_to_marker(command: list[str], marker: str, env: dict[str, str]) -> floa
 
 def measure_starts(app: list[str], bare: list[str], runs: int, cold: bool) -> tuple[list[float], list[float]]:
     """Launch times of the two commands, alternating; the app gets demo mode and a fresh home each time."""
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               WAN_DESKTOP_EXIT_AT_FIRST_PAINT="1")  # fmt: skip
+    env = dict(
+        os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), WAN_DESKTOP_EXIT_AT_FIRST_PAINT="1"
+    )
     env.pop("DASHSCOPE_API_KEY", None)
     app_times, bare_times = [], []
     for _ in range(runs):
@@ -132,7 +150,7 @@ def measure_starts(app: list[str], bare: list[str], runs: int, cold: bool) -> tu
             home, library = Path(scratch) / "home", Path(scratch) / "library"
             if cold:
                 drop_caches()
-            command = app + ["--demo", "--home", str(home), "--library", str(library)]
+            command = [*app, "--demo", "--home", str(home), "--library", str(library)]
             app_times.append(time_to_marker(command, APP_MARKER, env))
         if cold:
             drop_caches()
@@ -141,13 +159,17 @@ def measure_starts(app: list[str], bare: list[str], runs: int, cold: bool) -> tu
 
 
 def summary(bundle: Bundle, times: list[float]) -> dict:
-    return {"size_bytes": folder_bytes(bundle.folder), "build_s": round(bundle.build_s, 1),
-            "start_first_s": round(times[0], 3), "start_median_s": round(statistics.median(times), 3),
-            "start_all_s": [round(t, 3) for t in times]}  # fmt: skip
+    return {
+        "size_bytes": folder_bytes(bundle.folder),
+        "build_s": round(bundle.build_s, 1),
+        "start_first_s": round(times[0], 3),
+        "start_median_s": round(statistics.median(times), 3),
+        "start_all_s": [round(t, 3) for t in times],
+    }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="launches of each bundle (default 7)")
     parser.add_argument("--reuse", action="store_true", help="use the bundles already in bench/out/bundle")
     parser.add_argument("--drop-caches", action="store_true", help="empty the page cache before each launch (root)")
@@ -167,19 +189,33 @@ def main() -> int:
     app_times, bare_times = measure_starts([str(app.program)], [str(bare.program)], args.runs, args.drop_caches)
     app_summary, bare_summary = summary(app, app_times), summary(bare, bare_times)
     # the same two programs from source, to tell what freezing costs from what the app itself does at start
-    source_app, source_bare = measure_starts([args.python, "-m", "wan_desktop"], [args.python, str(script)],
-                                             args.runs, args.drop_caches)  # fmt: skip
+    source_app, source_bare = measure_starts(
+        [args.python, "-m", "wan_desktop"], [args.python, str(script)], args.runs, args.drop_caches
+    )
     size_ratio = app_summary["size_bytes"] / bare_summary["size_bytes"]
     start_ratio = app_summary["start_median_s"] / bare_summary["start_median_s"]
-    print(json.dumps({
-        "bench": "bundle", "platform": sys.platform, "qpa": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-        "cold_caches": args.drop_caches, "runs": args.runs,
-        "size_ratio": round(size_ratio, 2), "start_ratio": round(start_ratio, 2), "target": TARGET,
-        "size_ok": size_ratio <= TARGET, "start_ok": start_ratio <= TARGET,
-        "app": app_summary, "bare": bare_summary,
-        "source_start_median_s": {"app": round(statistics.median(source_app), 3),
-                                  "bare": round(statistics.median(source_bare), 3)},
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "bundle",
+                "platform": sys.platform,
+                "qpa": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+                "cold_caches": args.drop_caches,
+                "runs": args.runs,
+                "size_ratio": round(size_ratio, 2),
+                "start_ratio": round(start_ratio, 2),
+                "target": TARGET,
+                "size_ok": size_ratio <= TARGET,
+                "start_ok": start_ratio <= TARGET,
+                "app": app_summary,
+                "bare": bare_summary,
+                "source_start_median_s": {
+                    "app": round(statistics.median(source_app), 3),
+                    "bare": round(statistics.median(source_bare), 3),
+                },
+            }
+        )
+    )
     return 0
 
 

@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -30,15 +31,15 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wan_desktop.core.dashscope.catalog import Region  # noqa: E402
-from wan_desktop.core.dashscope.client import DashScopeClient  # noqa: E402
-from wan_desktop.core.dashscope.regions import ServiceEndpoint  # noqa: E402
-from wan_desktop.core.dashscope.types import GenerationRequest  # noqa: E402
-from wan_desktop.core.engine import Engine, EngineConfig  # noqa: E402
-from wan_desktop.core.jobs import JobState  # noqa: E402
-from wan_desktop.core.library import Library  # noqa: E402
-from wan_desktop.core.store import JobStore  # noqa: E402
-from wan_desktop.simulator.server import SimulatorServer  # noqa: E402
+from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.dashscope.client import DashScopeClient
+from wan_desktop.core.dashscope.regions import ServiceEndpoint
+from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.engine import Engine, EngineConfig
+from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.library import Library
+from wan_desktop.core.store import JobStore
+from wan_desktop.simulator.server import SimulatorServer
 
 KEY = "sk-bench"
 
@@ -54,6 +55,19 @@ def sdk_wait_schedule(duration: float) -> tuple[int, float]:
         if step % 3 == 0:
             sleep = min(sleep * 2, 5.0)
     return queries, t - duration
+
+
+def finished_job(engine: Engine, job_id: str) -> Job:
+    """The job as saved, which the benchmark needs done (with both ends of its task recorded)."""
+    job = engine.job(job_id)
+    assert job is not None and job.state is JobState.DONE, (job_id, job and job.state)
+    return job
+
+
+def task_times(job: Job) -> tuple[datetime, datetime]:
+    """When the create was sent and when the service says the task ended."""
+    assert job.submit_started_at is not None and job.finished_at is not None, job.id
+    return job.submit_started_at, job.finished_at
 
 
 def run_jobs(root: Path, sim: SimulatorServer, jobs: int, scale: float) -> dict:
@@ -74,21 +88,27 @@ def run_jobs(root: Path, sim: SimulatorServer, jobs: int, scale: float) -> dict:
             seen_at.setdefault(event.job.id, time.time())
 
     engine = Engine(store, library, client, config, listener=listener)
-    request = GenerationRequest(model="wan2.6-i2v-flash", first_frame=str(image), prompt="bench",
-                                resolution="720P", duration=5, audio_enabled=False)  # fmt: skip
+    request = GenerationRequest(
+        model="wan2.6-i2v-flash",
+        first_frame=str(image),
+        prompt="bench",
+        resolution="720P",
+        duration=5,
+        audio_enabled=False,
+    )
     queued = engine.add_jobs([replace(request, seed=n) for n in range(jobs)])
     started = time.time()
     engine.run(threading.Event(), until_idle=True)
     wall = time.time() - started
-    finished = [engine.job(job.id) for job in queued]
-    assert all(job.state is JobState.DONE for job in finished), [j.state for j in finished]
+    finished = [finished_job(engine, job.id) for job in queued]
     queries = [r for r in sim.requests() if r["method"] == "GET" and r["path"].startswith("/api/v1/tasks/")]
     ours_latency, local_seconds, sdk_queries, sdk_latency = [], [], [], []
     for job in finished:
         # noticing the end happens on the service's (scaled) clock; fetching and checking the file on ours
-        ours_latency.append((seen_at[job.id] - job.finished_at.timestamp()) / scale)
+        submitted, ended = task_times(job)
+        ours_latency.append((seen_at[job.id] - ended.timestamp()) / scale)
         local_seconds.append(done_at[job.id] - seen_at[job.id])
-        task_seconds = (job.finished_at - job.submit_started_at).total_seconds() / scale
+        task_seconds = (ended - submitted).total_seconds() / scale
         count, late = sdk_wait_schedule(task_seconds)
         sdk_queries.append(count)
         sdk_latency.append(late)
@@ -96,7 +116,7 @@ def run_jobs(root: Path, sim: SimulatorServer, jobs: int, scale: float) -> dict:
     store.close()
     ours_per_job = len(queries) / jobs
     our_mean_latency = statistics.mean(ours_latency)
-    task_mean = statistics.mean((j.finished_at - j.submit_started_at).total_seconds() / scale for j in finished)
+    task_mean = statistics.mean((end - start).total_seconds() / scale for start, end in map(task_times, finished))
     return {
         "jobs": jobs,
         "wall_seconds": round(wall, 1),
@@ -109,7 +129,7 @@ def run_jobs(root: Path, sim: SimulatorServer, jobs: int, scale: float) -> dict:
         "fetch_verify_thumbnail_seconds": round(statistics.mean(local_seconds), 3),
         "sdk_requests_at_our_latency": round(task_mean / max(2 * our_mean_latency, 1e-9) + 1, 2),
         "video_urls": [job.video_url for job in finished[:10]],
-        "jobs_done": [job for job in finished[:10]],
+        "jobs_done": finished[:10],
     }
 
 
@@ -146,7 +166,7 @@ def download_throughput(root: Path, sim: SimulatorServer, jobs: list, repeats: i
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=100)
     # 0.1: tasks take 6-30 s, slow enough that the service's 20 queries/s (real seconds) never bind
     parser.add_argument("--time-scale", type=float, default=0.1)

@@ -23,20 +23,20 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import av  # noqa: E402
-from PIL import Image  # noqa: E402
+import av
+from PIL import Image
 
-from wan_desktop.core.dashscope.types import GenerationRequest  # noqa: E402
-from wan_desktop.core.jobs import Job, JobState  # noqa: E402
-from wan_desktop.core.library import Library  # noqa: E402
-from wan_desktop.core.store import JobStore  # noqa: E402
+from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.library import Library
+from wan_desktop.core.store import JobStore
 
 HEARTBEAT_MS = 5
 REPEATS = 5
@@ -74,15 +74,23 @@ def build(root: Path, items: int) -> tuple[Path, Library]:
     library.root.mkdir(parents=True)
     db = root / "jobs.sqlite3"
     video, thumb = make_media(root)
-    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
     with mock.patch("os.fsync"), JobStore(db) as store:  # durability is not what is measured here
         for number in range(items):
             when = start + timedelta(minutes=number)
             prompt = " ".join(WORDS[(number * k) % len(WORDS)] for k in (1, 3, 7)) + f" take {number}"
-            request = GenerationRequest(model=MODELS[number % len(MODELS)], prompt=prompt, resolution="720P",
-                                        duration=5, first_frame=str(thumb))  # fmt: skip
-            job = Job(id=f"bench{number:06d}", request=request, state=JobState.DONE, created_at=when,
-                      updated_at=when, region="beijing", favourite=number % 17 == 0)  # fmt: skip
+            request = GenerationRequest(
+                model=MODELS[number % len(MODELS)], prompt=prompt, resolution="720P", duration=5, first_frame=str(thumb)
+            )
+            job = Job(
+                id=f"bench{number:06d}",
+                request=request,
+                state=JobState.DONE,
+                created_at=when,
+                updated_at=when,
+                region="beijing",
+                favourite=number % 17 == 0,
+            )
             stem = library.stem_for(job)
             os.link(video, library.root / f"{stem}.mp4")
             os.link(thumb, library.root / f"{stem}.jpg")
@@ -116,8 +124,10 @@ def first_paint(app, db: Path, library: Library, expected: int):
     return state["painted_at"] - started, panel
 
 
-def scroll(app, panel) -> tuple[float, int]:
-    """Scroll from top to bottom one half page per frame; the longest heartbeat gap is the stall."""
+def scroll(app, panel) -> tuple[float, int, int]:
+    """Scroll from top to bottom one half page per frame; the longest heartbeat gap is the stall.
+
+    Returns the stall in ms, the steps scrolled and the step the stall came at."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     bar = panel.view.verticalScrollBar()
@@ -154,11 +164,11 @@ def scroll(app, panel) -> tuple[float, int]:
     loop.exec()
     heartbeat.stop()
     stepper.stop()
-    return max(0.0, beats["worst"] * 1000 - HEARTBEAT_MS), steps["count"], beats.get("at_step", 0)
+    return max(0.0, beats["worst"] * 1000 - HEARTBEAT_MS), steps["count"], int(beats.get("at_step", 0))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--items", type=int, default=10000)
     args = parser.parse_args()
     from PySide6.QtCore import QEvent
@@ -183,8 +193,10 @@ def main() -> None:
         gc.collect()
         before = rss_mb()
         for _round in range(REPEATS):
-            for times, (db_path, lib, count) in ((empty_times, (empty_db, empty_library, 0)),
-                                                 (full_times, (db, library, args.items))):  # fmt: skip
+            for times, (db_path, lib, count) in (
+                (empty_times, (empty_db, empty_library, 0)),
+                (full_times, (db, library, args.items)),
+            ):
                 seconds, panel = first_paint(app, db_path, lib, count)
                 times.append(seconds)
                 panel.shutdown()
@@ -199,20 +211,24 @@ def main() -> None:
         after = rss_mb()
         cached = panel.view.images.cached_count()
         panel.shutdown()
-    print(json.dumps({
-        "load_average": round(os.getloadavg()[0], 2),
-        "items": args.items,
-        "first_paint_ratio": round(full_seconds / empty_seconds, 3),
-        "first_paint_ratio_median": round(statistics.median(full_times) / statistics.median(empty_times), 3),
-        "first_paint_ms_empty": [round(value * 1000, 1) for value in empty_times],
-        "first_paint_ms_full": [round(value * 1000, 1) for value in full_times],
-        "rss_delta_mb": round(after - before, 1),
-        "max_stall_ms": round(stall_ms, 1),
-        "scroll_steps": steps,
-        "worst_stall_at_step": stall_step,
-        "thumbnails_cached": cached,
-        "build_seconds": round(build_seconds, 1),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "load_average": round(os.getloadavg()[0], 2),
+                "items": args.items,
+                "first_paint_ratio": round(full_seconds / empty_seconds, 3),
+                "first_paint_ratio_median": round(statistics.median(full_times) / statistics.median(empty_times), 3),
+                "first_paint_ms_empty": [round(value * 1000, 1) for value in empty_times],
+                "first_paint_ms_full": [round(value * 1000, 1) for value in full_times],
+                "rss_delta_mb": round(after - before, 1),
+                "max_stall_ms": round(stall_ms, 1),
+                "scroll_steps": steps,
+                "worst_stall_at_step": stall_step,
+                "thumbnails_cached": cached,
+                "build_seconds": round(build_seconds, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

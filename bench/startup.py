@@ -20,27 +20,36 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bundle import BARE_SCRIPT, measure_starts  # noqa: E402
+from bundle import BARE_SCRIPT, measure_starts
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--drop-caches", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wan-startup-") as scratch:
         script = Path(scratch) / "bare_window.py"
         script.write_text(BARE_SCRIPT)
-        app, bare = measure_starts([sys.executable, "-m", "wan_desktop"], [sys.executable, str(script)],
-                                   args.runs, args.drop_caches)  # fmt: skip
+        app, bare = measure_starts(
+            [sys.executable, "-m", "wan_desktop"], [sys.executable, str(script)], args.runs, args.drop_caches
+        )
     app_median, bare_median = statistics.median(app), statistics.median(bare)
-    print(json.dumps({
-        "bench": "startup", "runs": args.runs, "cold_caches": args.drop_caches,
-        "qpa": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-        "app_first_paint_median_s": round(app_median, 3), "bare_first_paint_median_s": round(bare_median, 3),
-        "ratio": round(app_median / bare_median, 2),
-        "app_all_s": [round(t, 3) for t in app], "bare_all_s": [round(t, 3) for t in bare],
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "startup",
+                "runs": args.runs,
+                "cold_caches": args.drop_caches,
+                "qpa": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+                "app_first_paint_median_s": round(app_median, 3),
+                "bare_first_paint_median_s": round(bare_median, 3),
+                "ratio": round(app_median / bare_median, 2),
+                "app_all_s": [round(t, 3) for t in app],
+                "bare_all_s": [round(t, 3) for t in bare],
+            }
+        )
+    )
     return 0
 
 

@@ -22,17 +22,17 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PIL import Image  # noqa: E402
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
+from PIL import Image
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
 
-from wan_desktop.core.dashscope.catalog import Region  # noqa: E402
-from wan_desktop.core.jobs import JobState  # noqa: E402
-from wan_desktop.core.secrets import KeyVault  # noqa: E402
-from wan_desktop.core.settings import Settings, SettingsStore  # noqa: E402
-from wan_desktop.qt.app import make_application  # noqa: E402
-from wan_desktop.qt.main_window import MainWindow, WindowContext  # noqa: E402
-from wan_desktop.qt.self_test import drop_files, run_events_until  # noqa: E402
+from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.jobs import JobState
+from wan_desktop.core.secrets import KeyVault
+from wan_desktop.core.settings import Settings, SettingsStore
+from wan_desktop.qt.app import make_application
+from wan_desktop.qt.main_window import MainWindow, WindowContext
+from wan_desktop.qt.self_test import drop_files, run_events_until
 
 HEARTBEAT_MS = 5
 
@@ -53,8 +53,11 @@ class Heartbeat:
     def stop(self) -> dict:
         self.timer.stop()
         gaps_ms = sorted(gap * 1000 for gap in self.gaps[1:])
-        return {"max_ms": round(gaps_ms[-1], 1), "p99_ms": round(statistics.quantiles(gaps_ms, n=100)[-1], 1),
-                "beats": len(gaps_ms)}  # fmt: skip
+        return {
+            "max_ms": round(gaps_ms[-1], 1),
+            "p99_ms": round(statistics.quantiles(gaps_ms, n=100)[-1], 1),
+            "beats": len(gaps_ms),
+        }
 
     def _beat(self) -> None:
         now = time.perf_counter()
@@ -68,7 +71,7 @@ def wait_for(condition, timeout_s: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=100, help="a multiple of 4 (images x 4 variations)")
     parser.add_argument("--time-scale", type=float, default=0.01)
     args = parser.parse_args()
@@ -80,10 +83,12 @@ def main() -> None:
             path = root / f"input-{n}.png"
             Image.effect_noise((832, 480), 40 + n).convert("RGB").save(path)
             images.append(path)
-        settings = Settings(library_dir=root / "library", region=Region.CUSTOM, notifications=False,
-                            keep_running_in_tray=False)  # fmt: skip
-        context = WindowContext(root / "home", SettingsStore(root / "home"), KeyVault(), demo=True,
-                                demo_time_scale=args.time_scale)  # fmt: skip
+        settings = Settings(
+            library_dir=root / "library", region=Region.CUSTOM, notifications=False, keep_running_in_tray=False
+        )
+        context = WindowContext(
+            root / "home", SettingsStore(root / "home"), KeyVault(), demo=True, demo_time_scale=args.time_scale
+        )
         window = MainWindow(context, settings)
         window.show()
         ready = []
@@ -108,13 +113,21 @@ def main() -> None:
         wait_for(lambda: False if time.perf_counter() - started < 2 * busy_seconds else True, busy_seconds + 60)
         idle = heartbeat.stop()
         window.quit()
-    print(json.dumps({
-        "jobs": args.jobs, "seconds": round(busy_seconds, 1), "heartbeat_ms": HEARTBEAT_MS,
-        "max_stall_ms": busy["max_ms"], "p99_stall_ms": busy["p99_ms"],
-        "idle_max_ms": idle["max_ms"], "idle_p99_ms": idle["p99_ms"],
-        "max_ratio_vs_idle": round(busy["max_ms"] / idle["max_ms"], 2),
-        "p99_ratio_vs_idle": round(busy["p99_ms"] / idle["p99_ms"], 2),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "jobs": args.jobs,
+                "seconds": round(busy_seconds, 1),
+                "heartbeat_ms": HEARTBEAT_MS,
+                "max_stall_ms": busy["max_ms"],
+                "p99_stall_ms": busy["p99_ms"],
+                "idle_max_ms": idle["max_ms"],
+                "idle_p99_ms": idle["p99_ms"],
+                "max_ratio_vs_idle": round(busy["max_ms"] / idle["max_ms"], 2),
+                "p99_ratio_vs_idle": round(busy["p99_ms"] / idle["p99_ms"], 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

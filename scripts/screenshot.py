@@ -16,18 +16,18 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 
-from PIL import Image, ImageDraw  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QGuiApplication  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
+from PIL import Image, ImageDraw
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 
-from wan_desktop.core.dashscope.catalog import Region  # noqa: E402
-from wan_desktop.core.jobs import JobState  # noqa: E402
-from wan_desktop.core.secrets import KeyVault  # noqa: E402
-from wan_desktop.core.settings import Settings, SettingsStore  # noqa: E402
-from wan_desktop.qt.app import make_application  # noqa: E402
-from wan_desktop.qt.main_window import MainWindow, WindowContext  # noqa: E402
-from wan_desktop.qt.self_test import drop_files, run_events_until  # noqa: E402
+from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.jobs import JobState
+from wan_desktop.core.secrets import KeyVault
+from wan_desktop.core.settings import Settings, SettingsStore
+from wan_desktop.qt.app import make_application
+from wan_desktop.qt.main_window import MainWindow, WindowContext
+from wan_desktop.qt.self_test import drop_files, run_events_until
 
 
 def settle(condition, timeout_s: float) -> None:
@@ -49,13 +49,18 @@ def main() -> int:
     make_application()  # the QApplication must exist before any widget
     with tempfile.TemporaryDirectory(prefix="wan-shot-") as tmp:
         root = Path(tmp)
-        images = [picture(root / "dawn.png", (250, 170, 120), (255, 230, 160)),
-                  picture(root / "noon.png", (120, 180, 240), (255, 250, 210)),
-                  picture(root / "dusk.png", (90, 60, 130), (250, 140, 90))]  # fmt: skip
-        settings = Settings(library_dir=root / "library", region=Region.CUSTOM, notifications=False,
-                            keep_running_in_tray=False)  # fmt: skip
-        window = MainWindow(WindowContext(root / "home", SettingsStore(root / "home"), KeyVault(), demo=True,
-                                          demo_time_scale=0.02), settings)  # fmt: skip
+        images = [
+            picture(root / "dawn.png", (250, 170, 120), (255, 230, 160)),
+            picture(root / "noon.png", (120, 180, 240), (255, 250, 210)),
+            picture(root / "dusk.png", (90, 60, 130), (250, 140, 90)),
+        ]
+        settings = Settings(
+            library_dir=root / "library", region=Region.CUSTOM, notifications=False, keep_running_in_tray=False
+        )
+        window = MainWindow(
+            WindowContext(root / "home", SettingsStore(root / "home"), KeyVault(), demo=True, demo_time_scale=0.02),
+            settings,
+        )
         window.resize(1366, 860)
         window.show()
         ready = []

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Qt, the Secret Service and the tests need, if any is missing.
 # Qt (PySide6 wheels) needs the libraries below to load its xcb/offscreen platform plugins and
-# QtMultimedia; gnome-keyring + dbus give a real Secret Service for the keyring; xvfb a virtual screen.
+# QtMultimedia; gnome-keyring + dbus give a real Secret Service for the keyring; xvfb a virtual screen;
+# nodejs runs pyright (scripts/lint.sh), whose PyPI wrapper would otherwise download a Node at first use.
 set -euo pipefail
 
 PACKAGES=(
   libegl1 libgl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libxkbcommon0 libpulse0 libgssapi-krb5-2 libxrandr2
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
   libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libnss3 libasound2
-  xvfb xauth gnome-keyring dbus dbus-x11 python3-venv
+  xvfb xauth gnome-keyring dbus dbus-x11 python3-venv nodejs
 )
 
 missing=()

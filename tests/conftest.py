@@ -22,8 +22,11 @@ def no_leaked_threads():
     deadline = time.monotonic() + 5.0
     while True:
         leaked = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
-        leaked += [t for t in threading.enumerate() if t not in before and t.is_alive() and t.daemon
-                   and t.name.startswith("wan-")]
+        leaked += [
+            t
+            for t in threading.enumerate()
+            if t not in before and t.is_alive() and t.daemon and t.name.startswith("wan-")
+        ]
         if not leaked or time.monotonic() > deadline:
             break
         threading.Event().wait(0.02)  # polling thread liveness; nothing to wait on  # sleep-ok

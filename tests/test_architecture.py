@@ -44,8 +44,7 @@ def test_core_sources_import_nothing_from_the_qt_layer():
 
 def test_importing_every_core_module_loads_no_qt():
     modules = sorted(
-        ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-        for path in (PACKAGE / "core").rglob("*.py")
+        ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts) for path in (PACKAGE / "core").rglob("*.py")
     )
     script = (
         "import importlib, sys\n"

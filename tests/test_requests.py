@@ -43,7 +43,10 @@ def test_a_plain_request_is_valid_for_every_model_in_every_region_it_is_offered(
     for spec in MODELS.values():
         for region in spec.names_by_region:
             request = GenerationRequest(
-                model=spec.key, first_frame=URL, prompt="a cat", last_frame=None,
+                model=spec.key,
+                first_frame=URL,
+                prompt="a cat",
+                last_frame=None,
             )
             assert validate_request(request, region) == [], (spec.key, region)
 
@@ -91,8 +94,9 @@ def test_options_only_where_the_model_has_them():
     assert fields(GenerationRequest(model="wan2.5-i2v-preview", first_frame=URL, audio=URL + ".mp3")) == []
     assert fields(GenerationRequest(model="wan2.2-i2v-plus", first_frame=URL, audio=URL + ".mp3")) == ["audio"]
     assert fields(GenerationRequest(model="wanx2.1-i2v-plus", first_frame=URL, template="melt")) == []
-    problems = validate_request(GenerationRequest(model="wanx2.1-i2v-turbo", first_frame=URL, template="melt"),
-                                Region.BEIJING)
+    problems = validate_request(
+        GenerationRequest(model="wanx2.1-i2v-turbo", first_frame=URL, template="melt"), Region.BEIJING
+    )
     assert [p.field for p in problems] == ["template"] and "squish" in problems[0].allowed
     assert fields(GenerationRequest(model="wan2.6-i2v", first_frame=URL, template="squish")) == ["template"]
     assert fields(GenerationRequest(model="wan2.6-i2v", first_frame=URL, last_frame=URL)) == ["last_frame"]
@@ -141,8 +145,9 @@ def test_local_image_checks(tmp_path):
     good = make_image(tmp_path / "good.jpg")
     assert fields(GenerationRequest(model="wan2.6-i2v", first_frame=str(good))) == []
     assert fields(GenerationRequest(model="wan2.6-i2v", first_frame="file://" + str(good))) == []
-    missing = validate_request(GenerationRequest(model="wan2.6-i2v", first_frame=str(tmp_path / "no.png")),
-                               Region.BEIJING)
+    missing = validate_request(
+        GenerationRequest(model="wan2.6-i2v", first_frame=str(tmp_path / "no.png")), Region.BEIJING
+    )
     assert missing[0].field == "first_frame" and "does not exist" in missing[0].allowed
 
     small = make_image(tmp_path / "small.png", size=(200, 300))
@@ -189,22 +194,23 @@ def test_local_audio_and_video_checks(tmp_path):
     ok = make_wav(tmp_path / "voice.wav", 3.5)
     assert fields(GenerationRequest(model="wan2.6-i2v", first_frame=URL, audio=str(ok))) == []
     short = make_wav(tmp_path / "short.wav", 2.5)
-    [problem] = validate_request(GenerationRequest(model="wan2.6-i2v", first_frame=URL, audio=str(short)),
-                                 Region.BEIJING)
+    [problem] = validate_request(
+        GenerationRequest(model="wan2.6-i2v", first_frame=URL, audio=str(short)), Region.BEIJING
+    )
     assert "2.5 s" in str(problem.value) and "3 to 30 seconds" in problem.allowed
     assert fields(GenerationRequest(model="wan2.7-i2v", first_frame=URL, audio=str(short))) == []  # 2-30 s there
     ogg = tmp_path / "voice.ogg"
     ogg.write_bytes(b"OggS")
-    [problem] = validate_request(GenerationRequest(model="wan2.6-i2v", first_frame=URL, audio=str(ogg)),
-                                 Region.BEIJING)
+    [problem] = validate_request(GenerationRequest(model="wan2.6-i2v", first_frame=URL, audio=str(ogg)), Region.BEIJING)
     assert "WAV or MP3" in problem.allowed
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00" * 100)
     [problem] = validate_request(GenerationRequest(model="wan2.7-i2v", first_clip=str(broken)), Region.BEIJING)
     assert problem.field == "first_clip" and "could not be read" in problem.allowed
     data_audio = "data:audio/wav;base64,AAAA"
-    [problem] = validate_request(GenerationRequest(model="wan2.6-i2v", first_frame=URL, audio=data_audio),
-                                 Region.BEIJING)
+    [problem] = validate_request(
+        GenerationRequest(model="wan2.6-i2v", first_frame=URL, audio=data_audio), Region.BEIJING
+    )
     assert "not base64" in problem.allowed
 
 
@@ -217,8 +223,9 @@ def test_img_url_body_matches_the_sdk_capture():
         "parameters": {"duration": 5, "seed": 1, "prompt_extend": True, "watermark": False, "resolution": "720P"},
         "input": {"prompt": "x", "img_url": "https://example.com/a.png"},
     }
-    request = GenerationRequest(model="wan2.6-i2v-flash", first_frame=URL, prompt="x", seed=1, resolution="720P",
-                                duration=5)
+    request = GenerationRequest(
+        model="wan2.6-i2v-flash", first_frame=URL, prompt="x", seed=1, resolution="720P", duration=5
+    )
     assert body(request) == captured
     prepared = build_body(request, Region.BEIJING, {})
     assert prepared.path == "/services/aigc/video-generation/video-synthesis"
@@ -229,14 +236,32 @@ def test_img_url_body_with_audio_shot_type_and_negative_prompt_matches_contract(
     # contract section 9.1 (captured SDK body), legacy fields dropped
     expected = {
         "model": "wan2.6-i2v",
-        "parameters": {"duration": 5, "seed": 42, "prompt_extend": True, "watermark": False, "resolution": "720P",
-                       "shot_type": "multi"},
-        "input": {"prompt": "a cat", "negative_prompt": "blurry", "img_url": URL,
-                  "audio_url": "https://example.com/a.mp3"},
+        "parameters": {
+            "duration": 5,
+            "seed": 42,
+            "prompt_extend": True,
+            "watermark": False,
+            "resolution": "720P",
+            "shot_type": "multi",
+        },
+        "input": {
+            "prompt": "a cat",
+            "negative_prompt": "blurry",
+            "img_url": URL,
+            "audio_url": "https://example.com/a.mp3",
+        },
     }
-    request = GenerationRequest(model="wan2.6-i2v", first_frame=URL, prompt="a cat", negative_prompt="blurry",
-                                audio="https://example.com/a.mp3", seed=42, resolution="720P", duration=5,
-                                shot_type=ShotType.MULTI)
+    request = GenerationRequest(
+        model="wan2.6-i2v",
+        first_frame=URL,
+        prompt="a cat",
+        negative_prompt="blurry",
+        audio="https://example.com/a.mp3",
+        seed=42,
+        resolution="720P",
+        duration=5,
+        shot_type=ShotType.MULTI,
+    )
     assert body(request) == expected
 
 
@@ -244,10 +269,18 @@ def test_defaults_are_sent_explicitly_and_flash_audio_switch_only_when_set():
     sent = body(GenerationRequest(model="wan2.6-i2v-flash", first_frame=URL))
     assert sent["parameters"] == {"resolution": "1080P", "duration": 5, "prompt_extend": True, "watermark": False}
     assert "prompt" not in sent["input"]
-    silent = body(GenerationRequest(model="wan2.6-i2v-flash", first_frame=URL, audio_enabled=False,
-                                    prompt_extend=False, watermark=True))
-    assert silent["parameters"] == {"resolution": "1080P", "duration": 5, "prompt_extend": False,
-                                    "watermark": True, "audio": False}
+    silent = body(
+        GenerationRequest(
+            model="wan2.6-i2v-flash", first_frame=URL, audio_enabled=False, prompt_extend=False, watermark=True
+        )
+    )
+    assert silent["parameters"] == {
+        "resolution": "1080P",
+        "duration": 5,
+        "prompt_extend": False,
+        "watermark": True,
+        "audio": False,
+    }
     assert body(GenerationRequest(model="wan2.2-i2v-flash", first_frame=URL))["parameters"]["resolution"] == "720P"
 
 
@@ -260,13 +293,24 @@ def test_regional_request_name_and_template():
 def test_wan27_media_body_matches_contract():
     expected = {
         "model": "wan2.7-i2v",
-        "input": {"prompt": "x", "media": [{"type": "first_frame", "url": "https://e/a.png"},
-                                           {"type": "last_frame", "url": "https://e/b.png"},
-                                           {"type": "driving_audio", "url": "https://e/a.mp3"}]},
+        "input": {
+            "prompt": "x",
+            "media": [
+                {"type": "first_frame", "url": "https://e/a.png"},
+                {"type": "last_frame", "url": "https://e/b.png"},
+                {"type": "driving_audio", "url": "https://e/a.mp3"},
+            ],
+        },
         "parameters": {"resolution": "720P", "duration": 5, "prompt_extend": True, "watermark": False},
     }
-    request = GenerationRequest(model="wan2.7-i2v", first_frame="https://e/a.png", last_frame="https://e/b.png",
-                                audio="https://e/a.mp3", prompt="x", resolution="720P")
+    request = GenerationRequest(
+        model="wan2.7-i2v",
+        first_frame="https://e/a.png",
+        last_frame="https://e/b.png",
+        audio="https://e/a.mp3",
+        prompt="x",
+        resolution="720P",
+    )
     assert body(request) == expected
     continuation = body(GenerationRequest(model="wan2.7-i2v", first_clip="oss://d/c.mp4", duration=12))
     assert continuation["input"]["media"] == [{"type": "first_clip", "url": "oss://d/c.mp4"}]
@@ -299,9 +343,10 @@ def test_body_keeps_non_ascii_prompt_as_text():
 def test_data_url_for_small_images_and_none_for_big_ones(tmp_path):
     png = make_image(tmp_path / "renamed.jpg", fmt="PNG")
     url = data_url_for_image(png)
-    assert url.startswith("data:image/png;base64,")
+    assert url is not None and url.startswith("data:image/png;base64,")
     assert base64.b64decode(url.split(",", 1)[1]) == png.read_bytes()
-    assert data_url_for_image(make_image(tmp_path / "a.webp")).startswith("data:image/webp;base64,")
+    webp = data_url_for_image(make_image(tmp_path / "a.webp"))
+    assert webp is not None and webp.startswith("data:image/webp;base64,")
     big = tmp_path / "big.bmp"
     make_image(big, size=(1600, 1600))  # 7.3 MiB
     assert big.stat().st_size >= DATA_URL_MAX_ORIGINAL_BYTES

@@ -17,7 +17,8 @@ from wan_desktop.simulator.server import SimulatorServer
 from wan_desktop.simulator.testing import data_url, png
 
 dashscope = pytest.importorskip("dashscope")
-from dashscope import VideoSynthesis  # noqa: E402
+# the class dashscope exports, from its own module: the package's __init__.pyi stub leaves out .list()
+from dashscope.aigc.video_synthesis import VideoSynthesis  # noqa: E402
 
 PICTURE = "https://example.com/a.png"
 
@@ -50,7 +51,7 @@ def submit(model="wan2.6-i2v-flash", **kwargs):
 def assert_real_video(url: str, duration: int, audio: bool) -> None:
     reply = httpx.get(url)
     assert reply.status_code == 200
-    with av.open(io.BytesIO(reply.content)) as container:
+    with av.open(io.BytesIO(reply.content), mode="r") as container:
         video = container.streams.video[0]
         assert video.codec_context.name == "h264" and video.average_rate == 30
         assert sum(1 for _ in container.decode(video=0)) == 30 * duration

@@ -512,7 +512,7 @@ def test_task_fault_and_delay(http, fast):
 
 # -- videos ----------------------------------------------------------------------------------------
 def probe(data: bytes) -> dict:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         video = container.streams.video[0]
         frames = sum(1 for _ in container.decode(video=0))
         return {
@@ -594,7 +594,7 @@ def test_keyframes_continuation_and_driving_audio(http, fast):
     kf_url = finish(fast, http, kf_id)["output"]["video_url"]
     kf_video = httpx.get(kf_url).content
     assert probe(kf_video)["size"] == output_size(640, 480, "480P") and probe(kf_video)["audio"] == 0
-    with av.open(io.BytesIO(kf_video)) as container:
+    with av.open(io.BytesIO(kf_video), mode="r") as container:
         frames = [f.to_image().getpixel((300, 200)) for f in container.decode(video=0)]
     assert frames[0][1] < 120 < frames[-1][1]  # cross-fades from the orange first frame to the green last one
     audio_url = upload(fast, http, "wan2.7-i2v", "voice.wav", wav(3.0), "audio/wav")
@@ -668,6 +668,7 @@ def test_cli_prints_its_address_first_and_stops_on_sigterm(tmp_path):
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert process.stdout is not None  # stdout=PIPE
     try:
         line = process.stdout.readline().strip()
         assert line.startswith("listening on http://127.0.0.1:") and line.endswith("/api/v1")
@@ -828,8 +829,9 @@ def test_faults_that_make_no_sense_are_refused(raw):
         ((1280, 720), "480P", (832, 480)),
     ],
 )
-def test_output_sizes_are_the_services(image, resolution, size):
-    assert output_size(*image, resolution) == size
+def test_output_sizes_are_the_services(image: tuple[int, int], resolution: str, size: tuple[int, int]):
+    width, height = image
+    assert output_size(width, height, resolution) == size
 
 
 def test_a_16_by_9_picture_at_1080p_decodes_at_1920x1080(http, fast):

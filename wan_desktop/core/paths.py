@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 HOME_ENV = "WAN_DESKTOP_HOME"
 APP_NAME = "Wan Desktop"

@@ -6,10 +6,11 @@ in ``wan_desktop.demo``, above the core: it hands in a ``Target`` marked ``demo`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.regions import ServiceEndpoint
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # the heavy modules (httpx, SQLite, PyAV) load only when a se
     from wan_desktop.core.library import Library
     from wan_desktop.core.secrets import KeyVault
     from wan_desktop.core.store import JobStore
+
 
 class MissingKeyError(Exception):
     """No API key for the region: the message says where one can come from."""
@@ -83,7 +85,7 @@ def open_session(
     library_dir: Path,
     target: Target,
     *,
-    listener: "Listener | None" = None,
+    listener: Listener | None = None,
     max_concurrent: int | None = None,
 ) -> Session:
     from wan_desktop.core.dashscope.client import DashScopeClient

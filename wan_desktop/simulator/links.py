@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from .errors import ApiError
 

@@ -14,8 +14,8 @@ import binascii
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import urlsplit
 
 import av

@@ -29,7 +29,7 @@ from .service import json_object
 from .views import CreateCall
 
 if TYPE_CHECKING:
-    from .server import SimulatorServer
+    from .server import SimulatorServer, _Server
 
 _log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024 * 1024 + 1024 * 1024  # an upload of the 1 GB maximum plus its form fields
@@ -50,9 +50,10 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "wan-simulator/1.0"
     timeout = 60
+    server: _Server  # the only server this handler is made for (server.py), which holds the simulator
 
     # quiet: the request log lives in the simulator's own record
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_GET(self) -> None:
@@ -73,7 +74,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- plumbing ----------------------------------------------------------------------------------
     @property
     def sim(self) -> SimulatorServer:
-        return self.server.sim  # type: ignore[attr-defined]
+        return self.server.sim
 
     def _dispatch(self, method: str) -> None:
         self.request_id = str(uuid.uuid4())

@@ -10,9 +10,9 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import wire
 from .render import Renderer
@@ -25,15 +25,16 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, handler, sim: "SimulatorServer") -> None:
+    def __init__(self, address, handler, sim: SimulatorServer) -> None:
         self.sim = sim
         self.connections: set[socket.socket] = set()  # the accepted sockets, to wake on stop
         self.connections_lock = threading.Lock()
         super().__init__(address, handler)
 
     def process_request(self, request, client_address):
-        with self.connections_lock:
-            self.connections.add(request)  # type: ignore[arg-type]  # a TCP server's requests are sockets
+        if isinstance(request, socket.socket):  # always, for a TCP server
+            with self.connections_lock:
+                self.connections.add(request)
         super().process_request(request, client_address)
 
     def shutdown_request(self, request):
@@ -112,7 +113,7 @@ class SimulatorServer:
         return self.service.config.time_scale
 
     # -- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> "SimulatorServer":
+    def start(self) -> SimulatorServer:
         self._renderer = Renderer(self.data_dir / "results", self._render_workers)
         self.service.renderer = self._renderer
         self._httpd = _Server((self._host, self._port), Handler, self)
@@ -139,7 +140,7 @@ class SimulatorServer:
         if self._own_tmp is not None:
             self._own_tmp.cleanup()
 
-    def __enter__(self) -> "SimulatorServer":
+    def __enter__(self) -> SimulatorServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -12,10 +12,11 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Mapping, Protocol
+from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from ..core.dashscope.catalog import ModelSpec, find_model

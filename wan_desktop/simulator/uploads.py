@@ -14,7 +14,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 POLICY_SECONDS = 300
@@ -58,11 +58,11 @@ class UploadStore:
 
     def issue(self, api_key: str, model_key: str, now: float) -> Policy:
         account = hashlib.sha256(api_key.encode()).hexdigest()[:32]
-        day = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d")
+        day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
         upload_dir = f"dashscope-instant/{account}/{day}/{uuid.uuid4()}"
         expires_at = now + POLICY_SECONDS
         document = {
-            "expiration": datetime.fromtimestamp(expires_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "expiration": datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "conditions": [["content-length-range", 0, MAX_FILE_BYTES], ["starts-with", "$key", upload_dir]],
         }
         encoded = base64.b64encode(json.dumps(document).encode()).decode()

@@ -3,9 +3,10 @@ in, frozen results out. ``wire.py`` turns the results into the service's JSON.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..core.dashscope.catalog import Endpoint
 from .faults import Fault

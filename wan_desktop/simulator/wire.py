@@ -9,8 +9,9 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 from xml.sax.saxutils import escape
 
 from .errors import ApiError, invalid

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from .types import GenerationRequest, is_remote

@@ -7,9 +7,10 @@ Problem says which field, what value, and what the model allows, in words a pers
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .catalog import (
     REGIONS,
@@ -76,8 +77,13 @@ def validate_request(request: GenerationRequest, region: Region) -> list[Problem
         return [Problem("model", request.model, "choose one of the models in the list")]
     if not spec.offered_in(region):
         offered = _words(tuple(REGIONS[r].label for r in spec.names_by_region))
-        return [Problem("model", request.model, f"{spec.label} is not offered in {REGIONS[region].label}; "
-                                                f"it is offered in {offered}")]
+        return [
+            Problem(
+                "model",
+                request.model,
+                f"{spec.label} is not offered in {REGIONS[region].label}; it is offered in {offered}",
+            )
+        ]
     problems = _option_problems(request, spec, region)
     problems += _media_presence_problems(request, spec)
     problems += _local_file_problems(request, spec)
@@ -96,26 +102,51 @@ def _option_problems(request: GenerationRequest, spec: ModelSpec, region: Region
         problems.append(Problem("resolution", request.resolution, f"{spec.label} makes {_words(spec.resolutions)}"))
     durations = spec.allowed_durations(region)
     if request.duration is not None and request.duration not in durations:
-        problems.append(Problem("duration", request.duration,
-                                f"{spec.label} in {REGIONS[region].label} makes {_durations_words(durations)}"))
+        problems.append(
+            Problem(
+                "duration",
+                request.duration,
+                f"{spec.label} in {REGIONS[region].label} makes {_durations_words(durations)}",
+            )
+        )
     if len(request.prompt) > spec.prompt_max:
-        problems.append(Problem("prompt", f"{len(request.prompt)} characters",
-                                f"{spec.label} reads at most {spec.prompt_max} characters (a Chinese character "
-                                "counts as one)"))
+        problems.append(
+            Problem(
+                "prompt",
+                f"{len(request.prompt)} characters",
+                f"{spec.label} reads at most {spec.prompt_max} characters (a Chinese character counts as one)",
+            )
+        )
     if len(request.negative_prompt) > spec.negative_prompt_max:
-        problems.append(Problem("negative_prompt", f"{len(request.negative_prompt)} characters",
-                                f"the negative prompt may have at most {spec.negative_prompt_max} characters"))
+        problems.append(
+            Problem(
+                "negative_prompt",
+                f"{len(request.negative_prompt)} characters",
+                f"the negative prompt may have at most {spec.negative_prompt_max} characters",
+            )
+        )
     if request.seed is not None and not (0 <= request.seed <= SEED_MAX):
         problems.append(Problem("seed", request.seed, f"the seed must be a whole number from 0 to {SEED_MAX}"))
     if request.shot_type is not None and not spec.shot_type:
-        problems.append(Problem("shot_type", request.shot_type.value,
-                                f"{spec.label} has no single/multi-shot option; leave it unset"))
+        problems.append(
+            Problem(
+                "shot_type", request.shot_type.value, f"{spec.label} has no single/multi-shot option; leave it unset"
+            )
+        )
     if request.audio_enabled is not None and spec.audio_mode is not AudioMode.SWITCHABLE:
-        problems.append(Problem("audio_enabled", request.audio_enabled,
-                                f"sound cannot be switched on or off for {spec.label}; leave it unset"))
+        problems.append(
+            Problem(
+                "audio_enabled",
+                request.audio_enabled,
+                f"sound cannot be switched on or off for {spec.label}; leave it unset",
+            )
+        )
     if request.template is not None and request.template not in spec.templates:
-        allowed = f"{spec.label} offers the effects {_words(spec.templates)}" if spec.templates \
+        allowed = (
+            f"{spec.label} offers the effects {_words(spec.templates)}"
+            if spec.templates
             else f"{spec.label} has no effect templates"
+        )
         problems.append(Problem("template", request.template, allowed))
     return problems
 
@@ -132,13 +163,19 @@ def _media_presence_problems(request: GenerationRequest, spec: ModelSpec) -> lis
         kinds = frozenset(_MEDIA_KIND[name] for name in request.media_references())
         if kinds and kinds not in WAN27_MEDIA_COMBINATIONS:
             given = _words(tuple(_FIELD_LABELS[n] for n in request.media_references()))
-            problems.append(Problem("media", given,
-                                    f"{spec.label} takes a first-frame image (optionally with a last-frame image "
-                                    "and/or driving audio), or a video clip to continue (optionally with a "
-                                    "last-frame image)"))
+            problems.append(
+                Problem(
+                    "media",
+                    given,
+                    f"{spec.label} takes a first-frame image (optionally with a last-frame image "
+                    "and/or driving audio), or a video clip to continue (optionally with a "
+                    "last-frame image)",
+                )
+            )
         elif not kinds:
-            problems.append(Problem("first_frame", None,
-                                    f"{spec.label} needs a first-frame image or a video clip to continue"))
+            problems.append(
+                Problem("first_frame", None, f"{spec.label} needs a first-frame image or a video clip to continue")
+            )
     elif not request.first_frame:
         problems.append(Problem("first_frame", None, f"{spec.label} needs a first-frame image"))
     return problems
@@ -149,15 +186,23 @@ def _local_file_problems(request: GenerationRequest, spec: ModelSpec) -> list[Pr
     problems: list[Problem] = []
     for name, reference in request.media_references().items():
         if reference.startswith("data:") and name in ("audio", "first_clip"):
-            problems.append(Problem(name, reference[:40] + "…",
-                                    f"the {_FIELD_LABELS[name]} must be a file or an http(s)/oss URL, not base64"))
+            problems.append(
+                Problem(
+                    name,
+                    reference[:40] + "…",
+                    f"the {_FIELD_LABELS[name]} must be a file or an http(s)/oss URL, not base64",
+                )
+            )
             continue
         path = local_path(reference)
         if path is None:
             continue
         if not path.is_file():
-            problems.append(Problem(name, str(path), f"the {_FIELD_LABELS[name]} file does not exist or is not "
-                                                     "a file; choose it again"))
+            problems.append(
+                Problem(
+                    name, str(path), f"the {_FIELD_LABELS[name]} file does not exist or is not a file; choose it again"
+                )
+            )
             continue
         if name in ("first_frame", "last_frame"):
             problems += _image_problems(name, path, spec.image_limits)
@@ -177,7 +222,7 @@ def _image_problems(name: str, path: Path, limits: ImageLimits) -> list[Problem]
     report = inspect_image(path, limits)
     return [
         Problem(name, path.name, f"the {_FIELD_LABELS[name]} is not usable: {message}")
-        for issue, message in zip(report.issues, report.messages)
+        for issue, message in zip(report.issues, report.messages, strict=False)
         if issue not in ADVISORY_ISSUES
     ]
 
@@ -185,37 +230,47 @@ def _image_problems(name: str, path: Path, limits: ImageLimits) -> list[Problem]
 def _media_seconds(path: Path) -> float | None:
     """Length of an audio or video file via PyAV; None when it cannot be read."""
     import av
+    import av.error
 
     try:
         with av.open(str(path)) as container:
             if container.duration is not None:
                 return container.duration / 1_000_000  # av.time_base
-            streams = [s for s in container.streams if s.duration is not None and s.time_base is not None]
-            return float(streams[0].duration * streams[0].time_base) if streams else None
-    except (av.FFmpegError, OSError, ValueError):
+            for stream in container.streams:
+                if stream.duration is not None and stream.time_base is not None:
+                    return float(stream.duration * stream.time_base)
+            return None
+    except (av.error.FFmpegError, OSError, ValueError):
         return None
 
 
-def _file_problems(name: str, path: Path, extensions: tuple[str, ...], max_bytes: int,
-                   seconds_range: tuple[float, float]) -> list[Problem]:
+def _file_problems(
+    name: str, path: Path, extensions: tuple[str, ...], max_bytes: int, seconds_range: tuple[float, float]
+) -> list[Problem]:
     label = _FIELD_LABELS[name]
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in extensions:
-        return [Problem(name, path.name, f"the {label} must be a {_words(tuple(e.upper() for e in extensions))} "
-                                         "file")]
+        return [Problem(name, path.name, f"the {label} must be a {_words(tuple(e.upper() for e in extensions))} file")]
     problems: list[Problem] = []
     size = path.stat().st_size
     if size > max_bytes:
-        problems.append(Problem(name, f"{path.name} ({size / _MB:.1f} MB)",
-                                f"the {label} may be at most {max_bytes // _MB} MB"))
+        problems.append(
+            Problem(name, f"{path.name} ({size / _MB:.1f} MB)", f"the {label} may be at most {max_bytes // _MB} MB")
+        )
     seconds = _media_seconds(path)
     low, high = seconds_range
     if seconds is None:
-        problems.append(Problem(name, path.name, f"the {label} could not be read; use a valid "
-                                                 f"{_words(tuple(e.upper() for e in extensions))} file"))
+        problems.append(
+            Problem(
+                name,
+                path.name,
+                f"the {label} could not be read; use a valid {_words(tuple(e.upper() for e in extensions))} file",
+            )
+        )
     elif not (low - 0.05 <= seconds <= high + 0.05):  # container durations are rounded
-        problems.append(Problem(name, f"{path.name} ({seconds:.1f} s)",
-                                f"the {label} must last {low:g} to {high:g} seconds"))
+        problems.append(
+            Problem(name, f"{path.name} ({seconds:.1f} s)", f"the {label} must last {low:g} to {high:g} seconds")
+        )
     return problems
 
 
@@ -224,8 +279,9 @@ def _audio_problems(path: Path, limits: AudioLimits) -> list[Problem]:
 
 
 def _video_problems(path: Path, limits: VideoLimits) -> list[Problem]:
-    return _file_problems("first_clip", path, limits.extensions, limits.max_bytes,
-                          (limits.min_seconds, limits.max_seconds))
+    return _file_problems(
+        "first_clip", path, limits.extensions, limits.max_bytes, (limits.min_seconds, limits.max_seconds)
+    )
 
 
 # -- body builders ------------------------------------------------------------------------------------
@@ -245,7 +301,11 @@ def build_body(request: GenerationRequest, region: Region, media_urls: Mapping[s
         text["prompt"] = request.prompt
     if request.negative_prompt:
         text["negative_prompt"] = request.negative_prompt
-    builders = {InputStyle.IMG_URL: _img_url_input, InputStyle.MEDIA: _media_input, InputStyle.KEYFRAMES: _keyframes_input}
+    builders = {
+        InputStyle.IMG_URL: _img_url_input,
+        InputStyle.MEDIA: _media_input,
+        InputStyle.KEYFRAMES: _keyframes_input,
+    }
     body = {
         "model": spec.request_name(region),
         "input": text | builders[spec.input_style](request, urls),

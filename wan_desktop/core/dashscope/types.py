@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 # A media reference is a string: an http(s):// URL, an oss:// URL, a data: URL, or a local file path.
 REMOTE_PREFIXES = ("http://", "https://", "oss://", "data:")
@@ -66,7 +67,7 @@ class TaskStatus(str, Enum):
         return self in (TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELED, TaskStatus.UNKNOWN)
 
     @classmethod
-    def parse(cls, value: str | None) -> "TaskStatus":
+    def parse(cls, value: str | None) -> TaskStatus:
         try:
             return cls(str(value).upper())
         except ValueError:

@@ -1,0 +1,221 @@
+"""What a Wan image-to-video model is, as types: regions, currencies, input styles, media limits, prices
+and the model spec itself. The figures live in ``models_table``; ``catalog`` is where the rest of the app
+looks them up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+
+
+class Region(str, Enum):
+    BEIJING = "cn-beijing"
+    SINGAPORE = "ap-southeast-1"
+    VIRGINIA = "us-east-1"
+    FRANKFURT = "eu-central-1"
+    CUSTOM = "custom"
+
+
+class Currency(str, Enum):
+    CNY = "CNY"
+    USD = "USD"
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    region: Region
+    label: str
+    base_url_template: str  # may hold "{workspace}"
+    currency: Currency
+    needs_workspace: bool = False
+
+    def base_url(self, workspace: str = "") -> str:
+        if self.needs_workspace and not workspace:
+            raise ValueError(f"{self.label} needs a workspace id in its host name")
+        return self.base_url_template.format(workspace=workspace)
+
+
+REGIONS: Mapping[Region, RegionInfo] = MappingProxyType(
+    {
+        Region.BEIJING: RegionInfo(
+            Region.BEIJING, "China (Beijing)", "https://dashscope.aliyuncs.com/api/v1", Currency.CNY
+        ),
+        Region.SINGAPORE: RegionInfo(
+            Region.SINGAPORE, "Singapore", "https://dashscope-intl.aliyuncs.com/api/v1", Currency.USD
+        ),
+        Region.VIRGINIA: RegionInfo(
+            Region.VIRGINIA, "US (Virginia)", "https://dashscope-us.aliyuncs.com/api/v1", Currency.USD
+        ),
+        Region.FRANKFURT: RegionInfo(
+            Region.FRANKFURT,
+            "Germany (Frankfurt)",
+            "https://{workspace}.eu-central-1.maas.aliyuncs.com/api/v1",
+            Currency.USD,
+            needs_workspace=True,
+        ),
+        # A simulator or a proxy: prices are shown in USD, the international list.
+        Region.CUSTOM: RegionInfo(Region.CUSTOM, "Custom base URL", "", Currency.USD),
+    }
+)
+
+
+class Endpoint(str, Enum):
+    VIDEO_SYNTHESIS = "/services/aigc/video-generation/video-synthesis"
+    IMAGE2VIDEO = "/services/aigc/image2video/video-synthesis"  # first+last-frame (kf2v) models
+
+
+class InputStyle(str, Enum):
+    IMG_URL = "img_url"  # legacy first-frame models: input.img_url (+ audio_url, template)
+    MEDIA = "media"  # wan2.7: input.media = [{type, url}, ...]
+    KEYFRAMES = "keyframes"  # kf2v: input.first_frame_url / last_frame_url
+
+
+class ModelFamily(str, Enum):
+    """Decides the usage block and a few behaviours the service keys on."""
+
+    WAN27 = "wan2.7"
+    WAN26 = "wan2.6"
+    WAN25 = "wan2.5"
+    WAN22 = "wan2.2"
+    WAN21 = "wan2.1"
+    KF2V = "kf2v"
+
+
+class AudioMode(str, Enum):
+    SILENT = "silent"  # the model makes no sound
+    AUTOMATIC = "automatic"  # always with sound: generated, or the given audio_url
+    SWITCHABLE = "switchable"  # parameters.audio true/false (wan2.6-i2v-flash)
+    DRIVING = "driving"  # wan2.7: an optional driving_audio media item
+
+
+class MediaKind(str, Enum):
+    """wan2.7 media item types."""
+
+    FIRST_FRAME = "first_frame"
+    LAST_FRAME = "last_frame"
+    DRIVING_AUDIO = "driving_audio"
+    FIRST_CLIP = "first_clip"
+
+
+WAN27_MEDIA_COMBINATIONS: frozenset[frozenset[MediaKind]] = frozenset(
+    frozenset(combo)
+    for combo in (
+        {MediaKind.FIRST_FRAME},
+        {MediaKind.FIRST_FRAME, MediaKind.DRIVING_AUDIO},
+        {MediaKind.FIRST_FRAME, MediaKind.LAST_FRAME},
+        {MediaKind.FIRST_FRAME, MediaKind.LAST_FRAME, MediaKind.DRIVING_AUDIO},
+        {MediaKind.FIRST_CLIP},
+        {MediaKind.FIRST_CLIP, MediaKind.LAST_FRAME},
+    )
+)
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    formats: tuple[str, ...] = ("JPEG", "PNG", "BMP", "WEBP")  # Pillow format names
+    min_side: int = 240
+    max_side: int = 8000
+    max_bytes: int = 20 * 1024 * 1024
+    min_aspect: float | None = None  # width / height
+    max_aspect: float | None = None
+    alpha_allowed: bool = False
+
+
+@dataclass(frozen=True)
+class AudioLimits:
+    extensions: tuple[str, ...] = ("wav", "mp3")
+    min_seconds: float = 3.0
+    max_seconds: float = 30.0
+    max_bytes: int = 15 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    extensions: tuple[str, ...] = ("mp4", "mov")
+    min_seconds: float = 2.0
+    max_seconds: float = 10.0
+    min_side: int = 240
+    max_side: int = 4096
+    min_aspect: float = 1 / 8
+    max_aspect: float = 8.0
+    max_bytes: int = 100 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Price:
+    resolution: str
+    per_second: float
+    currency: Currency
+    source: str
+    as_of: str  # when the figure was read
+    audio: bool | None = None  # None: the price does not depend on sound
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    submit_per_second: float
+    concurrent_tasks: int
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    key: str  # the catalog key, also the Beijing request name
+    family: ModelFamily
+    label: str
+    description: str
+    endpoint: Endpoint
+    input_style: InputStyle
+    resolutions: tuple[str, ...]
+    default_resolution: str
+    durations: tuple[int, ...]
+    default_duration: int
+    prompt_max: int
+    names_by_region: Mapping[Region, str]  # request `model` value in each region that offers it
+    rate_limits: RateLimits
+    image_limits: ImageLimits
+    negative_prompt_max: int = 500
+    audio_mode: AudioMode = AudioMode.SILENT
+    accepts_audio_url: bool = False
+    shot_type: bool = False
+    templates: tuple[str, ...] = ()
+    takes_last_frame: bool = False
+    takes_first_clip: bool = False
+    audio_limits: AudioLimits | None = None
+    video_limits: VideoLimits | None = None
+    prices: tuple[Price, ...] = ()
+    durations_by_region: Mapping[Region, tuple[int, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    rate_limits_by_region: Mapping[Region, RateLimits] = field(default_factory=lambda: MappingProxyType({}))
+    returns_actual_prompt: bool = True  # the 2.6/2.7 docs say they return only orig_prompt
+
+    # -- region-aware views --------------------------------------------------------------------
+    def offered_in(self, region: Region) -> bool:
+        return region is Region.CUSTOM or region in self.names_by_region
+
+    def request_name(self, region: Region) -> str:
+        if region is Region.CUSTOM:
+            return self.key
+        try:
+            return self.names_by_region[region]
+        except KeyError:
+            raise ValueError(f"{self.key} is not offered in {REGIONS[region].label}") from None
+
+    def allowed_durations(self, region: Region) -> tuple[int, ...]:
+        return self.durations_by_region.get(region, self.durations)
+
+    def limits_in(self, region: Region) -> RateLimits:
+        return self.rate_limits_by_region.get(region, self.rate_limits)
+
+    def price_per_second(self, resolution: str, currency: Currency, audio: bool | None = None) -> Price | None:
+        for price in self.prices:
+            if price.resolution != resolution or price.currency != currency:
+                continue
+            if price.audio is None or audio is None or price.audio == audio:
+                return price
+        return None
+
+    @property
+    def has_templates(self) -> bool:
+        return bool(self.templates)
