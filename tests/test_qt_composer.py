@@ -27,6 +27,14 @@ class RegionHolder:
         return self.region
 
 
+@pytest.fixture(autouse=True)
+def clean_clipboard():
+    """Empty the clipboard after each test: a QMimeData a test put there is owned by Python, and Qt's clipboard,
+    destroyed after the interpreter at exit, would otherwise delete it too and crash the process (exit 139)."""
+    yield
+    QGuiApplication.clipboard().clear()
+
+
 @pytest.fixture
 def region():
     return RegionHolder()
