@@ -122,6 +122,7 @@ class Job:
     attempts: int = 0  # create attempts that surely did not arrive
     parent_job_id: str | None = None  # made from this job's last frame or clip (lineage)
     favourite: bool = False
+    kept: bool | None = None  # the person's mark on a finished video: kept, rejected, or not marked yet
 
     @property
     def video_seconds(self) -> float | None:
@@ -138,3 +139,53 @@ class Job:
         if state is not self.state and state not in ALLOWED_TRANSITIONS[self.state]:
             raise IllegalTransition(self.id, self.state, state)
         return replace(self, state=state, updated_at=utc_now(), **changes)
+
+
+class JobAction(str, Enum):
+    """What a person (or a layer on their behalf) may ask to do to a job."""
+
+    CANCEL = "cancel"
+    RETRY = "retry"
+    REMOVE = "remove"  # from the queue; nothing to trash
+    DELETE = "delete"  # from the history; its files go to the trash
+    DECIDE = "decide"
+    FAVOURITE = "favourite"
+    KEEP = "keep"  # the kept/rejected mark of a finished video
+
+
+_RETRYABLE = frozenset({JobState.FAILED, JobState.CANCELED, JobState.EXPIRED})
+_ALLOWED_IN: Mapping[JobAction, frozenset[JobState]] = {
+    JobAction.CANCEL: frozenset({JobState.QUEUED, JobState.PENDING, JobState.SUBMIT_UNCERTAIN}),
+    JobAction.RETRY: _RETRYABLE,
+    JobAction.REMOVE: _RETRYABLE | {JobState.QUEUED},
+    JobAction.DELETE: FINAL_STATES,
+    JobAction.DECIDE: frozenset({JobState.SUBMIT_UNCERTAIN}),
+    JobAction.FAVOURITE: frozenset({JobState.DONE}),
+    JobAction.KEEP: frozenset({JobState.DONE}),
+}
+# Codes the engine sets on a submit_uncertain job once it stops searching and the person decides.
+DECISION_CODES = frozenset({"TaskNotFound", "TaskAmbiguous"})
+
+
+def allowed_actions(job: Job) -> frozenset[JobAction]:
+    return frozenset(action for action in JobAction if refusal(job, action) is None)
+
+
+def refusal(job: Job, action: JobAction) -> str | None:
+    """None when ``action`` may be done to ``job``, else a sentence for the person saying why not."""
+    if action is JobAction.DECIDE and job.state is JobState.SUBMIT_UNCERTAIN:
+        return None if job.error_code in DECISION_CODES else "This job is not waiting for a decision yet."
+    if job.state in _ALLOWED_IN[action]:
+        return None
+    return _REFUSALS[action].format(state=job.state.label.lower())
+
+
+_REFUSALS: Mapping[JobAction, str] = {
+    JobAction.CANCEL: "A job that is {state} can no longer be canceled.",
+    JobAction.RETRY: "A job that is {state} cannot be retried.",
+    JobAction.REMOVE: "A job that is {state} cannot be removed; cancel it first.",
+    JobAction.DELETE: "A job that is {state} cannot be deleted; cancel it first.",
+    JobAction.DECIDE: "This job is not waiting for a decision.",
+    JobAction.FAVOURITE: "Only a finished video can be a favourite; this job is {state}.",
+    JobAction.KEEP: "Only a finished video can be kept or rejected; this job is {state}.",
+}
