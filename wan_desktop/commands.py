@@ -116,11 +116,11 @@ def _session_command(args, session: Session) -> int:
         return EXIT_USAGE
     if args.command == "cancel":
         engine.recover()
-        print(engine.cancel(job.id))
+        print(engine.cancel(job.id).message)
     elif args.command == "retry":
-        print(engine.retry(job.id))
+        print(engine.retry(job.id).message)
     elif args.command == "decide":
-        print(engine.decide(job.id, UncertainDecision(args.decision)))
+        print(engine.decide(job.id, UncertainDecision(args.decision)).message)
     return EXIT_OK
 
 
