@@ -44,7 +44,7 @@ class Loop:
                 self.turn()
                 if until_idle and self.is_idle():
                     break
-                rt.wake.wait(self.seconds_until_due())
+                rt.clock.wait(rt.wake, self.seconds_until_due())
                 rt.wake.clear()
         finally:
             self.downloads.close()
