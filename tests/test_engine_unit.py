@@ -395,3 +395,15 @@ def test_unit_run_needs_no_threads(bench):
     before = threading.active_count()
     bench.run()
     assert threading.active_count() == before
+
+
+def test_a_job_still_being_looked_for_does_not_say_it_needs_the_person(bench):
+    """Issue 9 item 8: the CLI said "Needs your decision" while the engine searched and re-sent by itself."""
+    from wan_desktop.core.jobs import job_label
+
+    bench.service.script("create", unreadable_reply(commit=False))
+    (job,) = bench.add()
+    bench.turns_until(lambda: state_of(bench, job) is JobState.SUBMIT_UNCERTAIN)
+    assert job_label(bench.job(job.id)) == "Checking with the service"
+    waiting = replace(bench.job(job.id), error_code="TaskNotFound")
+    assert job_label(waiting) == "Needs your decision"

@@ -167,6 +167,14 @@ _ALLOWED_IN: Mapping[JobAction, frozenset[JobState]] = {
 DECISION_CODES = frozenset({"TaskNotFound", "TaskAmbiguous"})
 
 
+def job_label(job: Job) -> str:
+    """How a job's state is worded for a person: the state's label, except that a job whose lost create the
+    engine is still looking for does not need the person yet, so it does not say so."""
+    if job.state is JobState.SUBMIT_UNCERTAIN and job.error_code not in DECISION_CODES:
+        return "Checking with the service"
+    return job.state.label
+
+
 def allowed_actions(job: Job) -> frozenset[JobAction]:
     return frozenset(action for action in JobAction if refusal(job, action) is None)
 
@@ -177,6 +185,8 @@ def refusal(job: Job, action: JobAction) -> str | None:
         return None if job.error_code in DECISION_CODES else "This job is not waiting for a decision yet."
     if job.state in _ALLOWED_IN[action]:
         return None
+    if action is JobAction.REMOVE and job.state is JobState.DONE:
+        return "A finished video is not removed from the queue; delete it from the history instead."
     return _REFUSALS[action].format(state=job.state.label.lower())
 
 
