@@ -7,6 +7,8 @@ scripted ``DownloadOutcome``. Every call is recorded in ``calls`` as ``(method, 
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import threading
 from collections import deque
@@ -51,8 +53,11 @@ class Fault:
 
 
 def throttled(retry_after: float | None = None) -> Fault:
-    return Fault(ThrottledError("Requests rate limit exceeded", code="Throttling.RateQuota", http_status=429,
-                                retry_after=retry_after))
+    return Fault(
+        ThrottledError(
+            "Requests rate limit exceeded", code="Throttling.RateQuota", http_status=429, retry_after=retry_after
+        )
+    )
 
 
 def server_error() -> Fault:
@@ -92,8 +97,15 @@ class FakeDownloadReply:
 class FakeService:
     """Implements the engine's ``VideoService`` in memory, on the fake clock."""
 
-    def __init__(self, clock: FakeClock, region: catalog.Region = catalog.Region.CUSTOM, *, pending: float = 5.0,
-                 running: float = 30.0, clock_offset: float = 0.0) -> None:
+    def __init__(
+        self,
+        clock: FakeClock,
+        region: catalog.Region = catalog.Region.CUSTOM,
+        *,
+        pending: float = 5.0,
+        running: float = 30.0,
+        clock_offset: float = 0.0,
+    ) -> None:
         self.clock = clock
         self.region = region
         self.pending, self.running = pending, running
@@ -136,8 +148,15 @@ class FakeService:
     def _new_task(self, model_name: str, *, foreign: bool = False) -> FakeTask:
         self._next_id += 1
         task_id = f"task-{self._next_id:04d}"
-        task = FakeTask(task_id, model_name, self._service_now(), self.pending, self.running,
-                        f"https://results.example.com/{task_id}.mp4", foreign=foreign)
+        task = FakeTask(
+            task_id,
+            model_name,
+            self._service_now(),
+            self.pending,
+            self.running,
+            f"https://results.example.com/{task_id}.mp4",
+            foreign=foreign,
+        )
         self.tasks[task_id] = task
         return task
 
@@ -148,8 +167,9 @@ class FakeService:
             raise fault.error
         name = catalog.model(request.model).request_name(self.region)
         body = json.dumps({"model": name, "prompt": request.prompt})
-        return PreparedRequest(model_name=name, path="/services/aigc/video-generation/video-synthesis",
-                               body_json=body, oss_resolve=False)
+        return PreparedRequest(
+            model_name=name, path="/services/aigc/video-generation/video-synthesis", body_json=body, oss_resolve=False
+        )
 
     def create(self, prepared: PreparedRequest) -> CreatedTask:
         fault = self._record("create", prepared.model_name)
@@ -180,11 +200,23 @@ class FakeService:
             return TaskInfo(task.task_id, TaskStatus.PENDING, request_id="req-query", submit_time=task.created)
         started = task.created + timedelta(seconds=task.pending)
         if age < task.pending + task.running:
-            return TaskInfo(task.task_id, TaskStatus.RUNNING, request_id="req-query", submit_time=task.created,
-                            scheduled_time=started)
-        return TaskInfo(task.task_id, TaskStatus.SUCCEEDED, request_id="req-query", submit_time=task.created,
-                        scheduled_time=started, end_time=started + timedelta(seconds=task.running),
-                        video_url=task.video_url, usage=TaskUsage(output_seconds=5.0, raw={"duration": 5}))
+            return TaskInfo(
+                task.task_id,
+                TaskStatus.RUNNING,
+                request_id="req-query",
+                submit_time=task.created,
+                scheduled_time=started,
+            )
+        return TaskInfo(
+            task.task_id,
+            TaskStatus.SUCCEEDED,
+            request_id="req-query",
+            submit_time=task.created,
+            scheduled_time=started,
+            end_time=started + timedelta(seconds=task.running),
+            video_url=task.video_url,
+            usage=TaskUsage(output_seconds=5.0, raw={"duration": 5}),
+        )
 
     def cancel_task(self, task_id: str) -> str:
         fault = self._record("cancel_task", task_id)
@@ -196,22 +228,34 @@ class FakeService:
         task.canceled = True
         return "req-cancel"
 
-    def list_tasks(self, *, start: datetime | None = None, end: datetime | None = None,
-                   model_name: str | None = None, status: TaskStatus | None = None, page_no: int = 1,
-                   page_size: int = 10) -> TaskPage:
+    def list_tasks(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        model_name: str | None = None,
+        status: TaskStatus | None = None,
+        page_no: int = 1,
+        page_size: int = 10,
+    ) -> TaskPage:
         fault = self._record("list_tasks", model_name or "")
         if fault:
             raise fault.error
-        items = [self._summary(task) for task in self.tasks.values() if not task.forgotten
-                 and (model_name is None or task.model_name == model_name)
-                 and (start is None or task.created >= start) and (end is None or task.created <= end)]
+        items = [
+            self._summary(task)
+            for task in self.tasks.values()
+            if not task.forgotten
+            and (model_name is None or task.model_name == model_name)
+            and (start is None or task.created >= start)
+            and (end is None or task.created <= end)
+        ]
         if self.list_results:  # a scripted list replaces what the service holds
             scripted = self.list_results.popleft()
             if isinstance(scripted, DashScopeError):
                 raise scripted
             items = scripted()
         pages = max(1, -(-len(items) // page_size))
-        chunk = items[(page_no - 1) * page_size: page_no * page_size]
+        chunk = items[(page_no - 1) * page_size : page_no * page_size]
         return TaskPage(tuple(chunk), len(items), page_no, page_size, pages)
 
     def _summary(self, task: FakeTask) -> TaskSummary:
@@ -244,8 +288,15 @@ class FakeService:
         video.write_bytes(self.video_bytes)
         thumbnail.write_bytes(b"\xff\xd8\xff\xe0 thumbnail")
         size = len(self.video_bytes)
-        return DownloadOutcome(job.id, DownloadStatus.SAVED, video_path=video, thumbnail_path=thumbnail,
-                               bytes_written=size, bytes_total=size, duration=5.0)
+        return DownloadOutcome(
+            job.id,
+            DownloadStatus.SAVED,
+            video_path=video,
+            thumbnail_path=thumbnail,
+            bytes_written=size,
+            bytes_total=size,
+            duration=5.0,
+        )
 
 
 class InlinePool(Executor):
@@ -264,3 +315,21 @@ class InlinePool(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         pass
+
+
+@functools.cache
+def tiny_mp4(seconds: float = 5.0, fps: int = 4, side: int = 32) -> bytes:
+    """A real, decodable H.264 MP4 of ``seconds`` (a few kilobytes), made once per test session."""
+    import av
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width = stream.height = side
+        stream.pix_fmt = "yuv420p"
+        for index in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (side, side), (index * 8 % 256,) * 3))
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return buffer.getvalue()

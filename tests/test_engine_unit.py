@@ -26,20 +26,36 @@ MODEL = "wan2.2-i2v-plus"  # two tasks at once per account
 class Bench:
     """An engine over a temp home and library, on the fake service and a fake clock."""
 
-    def __init__(self, tmp_path, *, service: FakeService | None = None, clock: FakeClock | None = None,
-                 db_name: str = "jobs.sqlite3", **config) -> None:
+    def __init__(
+        self,
+        tmp_path,
+        *,
+        service: FakeService | None = None,
+        clock: FakeClock | None = None,
+        db_name: str = "jobs.sqlite3",
+        **config,
+    ) -> None:
         self.clock = clock or FakeClock()
         self.service = service or FakeService(self.clock)
         self.store = JobStore(tmp_path / "home" / db_name)
         self.library = Library(tmp_path / "library")
         self.events = []
         self.config = EngineConfig(region=Region.CUSTOM, **config)
-        self.engine = Engine(self.store, self.library, self.service, self.config, listener=self.events.append,
-                             clock=self.clock, fetch=self.service.fetch, pool_factory=InlinePool)
+        self.engine = Engine(
+            self.store,
+            self.library,
+            self.service,
+            self.config,
+            listener=self.events.append,
+            clock=self.clock,
+            fetch=self.service.fetch,
+            pool_factory=InlinePool,
+        )
 
     def add(self, count: int = 1, **changes) -> list[Job]:
-        base = GenerationRequest(model=MODEL, first_frame="https://example.com/fox.png", prompt="a fox",
-                                 resolution="480P", duration=5)
+        base = GenerationRequest(
+            model=MODEL, first_frame="https://example.com/fox.png", prompt="a fox", resolution="480P", duration=5
+        )
         return self.engine.add_jobs([replace(base, prompt=f"fox {n}", **changes) for n in range(count)])
 
     def run(self) -> None:
@@ -240,9 +256,7 @@ def test_recovery_expires_a_job_older_than_the_service_keeps_tasks(tmp_path):
 def _peak_on_service(bench: Bench) -> list[int]:
     peaks = []
     on_service = (JobState.SUBMITTING, JobState.PENDING, JobState.RUNNING, JobState.SUBMIT_UNCERTAIN)
-    bench.engine._rt._listener = lambda e: peaks.append(
-        sum(j.state in on_service for j in bench.engine.jobs())
-    )
+    bench.engine._rt._listener = lambda e: peaks.append(sum(j.state in on_service for j in bench.engine.jobs()))
     return peaks
 
 
@@ -282,11 +296,22 @@ def test_two_engines_on_one_database_send_one_create(tmp_path):
 # -- issue 9: nothing loops forever --------------------------------------------------------------------------
 def test_a_queued_job_with_an_unknown_model_fails_and_does_not_block_the_queue(bench):
     (good,) = bench.add()
-    stranger = replace(good, id="stranger", request=replace(good.request, model="wan9-dreams"),
-                       created_at=good.created_at.replace(year=2020))
+    stranger = replace(
+        good,
+        id="stranger",
+        request=replace(good.request, model="wan9-dreams"),
+        created_at=good.created_at.replace(year=2020),
+    )
     bench.store.save(stranger)
-    fresh = Engine(bench.store, bench.library, bench.service, bench.config, clock=bench.clock,
-                   fetch=bench.service.fetch, pool_factory=InlinePool)
+    fresh = Engine(
+        bench.store,
+        bench.library,
+        bench.service,
+        bench.config,
+        clock=bench.clock,
+        fetch=bench.service.fetch,
+        pool_factory=InlinePool,
+    )
     fresh.run(threading.Event(), until_idle=True)
     failed = fresh.job("stranger")
     assert failed.state is JobState.FAILED and "wan9-dreams" in failed.error_message
@@ -308,9 +333,7 @@ def test_a_finished_task_without_a_link_fails_after_a_few_queries(bench):
 def test_a_refused_link_is_asked_again_then_fails_with_the_downloaders_sentence(bench):
     refused = "The video's link points at a private address; it was not fetched."
     (job,) = bench.add()
-    bench.service.download_outcomes.extend(
-        DownloadOutcome(job.id, DownloadStatus.REFUSED, refused) for _ in range(10)
-    )
+    bench.service.download_outcomes.extend(DownloadOutcome(job.id, DownloadStatus.REFUSED, refused) for _ in range(10))
     bench.run()
     failed = bench.job(job.id)
     assert failed.state is JobState.FAILED and failed.error_message == refused
@@ -407,3 +430,48 @@ def test_a_job_still_being_looked_for_does_not_say_it_needs_the_person(bench):
     assert job_label(bench.job(job.id)) == "Checking with the service"
     waiting = replace(bench.job(job.id), error_code="TaskNotFound")
     assert job_label(waiting) == "Needs your decision"
+
+
+def test_queries_failing_for_longer_than_the_service_keeps_tasks_end_in_expired(tmp_path):
+    bench = Bench(tmp_path, idle_wait=60.0)  # a day of fake time in fewer turns
+    (job,) = bench.add()
+    bench.turns_until(lambda: state_of(bench, job) is JobState.PENDING)
+    bench.service.script("get_task", *[server_error() for _ in range(5000)])
+    bench.run()  # back-off capped at retry_cap, and bounded by the task's 24 hours
+    assert state_of(bench, job) is JobState.EXPIRED
+    bench.close()
+
+
+def test_downloads_failing_for_longer_than_the_service_keeps_tasks_end_in_expired(tmp_path):
+    bench = Bench(tmp_path, idle_wait=60.0, retry_cap=600.0)
+    (job,) = bench.add()
+    bench.service.download_outcomes.extend([DownloadStatus.NETWORK] * 5000)
+    bench.run()
+    assert state_of(bench, job) is JobState.EXPIRED
+    gaps = [b - a for a, b in zip(bench.service.times("fetch"), bench.service.times("fetch")[1:])]
+    assert max(gaps) <= bench.config.retry_cap + bench.config.idle_wait
+    bench.close()
+
+
+def test_the_real_downloader_saves_a_real_video_from_the_fake(tmp_path):
+    from tests.fake_service import tiny_mp4
+    from wan_desktop.core.downloader import fetch_video
+
+    bench = Bench(tmp_path)
+    bench.service.video_bytes = tiny_mp4(seconds=5.0)
+    bench.engine = Engine(
+        bench.store,
+        bench.library,
+        bench.service,
+        bench.config,
+        clock=bench.clock,
+        fetch=fetch_video,
+        pool_factory=InlinePool,
+    )
+    (job,) = bench.add()
+    bench.run()
+    done = bench.job(job.id)
+    assert done.state is JobState.DONE, done.error_message
+    assert (bench.library.root / done.video_path).read_bytes() == bench.service.video_bytes
+    assert (bench.library.root / done.thumbnail_path).stat().st_size > 0
+    bench.close()

@@ -28,8 +28,15 @@ EXPECTED = {
 
 
 def job_in(state: JobState, **changes) -> Job:
-    return Job(id="j", request=GenerationRequest(model="wan2.6-i2v"), state=state, created_at=T0, updated_at=T0,
-               region="beijing", **changes)
+    return Job(
+        id="j",
+        request=GenerationRequest(model="wan2.6-i2v"),
+        state=state,
+        created_at=T0,
+        updated_at=T0,
+        region="beijing",
+        **changes,
+    )
 
 
 @pytest.mark.parametrize("state", list(JobState))

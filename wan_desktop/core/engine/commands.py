@@ -102,9 +102,9 @@ class Commands:
 
     # -- changes to a job ---------------------------------------------------------------------------
     def cancel(self, job_id: str) -> CommandOutcome:
-        job, refused = self._check(job_id, JobAction.CANCEL)
-        if refused:
-            return refused
+        job = self._check(job_id, JobAction.CANCEL)
+        if isinstance(job, CommandOutcome):
+            return job
         if job.state is JobState.QUEUED:
             canceled = job.moved_to(JobState.CANCELED, error_message="Canceled before it was sent.")
             return self._saved(canceled, "Canceled.")
@@ -128,9 +128,9 @@ class Commands:
         return self._saved(job.moved_to(JobState.CANCELED, error_message=message), message)
 
     def retry(self, job_id: str) -> CommandOutcome:
-        job, refused = self._check(job_id, JobAction.RETRY)
-        if refused:
-            return refused
+        job = self._check(job_id, JobAction.RETRY)
+        if isinstance(job, CommandOutcome):
+            return job
         self.rt.schedule.forget(job_id)
         return self._saved(_fresh_attempt(job), "Queued again.")
 
@@ -142,9 +142,9 @@ class Commands:
         return self._delete(job_id, JobAction.DELETE, "Deleted.")
 
     def decide(self, job_id: str, decision: UncertainDecision) -> CommandOutcome:
-        job, refused = self._check(job_id, JobAction.DECIDE)
-        if refused:
-            return refused
+        job = self._check(job_id, JobAction.DECIDE)
+        if isinstance(job, CommandOutcome):
+            return job
         rt = self.rt
         if decision is UncertainDecision.SEARCH_AGAIN:
             rt.schedule.reconcile_tries.pop(job_id, None)
@@ -158,26 +158,27 @@ class Commands:
         return self._saved(job.moved_to(JobState.CANCELED, error_message=_DROPPED), "Dropped.")
 
     def set_favourite(self, job_id: str, favourite: bool) -> CommandOutcome:
-        job, refused = self._check(job_id, JobAction.FAVOURITE)
-        if refused:
-            return refused
+        job = self._check(job_id, JobAction.FAVOURITE)
+        if isinstance(job, CommandOutcome):
+            return job
         word = "Marked as a favourite." if favourite else "No longer a favourite."
         return self._saved(replace(job, favourite=bool(favourite)), word)
 
     def set_kept(self, job_id: str, kept: bool | None) -> CommandOutcome:
-        job, refused = self._check(job_id, JobAction.KEEP)
-        if refused:
-            return refused
+        job = self._check(job_id, JobAction.KEEP)
+        if isinstance(job, CommandOutcome):
+            return job
         word = {True: "Kept.", False: "Rejected.", None: "Unmarked."}[None if kept is None else bool(kept)]
         return self._saved(replace(job, kept=None if kept is None else bool(kept)), word)
 
     # -- plumbing -----------------------------------------------------------------------------------
-    def _check(self, job_id: str, action: JobAction) -> tuple[Job | None, CommandOutcome | None]:
+    def _check(self, job_id: str, action: JobAction) -> Job | CommandOutcome:
+        """The job, when the rulebook allows ``action`` on it; else the outcome that says why not."""
         job = self.rt.journal.get(job_id)
         if job is None:
-            return None, _NOT_FOUND
+            return _NOT_FOUND
         sentence = refusal(job, action)
-        return job, (CommandOutcome(Outcome.REFUSED, sentence, job) if sentence else None)
+        return CommandOutcome(Outcome.REFUSED, sentence, job) if sentence else job
 
     def _saved(self, job: Job, message: str) -> CommandOutcome:
         saved = self.rt.journal.save(job)
@@ -186,9 +187,9 @@ class Commands:
         return CommandOutcome(Outcome.DONE, message, saved)
 
     def _delete(self, job_id: str, action: JobAction, message: str) -> CommandOutcome:
-        job, refused = self._check(job_id, action)
-        if refused:
-            return refused
+        job = self._check(job_id, action)
+        if isinstance(job, CommandOutcome):
+            return job
         try:
             self.rt.journal.delete(job_id)
         except StoreError as error:

@@ -40,8 +40,9 @@ def _thread_pool(workers: int) -> Executor:
 
 
 class Downloads:
-    def __init__(self, rt: Runtime, poller: Poller, fetch: FetchVideo = fetch_video,
-                 pool_factory: PoolFactory = _thread_pool) -> None:
+    def __init__(
+        self, rt: Runtime, poller: Poller, fetch: FetchVideo = fetch_video, pool_factory: PoolFactory = _thread_pool
+    ) -> None:
         self.rt = rt
         self.poller = poller
         self._fetch = fetch
@@ -73,6 +74,9 @@ class Downloads:
 
     # -- starting -----------------------------------------------------------------------------------
     def start(self, job: Job) -> None:
+        if self.rt.past_ttl(job):  # whatever kept failing, the service has let go of the video by now
+            self.rt.expire(job, _LINK_EXPIRED)
+            return
         if not job.video_url:
             self._ask_for_link(job, _NO_LINK.format(n=self.rt.config.max_link_queries))
             return
@@ -167,7 +171,7 @@ class Downloads:
         """The link expired before we fetched the video: the task may still hand out a fresh one. A paid
         video is given up only once the service forgets the task (24 h), asking at most every retry_cap."""
         rt = self.rt
-        if rt.past_ttl(job):
+        if rt.past_ttl(job) or not job.task_id:
             rt.expire(job, _LINK_EXPIRED)
             return
         try:

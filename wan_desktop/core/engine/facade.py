@@ -21,6 +21,7 @@ import threading
 from typing import Callable, Sequence
 
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.downloader import fetch_video
 from wan_desktop.core.engine.clock import Clock, SystemClock
 from wan_desktop.core.engine.commands import CommandOutcome, Commands, ImportOutcome
 from wan_desktop.core.engine.config import EngineConfig, Listener
@@ -31,7 +32,6 @@ from wan_desktop.core.engine.reconcile import Reconciler
 from wan_desktop.core.engine.runtime import Runtime
 from wan_desktop.core.engine.service import VideoService
 from wan_desktop.core.engine.submit import Submitter
-from wan_desktop.core.downloader import fetch_video
 from wan_desktop.core.events import EngineMode, UncertainDecision
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library

@@ -1,8 +1,8 @@
 """The journal: the engine's copy of every job and the only writer of job rows.
 
 Every change is saved before the action it announces. A failed write keeps the change in memory and
-retries it later (a task id the service gave is never forgotten), except before a create: no journal, no
-create. The claim from ``queued`` to ``submitting`` is conditional, so a second writer can never send the
+retries it later (a task id the service gave is never forgotten). Before a create it is stricter: no
+journal, no create. The claim from ``queued`` to ``submitting`` is conditional, so a second writer can never send the
 same job."""
 
 from __future__ import annotations
@@ -48,18 +48,13 @@ class Journal:
         self._emit(EngineEvent(EventKind.JOB_UPDATED, job=job, job_id=job.id))
         return job
 
-    def save(self, job: Job, *, require_journal: bool = False) -> Job | None:
-        """Journal ``job``. With ``require_journal`` a failed write undoes the change and returns None."""
+    def save(self, job: Job) -> Job:
+        """Journal ``job``. A failed write keeps the change in memory and retries it (``flush``)."""
         job = replace(job, updated_at=self._clock.now())
-        previous = self.jobs.get(job.id)
         self._remember(job)
         try:
             self.store.save(job)
         except StoreError as error:
-            if require_journal:
-                self._restore(job.id, previous)
-                self.blocked(error)
-                return None
             self.unsaved.add(job.id)
             self.blocked(error)
         else:
@@ -118,10 +113,6 @@ class Journal:
             self.live.add(job.id)
         else:
             self.live.discard(job.id)
-
-    def _restore(self, job_id: str, previous: Job | None) -> None:
-        if previous is not None:
-            self._remember(previous)
 
     def _take_stored(self, job_id: str) -> None:
         try:

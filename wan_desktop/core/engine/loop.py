@@ -24,8 +24,9 @@ _PAST_TTL = (
 
 
 class Loop:
-    def __init__(self, rt: Runtime, submitter: Submitter, reconciler: Reconciler, poller: Poller,
-                 downloads: Downloads) -> None:
+    def __init__(
+        self, rt: Runtime, submitter: Submitter, reconciler: Reconciler, poller: Poller, downloads: Downloads
+    ) -> None:
         self.rt = rt
         self.submitter = submitter
         self.reconciler = reconciler

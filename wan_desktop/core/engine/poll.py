@@ -25,6 +25,9 @@ class Poller:
 
     def poll(self, job: Job) -> None:
         rt = self.rt
+        if not job.task_id:  # only a damaged row has a task on the service without its id
+            rt.fail(job, "This job's task id is missing, so the app cannot follow it on the service.")
+            return
         rt.throttle.note_query()
         try:
             info = rt.service.get_task(job.task_id)
@@ -37,7 +40,10 @@ class Poller:
             rt.block(error)
             return
         except DashScopeError:
-            rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+            if rt.past_ttl(job):  # queries failed for longer than the service keeps a task
+                rt.expire(job, FORGOTTEN)
+            else:
+                rt.schedule.set(job.id, rt.schedule.backoff(job.id))
             return
         rt.schedule.failures.pop(job.id, None)
         self.apply(job, info)

@@ -37,7 +37,7 @@ class Reconciler:
         if spec is None:
             self.await_decision(job, "TaskNotFound", _UNKNOWN_MODEL.format(model=job.request.model))
             return
-        started = as_utc(job.submit_started_at or job.created_at)
+        started = as_utc(job.submit_started_at) or as_utc(job.created_at) or rt.clock.now()
         try:
             found = self._unowned_tasks(spec.request_name(rt.config.region), started + self._window_offset())
         except DashScopeError as error:
@@ -56,11 +56,15 @@ class Reconciler:
         if verdict is SearchVerdict.ADOPT:
             self._adopt(job, found[0])
         elif verdict is SearchVerdict.AMBIGUOUS:
-            self.await_decision(job, "TaskAmbiguous", (
-                f"The service has {len(found)} task(s) of this model from that moment that no job here owns, and "
-                f"{len(rivals) + 1} job(s) here whose create may have made one, so the app cannot tell which (if "
-                "any) is this one's. Decide: look again, send again (may charge twice), or drop."
-            ))
+            self.await_decision(
+                job,
+                "TaskAmbiguous",
+                (
+                    f"The service has {len(found)} task(s) of this model from that moment that no job here owns, and "
+                    f"{len(rivals) + 1} job(s) here whose create may have made one, so the app cannot tell which (if "
+                    "any) is this one's. Decide: look again, send again (may charge twice), or drop."
+                ),
+            )
         elif verdict is SearchVerdict.SEARCH_AGAIN:
             rt.schedule.reconcile_tries[job.id] = searches_done
             rt.schedule.set(job.id, rt.config.reconcile_delays[searches_done])
@@ -99,18 +103,26 @@ class Reconciler:
         rt = self.rt
         rt.schedule.reconcile_tries.pop(job.id, None)
         if not rt.config.requeue_when_absent:
-            self.await_decision(job, "TaskNotFound", (
-                "The service has no task from this create request, so it was probably never created and nothing "
-                "was charged. Send it again, or drop it."
-            ))
+            self.await_decision(
+                job,
+                "TaskNotFound",
+                (
+                    "The service has no task from this create request, so it was probably never created and nothing "
+                    "was charged. Send it again, or drop it."
+                ),
+            )
             return
         resends = rt.schedule.resends.get(job.id, 0)
         if resends >= rt.config.max_auto_resends:
-            self.await_decision(job, "TaskNotFound", (
-                f"This job was sent {resends + 1} times; each time the service's reply could not be read and its "
-                "task list showed no task from it, so the app stopped sending it by itself. Nothing seems to "
-                "have been charged. Send it again, or drop it."
-            ))
+            self.await_decision(
+                job,
+                "TaskNotFound",
+                (
+                    f"This job was sent {resends + 1} times; each time the service's reply could not be read and its "
+                    "task list showed no task from it, so the app stopped sending it by itself. Nothing seems to "
+                    "have been charged. Send it again, or drop it."
+                ),
+            )
             return
         rt.schedule.resends[job.id] = resends + 1
         rt.journal.save(
@@ -151,6 +163,6 @@ class Reconciler:
         return timedelta(seconds=statistics.median(self.clock_offsets) - self.rt.config.clock_slack)
 
     def learn_clock_offset(self, job: Job, info: TaskInfo) -> None:
-        sent = as_utc(job.submit_started_at)
-        if sent is not None and info.submit_time is not None:
-            self.clock_offsets.append((as_utc(info.submit_time) - sent).total_seconds())
+        sent, answered = as_utc(job.submit_started_at), as_utc(info.submit_time)
+        if sent is not None and answered is not None:
+            self.clock_offsets.append((answered - sent).total_seconds())

@@ -8,7 +8,14 @@ import threading
 
 from wan_desktop.core.dashscope.errors import DashScopeError, ThrottledError
 from wan_desktop.core.engine.clock import Clock
-from wan_desktop.core.engine.config import ACTIVE_STATES, AWAITING_DECISION_CODES, EngineConfig, Listener, add_id, as_utc
+from wan_desktop.core.engine.config import (
+    ACTIVE_STATES,
+    AWAITING_DECISION_CODES,
+    EngineConfig,
+    Listener,
+    add_id,
+    as_utc,
+)
 from wan_desktop.core.engine.journal import Journal
 from wan_desktop.core.engine.schedule import Schedule, Throttle
 from wan_desktop.core.engine.service import VideoService

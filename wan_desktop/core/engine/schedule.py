@@ -61,7 +61,7 @@ class Throttle:
     def note_submit(self, model_key: str) -> None:
         self._submits.setdefault(model_key, deque()).append(self._clock.monotonic())
 
-    def submit_wait(self, model: str, model_key: str, per_second: int) -> float:
+    def submit_wait(self, model: str, model_key: str, per_second: float) -> float:
         """Seconds until a create of this model may go out (0: now)."""
         now = self._clock.monotonic()
         throttled = self.creates_blocked_until.get(model, 0.0) - now

@@ -5,9 +5,15 @@ A create is repeated only when it surely did not reach the service; otherwise th
 
 from __future__ import annotations
 
-from wan_desktop.core.dashscope import catalog
 from wan_desktop.core.create_safety import CreateFailure, classify_create_failure
-from wan_desktop.core.dashscope.errors import AuthError, BillingError, DashScopeError, LocalValidationError, ThrottledError
+from wan_desktop.core.dashscope import catalog
+from wan_desktop.core.dashscope.errors import (
+    AuthError,
+    BillingError,
+    DashScopeError,
+    LocalValidationError,
+    ThrottledError,
+)
 from wan_desktop.core.engine.config import OCCUPYING_STATES, unknown_model_sentence
 from wan_desktop.core.engine.poll import Poller
 from wan_desktop.core.engine.runtime import Runtime, log
