@@ -4,9 +4,12 @@ engine's time pass in milliseconds."""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import threading
 from collections import deque
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -474,3 +477,44 @@ def test_the_real_downloader_saves_a_real_video_from_the_fake(tmp_path):
     assert (bench.library.root / done.video_path).read_bytes() == bench.service.video_bytes
     assert (bench.library.root / done.thumbnail_path).stat().st_size > 0
     bench.close()
+
+
+# -- the shape of the engine ---------------------------------------------------------------------------------
+ENGINE_DIR = Path(__file__).resolve().parent.parent / "wan_desktop" / "core" / "engine"
+
+
+@pytest.mark.parametrize("implementation", ["client", "fake"])
+def test_the_client_and_the_fake_implement_the_service_protocol(implementation):
+    from wan_desktop.core.dashscope.client import DashScopeClient
+    from wan_desktop.core.engine import VideoService
+
+    cls = DashScopeClient if implementation == "client" else FakeService
+    for name in ("prepare", "create", "get_task", "cancel_task", "list_tasks", "download"):
+        wanted = inspect.signature(getattr(VideoService, name)).parameters
+        given = inspect.signature(getattr(cls, name)).parameters
+        assert set(wanted) <= set(given), (name, sorted(set(wanted) - set(given)))
+
+
+def test_the_engine_reads_time_only_through_its_clock():
+    offenders = [
+        path.name
+        for path in ENGINE_DIR.glob("*.py")
+        if path.name != "clock.py"
+        and any(word in path.read_text() for word in ("time.monotonic", "datetime.now", "utc_now", "time.sleep"))
+    ]
+    assert offenders == []
+
+
+def test_the_engine_package_stays_small():
+    for path in ENGINE_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        assert len(path.read_text().splitlines()) < 500, path.name
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert length <= 60, (path.name, node.name, length)
+            if isinstance(node, ast.ClassDef) and node.name == "Engine":
+                assert length < 300, length
+        assert "fmt: skip" not in path.read_text(), path.name
