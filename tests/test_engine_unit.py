@@ -441,6 +441,8 @@ def test_queries_failing_for_longer_than_the_service_keeps_tasks_end_in_expired(
     bench.service.script("get_task", *[server_error() for _ in range(5000)])
     bench.run()  # back-off capped at retry_cap, and bounded by the task's 24 hours
     assert state_of(bench, job) is JobState.EXPIRED
+    said = [e.message for e in bench.events if e.kind is EventKind.NOTICE and e.job_id == job.id]
+    assert len(said) == 1 and "keeps asking" in said[0]  # the cause is said once, not every minute
     bench.close()
 
 

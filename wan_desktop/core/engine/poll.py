@@ -11,9 +11,11 @@ from wan_desktop.core.dashscope.types import TaskInfo, TaskStatus
 from wan_desktop.core.engine.config import add_id, kind
 from wan_desktop.core.engine.reconcile import Reconciler
 from wan_desktop.core.engine.runtime import Runtime
+from wan_desktop.core.events import EngineEvent, EventKind
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.polling import next_poll_delay
 
+_SAY_WHY_AFTER = 3  # failed queries of one task in a row
 FORGOTTEN = "The service no longer knows this task (it keeps tasks for 24 hours), so its video cannot be fetched."
 
 
@@ -39,14 +41,23 @@ class Poller:
         except AuthError as error:
             rt.block(error)
             return
-        except DashScopeError:
-            if rt.past_ttl(job):  # queries failed for longer than the service keeps a task
-                rt.expire(job, FORGOTTEN)
-            else:
-                rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+        except DashScopeError as error:
+            self._query_failed(job, error)
             return
         rt.schedule.failures.pop(job.id, None)
         self.apply(job, info)
+
+    def _query_failed(self, job: Job, error: DashScopeError) -> None:
+        """Keep asking, at most retry_cap apart, until the service would have forgotten the task; say why
+        once the failures repeat, so a person is not left with a silent wait."""
+        rt = self.rt
+        if rt.past_ttl(job):
+            rt.expire(job, FORGOTTEN)
+            return
+        rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+        if rt.schedule.failures.get(job.id) == _SAY_WHY_AFTER:
+            message = f"{error.explanation} The app keeps asking about this task, at most {rt.config.retry_cap:.0f} s apart."
+            rt.emit(EngineEvent(EventKind.NOTICE, job_id=job.id, message=message))
 
     def apply(self, job: Job, info: TaskInfo) -> None:
         rt = self.rt
