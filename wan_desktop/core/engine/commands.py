@@ -93,8 +93,10 @@ class Commands:
             else:
                 try:
                     self.rt.journal.add(job)
-                except (StoreError, ValueError) as error:
-                    refused.append((job.id, getattr(error, "explanation", None) or str(error)))
+                except ValueError:  # its row exists though this engine had not seen it
+                    already += 1
+                except StoreError as error:
+                    refused.append((job.id, error.explanation))
                 else:
                     added.append(job.id)
         message = f"Imported {len(added)} job(s); {already} were already here; {len(refused)} refused."
@@ -168,8 +170,9 @@ class Commands:
         job = self._check(job_id, JobAction.KEEP)
         if isinstance(job, CommandOutcome):
             return job
-        word = {True: "Kept.", False: "Rejected.", None: "Unmarked."}[None if kept is None else bool(kept)]
-        return self._saved(replace(job, kept=None if kept is None else bool(kept)), word)
+        mark = None if kept is None else bool(kept)
+        word = "Unmarked." if mark is None else ("Kept." if mark else "Rejected.")
+        return self._saved(replace(job, kept=mark), word)
 
     # -- plumbing -----------------------------------------------------------------------------------
     def _check(self, job_id: str, action: JobAction) -> Job | CommandOutcome:
