@@ -67,7 +67,7 @@ class Bench:
 
     def turns_until(self, predicate, limit: int = 2000) -> None:
         """Turn the loop, advancing the clock to each next due time, until ``predicate()`` holds."""
-        self.engine.open()
+        self.engine.start_downloads()
         try:
             for _ in range(limit):
                 self.engine.turn()
@@ -76,7 +76,7 @@ class Bench:
                 self.clock.advance(self.engine.seconds_until_due())
             raise AssertionError("condition not reached")
         finally:
-            self.engine.close()
+            self.engine.stop_downloads()
 
     def job(self, job_id: str) -> Job:
         return self.engine.job(job_id)
@@ -505,6 +505,14 @@ def test_the_engine_reads_time_only_through_its_clock():
         and any(word in path.read_text() for word in ("time.monotonic", "datetime.now", "utc_now", "time.sleep"))
     ]
     assert offenders == []
+
+
+def test_only_the_journal_writes_job_rows():
+    writes = ("store.save(", "store.add(", "store.delete(", "store.claim(")
+    writers = sorted(
+        path.name for path in ENGINE_DIR.glob("*.py") if any(call in path.read_text() for call in writes)
+    )
+    assert writers == ["journal.py"]
 
 
 def test_the_engine_package_stays_small():

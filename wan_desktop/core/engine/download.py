@@ -35,13 +35,13 @@ _NO_LINK = (
 )
 
 
-def _thread_pool(workers: int) -> Executor:
+def thread_pool(workers: int) -> Executor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wan-download")
 
 
 class Downloads:
     def __init__(
-        self, rt: Runtime, poller: Poller, fetch: FetchVideo = fetch_video, pool_factory: PoolFactory = _thread_pool
+        self, rt: Runtime, poller: Poller, fetch: FetchVideo = fetch_video, pool_factory: PoolFactory = thread_pool
     ) -> None:
         self.rt = rt
         self.poller = poller

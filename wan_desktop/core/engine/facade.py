@@ -25,7 +25,7 @@ from wan_desktop.core.downloader import fetch_video
 from wan_desktop.core.engine.clock import Clock, SystemClock
 from wan_desktop.core.engine.commands import CommandOutcome, Commands, ImportOutcome
 from wan_desktop.core.engine.config import EngineConfig, Listener
-from wan_desktop.core.engine.download import Downloads, FetchVideo, PoolFactory, _thread_pool
+from wan_desktop.core.engine.download import Downloads, FetchVideo, PoolFactory, thread_pool
 from wan_desktop.core.engine.loop import Loop
 from wan_desktop.core.engine.poll import Poller
 from wan_desktop.core.engine.reconcile import Reconciler
@@ -49,7 +49,7 @@ class Engine:
         listener: Listener | None = None,
         clock: Clock | None = None,
         fetch: FetchVideo = fetch_video,
-        pool_factory: PoolFactory = _thread_pool,
+        pool_factory: PoolFactory = thread_pool,
     ) -> None:
         self._rt = rt = Runtime(store, library, client, config, clock or SystemClock(), listener)
         reconciler = Reconciler(rt)
@@ -160,11 +160,11 @@ class Engine:
         """Pick up every job a previous run left mid-way."""
         self._loop.recover()
 
-    def open(self) -> None:
+    def start_downloads(self) -> None:
         """Start the download pool without the loop (a test drives the loop with ``turn``)."""
         self._downloads.open()
 
-    def close(self) -> None:
+    def stop_downloads(self) -> None:
         self._downloads.close()
 
     def turn(self) -> None:
