@@ -26,7 +26,7 @@ class DownloadStatus(str, Enum):
     NETWORK = "network"  # the transfer broke; resume from the .part
     DAMAGED = "damaged"  # the complete file does not decode; it was deleted
     DISK = "disk"  # the library folder cannot be written
-    REFUSED = "refused"  # the link or its reply can never work (bad scheme, private address, too big, gone)
+    REFUSED = "refused"  # the link or its reply can never work (bad scheme, private address, too large, 404)
 
 
 @dataclass(frozen=True)
