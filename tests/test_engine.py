@@ -177,7 +177,7 @@ def test_failed_task_becomes_failed_with_words_and_code(rig, simulator, image):
     assert failed.error_code == "DataInspectionFailed"
     assert "content check" in failed.error_message
     assert failed.error_detail == "Input data may contain inappropriate content."
-    assert rig.engine.retry(job.id) == "Queued again."
+    assert rig.engine.retry(job.id).message == "Queued again."
     rig.run_until_idle()
     assert rig.job(job.id).state is JobState.DONE
 
@@ -253,7 +253,7 @@ def test_cancel_a_pending_task_on_the_service(tmp_path, image):
                 answers = []
                 rig.engine.post(lambda: answers.append(rig.engine.cancel(job.id)))
                 rig.wait_until(lambda: rig.job(job.id).state is JobState.CANCELED)
-            assert answers == ["Canceled on the service; not charged."]
+            assert [answer.message for answer in answers] == ["Canceled on the service; not charged."]
             assert [t["status"] for t in slow.tasks()] == ["CANCELED"]
         finally:
             rig.close()
@@ -261,9 +261,9 @@ def test_cancel_a_pending_task_on_the_service(tmp_path, image):
 
 def test_cancel_queued_and_remove(rig, image):
     (job,) = rig.engine.add_jobs([request(image)])
-    assert rig.engine.cancel(job.id) == "Canceled."
+    assert rig.engine.cancel(job.id).message == "Canceled."
     assert rig.job(job.id).state is JobState.CANCELED
-    assert rig.engine.remove(job.id) == "Removed."
+    assert rig.engine.remove(job.id).message == "Removed."
     assert rig.engine.job(job.id) is None and rig.store.get(job.id) is None
 
 
@@ -277,7 +277,7 @@ def test_model_concurrency_cap_is_respected(rig, simulator, image):
                                                                  JobState.RUNNING)]  # fmt: skip
         peak = max(peak, len(on_service))
 
-    rig.engine._listener = lambda e: (rig._record(e), watch(e))
+    rig.engine._rt._listener = lambda e: (rig._record(e), watch(e))
     rig.run_until_idle()
     assert_done_once(simulator, rig, jobs)
     assert peak <= 2  # wan2.2-i2v-plus allows 2 concurrent tasks per account
@@ -356,8 +356,8 @@ def test_full_database_disk_blocks_creates_until_it_can_journal(tmp_path, simula
 def test_forget_drops_a_finished_job_and_refuses_a_live_one(rig, image):
     done, live = rig.engine.add_jobs([request(image), request(image)])
     rig.engine.cancel(done.id)
-    assert rig.engine.forget(live.id).startswith("A job that is queued")
-    assert rig.engine.forget(done.id) == "Deleted."
+    assert rig.engine.forget(live.id).message.startswith("A job that is queued")
+    assert rig.engine.forget(done.id).message == "Deleted."
     assert rig.engine.job(done.id) is None and rig.store.get(done.id) is None
     assert rig.events[-1].kind is EventKind.JOB_REMOVED and rig.events[-1].job_id == done.id
 
@@ -375,7 +375,7 @@ def test_learned_clock_offset_keeps_an_earlier_foreign_task_out_of_reconciliatio
                    headers={"Authorization": f"Bearer {TEST_KEY}", "X-DashScope-Async": "enable"}).raise_for_status()
         rig.engine.add_jobs([request(image, prompt=f"warm-up {n}") for n in range(3)])
         rig.run_until_idle()  # takes seconds: the foreign task is now well in the past
-        assert len(rig.engine._clock_offsets) == 3
+        assert len(rig.engine._loop.reconciler.clock_offsets) == 3
         simulator.add_faults([{"on": "create", "times": 1, "action": "drop_after_commit"}])
         (job,) = rig.engine.add_jobs([request(image, prompt="the lost one")])
         rig.run_until_idle()

@@ -19,6 +19,7 @@ from wan_desktop.core.store import (
     SCHEMA_VERSION,
     CorruptDatabaseError,
     DiskFullError,
+    JobReader,
     JobStore,
     LockedError,
     ReadOnlyError,
@@ -92,6 +93,7 @@ def full_job() -> Job:
         attempts=2,
         parent_job_id="parent",
         favourite=True,
+        kept=False,
     )
 
 
@@ -260,7 +262,7 @@ def test_closed_store_says_so(tmp_path):
 
 
 # -- migrations ---------------------------------------------------------------------------------------------
-def make_v1_database(path):
+def make_v1_database(path, **changes):
     """What the first released schema looked like, with a job in it."""
     from wan_desktop.core.store import MIGRATIONS, job_to_dict
 
@@ -268,7 +270,7 @@ def make_v1_database(path):
     conn.execute("PRAGMA journal_mode = WAL")
     MIGRATIONS[0](conn)
     conn.execute("PRAGMA user_version = 1")
-    job = make_job(1, prompt="kept through the upgrade")
+    job = make_job(1, prompt="kept through the upgrade", **changes)
     import json
 
     conn.execute(
@@ -296,6 +298,46 @@ def test_migration_keeps_a_backup_and_the_jobs(tmp_path):
         assert conn.execute("SELECT id FROM jobs").fetchall() == [(job.id,)]
     finally:
         conn.close()
+
+
+def test_migration_v3_fills_the_video_length_column_from_each_job(tmp_path):
+    path = tmp_path / "jobs.db"
+    job = make_v1_database(path, usage={"duration": 5})
+    with JobStore(path) as store:
+        assert store.history_rows("SELECT video_seconds FROM jobs WHERE id = ?", (job.id,)) == [(5.0,)]
+        made = replace(make_job(2), usage={"output_video_duration": 3})
+        store.save(made)  # every write keeps the column in step with Job.video_seconds
+        assert store.history_rows("SELECT video_seconds FROM jobs WHERE id = ?", (made.id,)) == [(3.0,)]
+
+
+def test_kept_defaults_to_unmarked_when_absent(store):
+    data = job_to_dict(make_job(1))
+    del data["kept"]
+    assert job_from_dict(data).kept is None
+
+
+def test_the_reader_reads_and_cannot_write(tmp_path):
+    path = tmp_path / "jobs.db"
+    with JobStore(path) as store:
+        job = make_job(1)
+        store.add(job)
+    with JobReader(path) as reader:
+        assert reader.get(job.id) == job and [j.id for j in reader.search("fox")] == [job.id]
+        assert not hasattr(reader, "save") and not hasattr(reader, "claim")
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            reader._connection().execute("DELETE FROM jobs")  # the connection itself refuses
+
+
+def test_claim_succeeds_once_and_only_from_queued(tmp_path):
+    path = tmp_path / "jobs.db"
+    with JobStore(path) as first, JobStore(path) as second:
+        job = make_job(1)
+        first.add(job)
+        sending = job.moved_to(JobState.SUBMITTING)
+        assert first.claim(sending) is True
+        assert second.claim(sending) is False  # the row is no longer queued: the second writer must not send
+        assert second.get(job.id).state is JobState.SUBMITTING
+        assert first.claim(make_job(2).moved_to(JobState.SUBMITTING)) is False  # no row at all
 
 
 def test_a_fresh_database_needs_no_backup(tmp_path):

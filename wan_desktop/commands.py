@@ -19,7 +19,7 @@ from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
 from wan_desktop.core.events import EngineEvent, EngineMode, EventKind, UncertainDecision
 from wan_desktop.core.home_lock import HomeBusy, HomeLock
-from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.jobs import Job, JobState, job_label
 from wan_desktop.core.paths import default_home, default_library
 from wan_desktop.core.secrets import KeyringUnavailable, KeyVault, mask_key
 from wan_desktop.core.session import MissingKeyError, Session, Target, open_session, target_for
@@ -180,11 +180,11 @@ def _session_command(args, session: Session) -> int:
         return EXIT_USAGE
     if args.command == "cancel":
         engine.recover()
-        print(engine.cancel(job.id))
+        print(engine.cancel(job.id).message)
     elif args.command == "retry":
-        print(engine.retry(job.id))
+        print(engine.retry(job.id).message)
     elif args.command == "decide":
-        print(engine.decide(job.id, UncertainDecision(args.decision)))
+        print(engine.decide(job.id, UncertainDecision(args.decision)).message)
     return EXIT_OK
 
 
@@ -248,7 +248,7 @@ def _print_event(event: EngineEvent) -> None:
         job = event.job
         extra = f" ({job.error_message})" if job.error_message and job.state.is_final else ""
         where = f" -> {job.video_path}" if job.state is JobState.DONE else ""
-        print(f"{job.id[:8]}: {job.state.label}{where}{extra}", file=sys.stderr, flush=True)
+        print(f"{job.id[:8]}: {job_label(job)}{where}{extra}", file=sys.stderr, flush=True)
     elif event.kind in (EventKind.NOTICE, EventKind.MODE_CHANGED) and event.message:
         print(f"wan-desktop: {event.message}", file=sys.stderr, flush=True)
 

@@ -92,10 +92,8 @@ class GalleryItem:
 
 
 _ITEM_COLUMNS = (
-    # the length the service reports it made (usage; each model family names it differently), else the asked one
-    "id, state, model, resolution, prompt, created_ts, COALESCE(json_extract(data, '$.usage.output_video_duration'), "
-    "json_extract(data, '$.usage.duration'), json_extract(data, '$.usage.video_duration'), "
-    "json_extract(data, '$.request.duration')), "
+    # Job.video_seconds (what the service made, else what was asked), as the store projects it
+    "id, state, model, resolution, prompt, created_ts, video_seconds, "
     "json_extract(data, '$.video_path'), json_extract(data, '$.thumbnail_path'), "
     "json_extract(data, '$.favourite'), parent_job_id"
 )

@@ -122,6 +122,7 @@ class Job:
     attempts: int = 0  # create attempts that surely did not arrive
     parent_job_id: str | None = None  # made from this job's last frame or clip (lineage)
     favourite: bool = False
+    kept: bool | None = None  # the person's mark on a finished video: kept, rejected, or not marked yet
 
     @property
     def video_seconds(self) -> float | None:
@@ -140,31 +141,38 @@ class Job:
         return replace(self, state=state, updated_at=utc_now(), **changes)
 
 
-# -- the rulebook: what may be done to a job in each state (every layer asks here) -------------------------
 class JobAction(str, Enum):
+    """What a person (or a layer on their behalf) may ask to do to a job."""
+
     CANCEL = "cancel"
     RETRY = "retry"
-    REMOVE = "remove"  # from the queue; nothing goes to the trash
+    REMOVE = "remove"  # from the queue; nothing to trash
     DELETE = "delete"  # from the history; its files go to the trash
-    DECIDE = "decide"  # search again, send again or drop a job whose create may or may not have arrived
+    DECIDE = "decide"
     FAVOURITE = "favourite"
     KEEP = "keep"  # the kept/rejected mark of a finished video
 
 
-# The engine stops looking on its own and waits for the person once reconciliation ends with these codes.
-AWAITING_DECISION_CODES = frozenset({"TaskNotFound", "TaskAmbiguous"})
-
-_S = JobState
+_RETRYABLE = frozenset({JobState.FAILED, JobState.CANCELED, JobState.EXPIRED})
 _ALLOWED_IN: Mapping[JobAction, frozenset[JobState]] = {
-    JobAction.CANCEL: frozenset({_S.QUEUED, _S.PENDING, _S.SUBMIT_UNCERTAIN}),
-    JobAction.RETRY: frozenset({_S.FAILED, _S.CANCELED, _S.EXPIRED}),
-    JobAction.REMOVE: frozenset({_S.QUEUED, _S.FAILED, _S.CANCELED, _S.EXPIRED}),
-    JobAction.DELETE: frozenset({_S.DONE, _S.FAILED, _S.CANCELED, _S.EXPIRED}),
-    JobAction.DECIDE: frozenset({_S.SUBMIT_UNCERTAIN}),
-    JobAction.FAVOURITE: frozenset({_S.DONE}),
-    JobAction.KEEP: frozenset({_S.DONE}),
+    JobAction.CANCEL: frozenset({JobState.QUEUED, JobState.PENDING, JobState.SUBMIT_UNCERTAIN}),
+    JobAction.RETRY: _RETRYABLE,
+    JobAction.REMOVE: _RETRYABLE | {JobState.QUEUED},
+    JobAction.DELETE: FINAL_STATES,
+    JobAction.DECIDE: frozenset({JobState.SUBMIT_UNCERTAIN}),
+    JobAction.FAVOURITE: frozenset({JobState.DONE}),
+    JobAction.KEEP: frozenset({JobState.DONE}),
 }
-del _S
+# Codes the engine sets on a submit_uncertain job once it stops searching and the person decides.
+DECISION_CODES = frozenset({"TaskNotFound", "TaskAmbiguous"})
+
+
+def job_label(job: Job) -> str:
+    """How a job's state is worded for a person: the state's label, except that a job whose lost create the
+    engine is still looking for does not need the person yet, so it does not say so."""
+    if job.state is JobState.SUBMIT_UNCERTAIN and job.error_code not in DECISION_CODES:
+        return "Checking with the service"
+    return job.state.label
 
 
 def allowed_actions(job: Job) -> frozenset[JobAction]:
@@ -172,27 +180,22 @@ def allowed_actions(job: Job) -> frozenset[JobAction]:
 
 
 def refusal(job: Job, action: JobAction) -> str | None:
-    """None when ``action`` may be done to ``job`` now, else the sentence that tells the person why not."""
-    if action is JobAction.DECIDE:
-        waiting = job.state is JobState.SUBMIT_UNCERTAIN and job.error_code in AWAITING_DECISION_CODES
-        return None if waiting else "This job is not waiting for a decision."
+    """None when ``action`` may be done to ``job``, else a sentence for the person saying why not."""
+    if action is JobAction.DECIDE and job.state is JobState.SUBMIT_UNCERTAIN:
+        return None if job.error_code in DECISION_CODES else "This job is not waiting for a decision yet."
     if job.state in _ALLOWED_IN[action]:
         return None
-    return _refusal_sentence(job.state, action)
+    if action is JobAction.REMOVE and job.state is JobState.DONE:
+        return "A finished video is not removed from the queue; delete it from the history instead."
+    return _REFUSALS[action].format(state=job.state.label.lower())
 
 
-def _refusal_sentence(state: JobState, action: JobAction) -> str:
-    words = state.label.lower()
-    if action is JobAction.CANCEL and state is JobState.RUNNING:
-        return "The service is already generating this video; it can no longer be canceled."
-    if action is JobAction.REMOVE and state is JobState.DONE:
-        return "A finished video is not removed from the queue; delete it from the library instead."
-    if action in (JobAction.REMOVE, JobAction.DELETE):
-        verb = "removed" if action is JobAction.REMOVE else "deleted"
-        return f"A job that is {words} cannot be {verb}; cancel it first."
-    if action is JobAction.FAVOURITE:
-        return "Only a finished video can be a favourite."
-    if action is JobAction.KEEP:
-        return "Only a finished video can be kept or rejected."
-    verb = "canceled" if action is JobAction.CANCEL else "retried"
-    return f"A job that is {words} cannot be {verb}."
+_REFUSALS: Mapping[JobAction, str] = {
+    JobAction.CANCEL: "A job that is {state} can no longer be canceled.",
+    JobAction.RETRY: "A job that is {state} cannot be retried.",
+    JobAction.REMOVE: "A job that is {state} cannot be removed; cancel it first.",
+    JobAction.DELETE: "A job that is {state} cannot be deleted; cancel it first.",
+    JobAction.DECIDE: "This job is not waiting for a decision.",
+    JobAction.FAVOURITE: "Only a finished video can be a favourite; this job is {state}.",
+    JobAction.KEEP: "Only a finished video can be kept or rejected; this job is {state}.",
+}

@@ -19,7 +19,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.dashscope.types import GenerationRequest
@@ -33,6 +33,7 @@ from wan_desktop.core.job_codec import (  # noqa: F401  (re-exported: callers im
 )
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.search_text import fts_query as _fts_query
+from wan_desktop.core.store_schema import MIGRATIONS, SCHEMA_VERSION  # noqa: F401  (re-exported)
 
 BUSY_TIMEOUT_MS = 5000
 TYPICAL_SAMPLE = 20  # recent finished jobs that decide the typical generation time
@@ -139,98 +140,35 @@ def _epoch(value: datetime | None) -> float | None:
     return value.timestamp()
 
 
-# -- schema -------------------------------------------------------------------------------------------------
-def _v1_jobs(conn: sqlite3.Connection) -> None:
-    # The full job lives in `data` (JSON); the other columns are projections of it for queries and indexes.
-    conn.execute(
-        """CREATE TABLE jobs (
-            id TEXT PRIMARY KEY,
-            state TEXT NOT NULL,
-            task_id TEXT,
-            model TEXT NOT NULL,
-            resolution TEXT NOT NULL,
-            prompt TEXT NOT NULL DEFAULT '',
-            negative_prompt TEXT NOT NULL DEFAULT '',
-            actual_prompt TEXT NOT NULL DEFAULT '',
-            created_ts REAL NOT NULL,
-            updated_ts REAL NOT NULL,
-            submitted_ts REAL,
-            finished_ts REAL,
-            parent_job_id TEXT,
-            data TEXT NOT NULL
-        )"""
-    )
-    conn.execute("CREATE INDEX jobs_by_state ON jobs(state, created_ts)")
-    conn.execute("CREATE INDEX jobs_by_created ON jobs(created_ts)")
-    conn.execute("CREATE INDEX jobs_typical ON jobs(model, resolution, state, finished_ts)")
-    # Every task id a job ever had (a retry gets a new one): the reconciliation must know all tasks we own.
-    conn.execute("CREATE TABLE job_tasks (task_id TEXT PRIMARY KEY, job_id TEXT NOT NULL)")
-    conn.execute("CREATE INDEX job_tasks_by_job ON job_tasks(job_id)")
+# -- schema: core/store_schema.py (re-exported here) --------------------------------------------------------
 
 
-def _v2_search(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        """CREATE VIRTUAL TABLE jobs_fts USING fts5(
-            prompt, negative_prompt, actual_prompt, content='jobs', content_rowid='rowid',
-            tokenize='unicode61 remove_diacritics 2')"""
-    )
-    conn.execute(
-        """CREATE TRIGGER jobs_fts_insert AFTER INSERT ON jobs BEGIN
-            INSERT INTO jobs_fts(rowid, prompt, negative_prompt, actual_prompt)
-            VALUES (new.rowid, new.prompt, new.negative_prompt, new.actual_prompt);
-        END"""
-    )
-    conn.execute(
-        """CREATE TRIGGER jobs_fts_delete AFTER DELETE ON jobs BEGIN
-            INSERT INTO jobs_fts(jobs_fts, rowid, prompt, negative_prompt, actual_prompt)
-            VALUES ('delete', old.rowid, old.prompt, old.negative_prompt, old.actual_prompt);
-        END"""
-    )
-    conn.execute(
-        """CREATE TRIGGER jobs_fts_update AFTER UPDATE OF prompt, negative_prompt, actual_prompt ON jobs BEGIN
-            INSERT INTO jobs_fts(jobs_fts, rowid, prompt, negative_prompt, actual_prompt)
-            VALUES ('delete', old.rowid, old.prompt, old.negative_prompt, old.actual_prompt);
-            INSERT INTO jobs_fts(rowid, prompt, negative_prompt, actual_prompt)
-            VALUES (new.rowid, new.prompt, new.negative_prompt, new.actual_prompt);
-        END"""
-    )
-    conn.execute("INSERT INTO jobs_fts(jobs_fts) VALUES ('rebuild')")  # index rows made before v2
+# -- the read-only view -------------------------------------------------------------------------------------
+class JobReader:
+    """The history, read only: a SQLite connection opened with ``mode=ro``, so nothing through it can write.
+    The engine's journal (a ``JobStore``) is the one writer of job rows."""
 
-
-# Ordered: MIGRATIONS[n] takes a database from version n to n + 1. Append only; never edit a released one.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_jobs, _v2_search)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-# -- the store ----------------------------------------------------------------------------------------------
-class JobStore:
     def __init__(self, db_path: Path) -> None:
         self.db_path = Path(db_path)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         with self._guard():
-            self.db_path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None)
-            try:
-                self._configure(conn)
-                self._migrate(conn)
-            except BaseException:
-                conn.close()
-                raise
-            self._conn = conn
+            self._conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        uri = f"{self.db_path.absolute().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
-                try:
-                    self._conn.execute("PRAGMA optimize")
-                except sqlite3.Error:
-                    pass  # closing must not fail on a full or read-only disk
                 self._conn.close()
                 self._conn = None
 
-    def __enter__(self) -> "JobStore":
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -240,55 +178,6 @@ class JobStore:
     def schema_version(self) -> int:
         with self._reading() as conn:
             return conn.execute("PRAGMA user_version").fetchone()[0]
-
-    # -- writing ------------------------------------------------------------------------------------------
-    def add(self, job: Job) -> None:
-        """Insert a new job; ValueError if its id is taken."""
-        with self._writing() as conn:
-            if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job.id,)).fetchone():
-                raise ValueError(f"a job with id {job.id} already exists")
-            self._write(conn, job)
-
-    def save(self, job: Job) -> None:
-        """Insert or replace the whole job; durable when this returns."""
-        with self._writing() as conn:
-            self._write(conn, job)
-
-    def delete(self, job_id: str) -> None:
-        # Its task ids stay in job_tasks: the task is still ours, and must never be taken for another job's.
-        with self._writing() as conn:
-            conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-
-    def _write(self, conn: sqlite3.Connection, job: Job) -> None:
-        request = job.request
-        row = {
-            "id": job.id,
-            "state": job.state.value,
-            "task_id": job.task_id,
-            "model": request.model,
-            "resolution": _effective_resolution(request),
-            "prompt": request.prompt or "",
-            "negative_prompt": request.negative_prompt or "",
-            "actual_prompt": job.actual_prompt or "",
-            "created_ts": _epoch(job.created_at),
-            "updated_ts": _epoch(job.updated_at),
-            "submitted_ts": _epoch(job.submitted_at),
-            "finished_ts": _epoch(job.finished_at),
-            "parent_job_id": job.parent_job_id,
-            "data": json.dumps(job_to_dict(job), ensure_ascii=False, separators=(",", ":")),
-        }
-        columns = ", ".join(row)
-        placeholders = ", ".join(f":{name}" for name in row)
-        updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "id")
-        conn.execute(
-            f"INSERT INTO jobs ({columns}) VALUES ({placeholders}) ON CONFLICT(id) DO UPDATE SET {updates}", row
-        )
-        if job.task_id:
-            conn.execute(
-                "INSERT INTO job_tasks (task_id, job_id) VALUES (?, ?) "
-                "ON CONFLICT(task_id) DO UPDATE SET job_id = excluded.job_id",
-                (job.task_id, job.id),
-            )
 
     # -- reading ------------------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job | None:
@@ -351,7 +240,117 @@ class JobStore:
             ).fetchall()
         return [_job(row[0]) for row in rows]
 
-    # -- plumbing -----------------------------------------------------------------------------------------
+    # -- history browser (issue 5): the one read-only hook wan_desktop.core.history uses ---------------------
+    def history_rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        """Rows of a read-only SELECT (the gallery's filtered, projected lists)."""
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            raise ValueError("history queries only read")
+        with self._reading() as conn:
+            return conn.execute(sql, tuple(params)).fetchall()
+    # -- end of history browser hook ------------------------------------------------------------------------
+
+
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except StoreError:
+            raise
+        except (sqlite3.Error, OSError) as error:
+            raise _translate(error, self.db_path) from error
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._guard():
+            yield self._connection()
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: takes the write lock up front, so it cannot fail half way on BUSY."""
+        with self._lock, self._guard():
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError("The job database is closed.")
+        return self._conn
+
+
+# -- the store (the engine's journal writes through it) -----------------------------------------------------
+class JobStore(JobReader):
+    def _open(self) -> sqlite3.Connection:
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None)
+        try:
+            self._configure(conn)
+            self._migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute("PRAGMA optimize")
+                except sqlite3.Error:
+                    pass  # closing must not fail on a full or read-only disk
+        super().close()
+
+    # -- writing ------------------------------------------------------------------------------------------
+    def add(self, job: Job) -> None:
+        """Insert a new job; ValueError if its id is taken."""
+        with self._writing() as conn:
+            if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job.id,)).fetchone():
+                raise ValueError(f"a job with id {job.id} already exists")
+            self._write(conn, job)
+
+    def save(self, job: Job) -> None:
+        """Insert or replace the whole job; durable when this returns."""
+        with self._writing() as conn:
+            self._write(conn, job)
+
+    def delete(self, job_id: str) -> None:
+        # Its task ids stay in job_tasks: the task is still ours, and must never be taken for another job's.
+        with self._writing() as conn:
+            conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def claim(self, job: Job) -> bool:
+        """Write ``job`` (in ``submitting``) only if its row is still ``queued``: the one step before a paid
+        create. False when another writer changed the row first, so this one must not send it."""
+        row = _row(job)
+        updates = ", ".join(f"{name} = :{name}" for name in row if name != "id")
+        with self._writing() as conn:
+            cursor = conn.execute(
+                f"UPDATE jobs SET {updates} WHERE id = :id AND state = '{JobState.QUEUED.value}'", row
+            )
+            return cursor.rowcount == 1
+
+    def _write(self, conn: sqlite3.Connection, job: Job) -> None:
+        row = _row(job)
+        columns = ", ".join(row)
+        placeholders = ", ".join(f":{name}" for name in row)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "id")
+        conn.execute(
+            f"INSERT INTO jobs ({columns}) VALUES ({placeholders}) ON CONFLICT(id) DO UPDATE SET {updates}", row
+        )
+        if job.task_id:
+            conn.execute(
+                "INSERT INTO job_tasks (task_id, job_id) VALUES (?, ?) "
+                "ON CONFLICT(task_id) DO UPDATE SET job_id = excluded.job_id",
+                (job.task_id, job.id),
+            )
+
     @staticmethod
     def _configure(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -394,39 +393,6 @@ class JobStore:
             target.close()
         os.replace(temp, dest)
 
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except StoreError:
-            raise
-        except (sqlite3.Error, OSError) as error:
-            raise _translate(error, self.db_path) from error
-
-    @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._guard():
-            yield self._connection()
-
-    @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: takes the write lock up front, so it cannot fail half way on BUSY."""
-        with self._lock, self._guard():
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise StoreError("The job database is closed.")
-        return self._conn
-
     # -- recovery -----------------------------------------------------------------------------------------
     @staticmethod
     def set_aside(db_path: Path) -> Path:
@@ -441,14 +407,27 @@ class JobStore:
                 os.replace(source, moved.with_name(moved.name + suffix))
         return moved
 
-    # -- history browser (issue 5): the one read-only hook wan_desktop.core.history uses ---------------------
-    def history_rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        """Rows of a read-only SELECT (the gallery's filtered, projected lists)."""
-        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
-            raise ValueError("history queries only read")
-        with self._reading() as conn:
-            return conn.execute(sql, tuple(params)).fetchall()
-    # -- end of history browser hook ------------------------------------------------------------------------
+
+def _row(job: Job) -> dict[str, Any]:
+    """The row of ``job``: its JSON, and the projections of it that queries and indexes use."""
+    request = job.request
+    return {
+        "id": job.id,
+        "state": job.state.value,
+        "task_id": job.task_id,
+        "model": request.model,
+        "resolution": _effective_resolution(request),
+        "prompt": request.prompt or "",
+        "negative_prompt": request.negative_prompt or "",
+        "actual_prompt": job.actual_prompt or "",
+        "created_ts": _epoch(job.created_at),
+        "updated_ts": _epoch(job.updated_at),
+        "submitted_ts": _epoch(job.submitted_at),
+        "finished_ts": _epoch(job.finished_at),
+        "parent_job_id": job.parent_job_id,
+        "video_seconds": job.video_seconds,
+        "data": json.dumps(job_to_dict(job), ensure_ascii=False, separators=(",", ":")),
+    }
 
 
 def _job(data: str) -> Job:

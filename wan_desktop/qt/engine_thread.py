@@ -92,13 +92,13 @@ class EngineThread(QThread):
         self._send(add)
 
     def cancel(self, job_id: str) -> None:
-        self._send(lambda engine: self.reply.emit(engine.cancel(job_id)))
+        self._send(lambda engine: self.reply.emit(engine.cancel(job_id).message))
 
     def retry(self, job_id: str) -> None:
-        self._send(lambda engine: self.reply.emit(engine.retry(job_id)))
+        self._send(lambda engine: self.reply.emit(engine.retry(job_id).message))
 
     def remove(self, job_id: str) -> None:
-        self._send(lambda engine: self.reply.emit(engine.remove(job_id)))
+        self._send(lambda engine: self.reply.emit(engine.remove(job_id).message))
 
     def forget(self, job_id: str) -> None:
         """The person deleted a finished job from the history (its files went to the trash first)."""
@@ -113,7 +113,7 @@ class EngineThread(QThread):
         self._ask("import", None, lambda engine: engine.import_jobs(chosen))
 
     def decide(self, job_id: str, decision: UncertainDecision) -> None:
-        self._send(lambda engine: self.reply.emit(engine.decide(job_id, decision)))
+        self._send(lambda engine: self.reply.emit(engine.decide(job_id, decision).message))
 
     def set_paused(self, paused: bool) -> None:
         self._send(lambda engine: engine.pause() if paused else engine.resume())

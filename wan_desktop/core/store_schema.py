@@ -1,0 +1,83 @@
+"""The job database's schema, as ordered migrations (the store runs them, after a backup, on open)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Callable
+
+
+def _v1_jobs(conn: sqlite3.Connection) -> None:
+    # The full job lives in `data` (JSON); the other columns are projections of it for queries and indexes.
+    conn.execute(
+        """CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            task_id TEXT,
+            model TEXT NOT NULL,
+            resolution TEXT NOT NULL,
+            prompt TEXT NOT NULL DEFAULT '',
+            negative_prompt TEXT NOT NULL DEFAULT '',
+            actual_prompt TEXT NOT NULL DEFAULT '',
+            created_ts REAL NOT NULL,
+            updated_ts REAL NOT NULL,
+            submitted_ts REAL,
+            finished_ts REAL,
+            parent_job_id TEXT,
+            data TEXT NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX jobs_by_state ON jobs(state, created_ts)")
+    conn.execute("CREATE INDEX jobs_by_created ON jobs(created_ts)")
+    conn.execute("CREATE INDEX jobs_typical ON jobs(model, resolution, state, finished_ts)")
+    # Every task id a job ever had (a retry gets a new one): the reconciliation must know all tasks we own.
+    conn.execute("CREATE TABLE job_tasks (task_id TEXT PRIMARY KEY, job_id TEXT NOT NULL)")
+    conn.execute("CREATE INDEX job_tasks_by_job ON job_tasks(job_id)")
+
+
+def _v2_search(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE VIRTUAL TABLE jobs_fts USING fts5(
+            prompt, negative_prompt, actual_prompt, content='jobs', content_rowid='rowid',
+            tokenize='unicode61 remove_diacritics 2')"""
+    )
+    conn.execute(
+        """CREATE TRIGGER jobs_fts_insert AFTER INSERT ON jobs BEGIN
+            INSERT INTO jobs_fts(rowid, prompt, negative_prompt, actual_prompt)
+            VALUES (new.rowid, new.prompt, new.negative_prompt, new.actual_prompt);
+        END"""
+    )
+    conn.execute(
+        """CREATE TRIGGER jobs_fts_delete AFTER DELETE ON jobs BEGIN
+            INSERT INTO jobs_fts(jobs_fts, rowid, prompt, negative_prompt, actual_prompt)
+            VALUES ('delete', old.rowid, old.prompt, old.negative_prompt, old.actual_prompt);
+        END"""
+    )
+    conn.execute(
+        """CREATE TRIGGER jobs_fts_update AFTER UPDATE OF prompt, negative_prompt, actual_prompt ON jobs BEGIN
+            INSERT INTO jobs_fts(jobs_fts, rowid, prompt, negative_prompt, actual_prompt)
+            VALUES ('delete', old.rowid, old.prompt, old.negative_prompt, old.actual_prompt);
+            INSERT INTO jobs_fts(rowid, prompt, negative_prompt, actual_prompt)
+            VALUES (new.rowid, new.prompt, new.negative_prompt, new.actual_prompt);
+        END"""
+    )
+    conn.execute("INSERT INTO jobs_fts(jobs_fts) VALUES ('rebuild')")  # index rows made before v2
+
+
+def _v3_video_seconds(conn: sqlite3.Connection) -> None:
+    # Job.video_seconds is the one rule of a video's length; SQL reads this projection of it.
+    from wan_desktop.core.store import job_from_dict  # the store is loaded by the time it migrates
+
+    conn.execute("ALTER TABLE jobs ADD COLUMN video_seconds REAL")
+    rows = conn.execute("SELECT id, data FROM jobs").fetchall()
+    for job_id, data in rows:
+        try:
+            seconds = job_from_dict(json.loads(data)).video_seconds
+        except (ValueError, KeyError, TypeError):
+            continue  # a row that is not a job keeps no length; reading it fails the same way as before
+        conn.execute("UPDATE jobs SET video_seconds = ? WHERE id = ?", (seconds, job_id))
+
+
+# Ordered: MIGRATIONS[n] takes a database from version n to n + 1. Append only; never edit a released one.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_jobs, _v2_search, _v3_video_seconds)
+SCHEMA_VERSION = len(MIGRATIONS)
