@@ -90,7 +90,7 @@ def test_cancel_retry_and_rebuild(tmp_path, simulator, images):
     for extra in ("-wal", "-shm"):
         Path(str(home / "jobs.sqlite3") + extra).unlink(missing_ok=True)
     out = cli(home, "library", "rebuild", base_url=simulator.base_url)
-    assert "Restored 2 job(s)" in out.stdout, out.stderr
+    assert "Restored 2 jobs" in out.stdout, out.stderr
     assert {row["id"] for row in jobs_json(home, simulator.base_url)} == set(ids)
 
 

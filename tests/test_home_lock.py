@@ -166,4 +166,4 @@ def test_every_writing_command_gives_way_and_reading_ones_do_not(tmp_path):
             assert f"(Wan Desktop window, process {os.getpid()}, since " in out.stderr
             assert "Traceback" not in out.stderr
         assert json.loads(cli(home, "jobs", "--json", key="").stdout)[0]["state"] == "queued"
-    assert cli(home, "library", "rebuild", key="").stdout.startswith("Restored 0 job(s)")  # free again
+    assert cli(home, "library", "rebuild", key="").stdout.startswith("Restored 0 jobs")  # free again

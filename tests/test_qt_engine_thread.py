@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
 
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.engine import CommandOutcome, ImportOutcome, Outcome
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.qt.engine_thread import EngineReply, EngineThread
 
@@ -20,25 +20,6 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 def make_job(job_id: str, **changes) -> Job:
     request = GenerationRequest("wan2.2-i2v-flash", "https://example.com/a.png", prompt="a fox")
     return Job(job_id, request, JobState.DONE, NOW, NOW, "ap-southeast-1", **changes)
-
-
-@dataclass(frozen=True)
-class Outcome:  # CommandOutcome as CONTRACTS.md gives it
-    kind: str
-    message: str
-    job: Job | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.kind == "done"
-
-
-@dataclass(frozen=True)
-class Imported:  # ImportOutcome as CONTRACTS.md gives it
-    added: tuple[str, ...]
-    already: int
-    refused: tuple[tuple[str, str], ...]
-    message: str
 
 
 class FakeEngine:
@@ -63,19 +44,19 @@ class FakeEngine:
             if command is not None:
                 command()
 
-    def set_favourite(self, job_id: str, favourite: bool) -> Outcome:
+    def set_favourite(self, job_id: str, favourite: bool) -> CommandOutcome:
         self.threads.add(threading.get_ident())
         if job_id == "running":
-            return Outcome("refused", "Only a finished video can be a favourite.")
-        return Outcome("done", "Saved.", make_job(job_id, favourite=favourite))
+            return CommandOutcome(Outcome.REFUSED, "Only a finished video can be a favourite.")
+        return CommandOutcome(Outcome.DONE, "Saved.", make_job(job_id, favourite=favourite))
 
-    def import_jobs(self, jobs) -> Imported:
-        return Imported(tuple(job.id for job in jobs), 0, (), f"Imported {len(jobs)} videos.")
+    def import_jobs(self, jobs) -> ImportOutcome:
+        return ImportOutcome(tuple(job.id for job in jobs), 0, (), f"Imported {len(jobs)} videos.")
 
-    def forget(self, job_id: str):
+    def forget(self, job_id: str) -> CommandOutcome:
         if job_id == "boom":
             raise OSError("disk I/O error")
-        return "Deleted."
+        return CommandOutcome(Outcome.DONE, "Deleted.")
 
 
 class FakeSession:

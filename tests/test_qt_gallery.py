@@ -11,57 +11,52 @@ from PySide6.QtCore import QModelIndex, QPoint, QTimer
 from PySide6.QtMultimedia import QMediaPlayer
 
 from tests.test_history import encode_mp4, finished, make_job
+from wan_desktop.core import history
+from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.engine import Engine, EngineConfig
+from wan_desktop.core.history import GalleryItem
 from wan_desktop.core.jobs import JobState
 from wan_desktop.core.library import Library
-from wan_desktop.core.store import JobStore
-from wan_desktop.core import history
-from wan_desktop.core.history import GalleryItem
-from wan_desktop.qt.engine_thread import EngineReply
+from wan_desktop.core.store import JobReader, JobStore
+from wan_desktop.qt.engine_thread import reply_from
 from wan_desktop.qt.gallery_model import GalleryModel, ItemRole
 from wan_desktop.qt.gallery_view import overlay_text
 from wan_desktop.qt.library_edits import LibraryWriter
 from wan_desktop.qt.library_panel import LibraryPanel
 
 
-class FakeEngine:
-    """Stands in for the engine thread: carries out the Library tab's requests on the journal (the engine is
-    the only writer of job rows) and replies on a later turn of the event loop, as the real one does."""
+class EngineStandIn:
+    """The engine thread's part without its thread: the real core engine over the real journal carries out the
+    Library tab's requests (it is the only writer of job rows), and the reply comes on a later turn of the
+    event loop, as the real thread's does."""
 
-    def __init__(self, db: Path) -> None:
-        self.db = db
+    def __init__(self, db: Path, library: Library) -> None:
+        self.store = JobStore(db)
+        self.engine = Engine(self.store, library, None, EngineConfig(region=Region.BEIJING))
         self.panel: LibraryPanel | None = None
         self.requests: list[tuple] = []
 
     def writer(self) -> LibraryWriter:
         return LibraryWriter(self.set_favourite, self.forget, self.import_jobs)
 
-    def _reply(self, reply: EngineReply) -> None:
+    def _reply(self, request: str, job_id: str | None, outcome) -> None:
+        reply = reply_from(request, job_id, outcome)
         QTimer.singleShot(0, lambda: self.panel.engine_replied(reply))
 
     def set_favourite(self, job_id: str, favourite: bool) -> None:
         self.requests.append(("favourite", job_id, favourite))
-        with JobStore(self.db) as store:
-            job = history.set_favourite(store, job_id, favourite)
-        self._reply(EngineReply("favourite", job_id, True, "Saved.", job))
+        self._reply("favourite", job_id, self.engine.set_favourite(job_id, favourite))
 
     def forget(self, job_id: str) -> None:
         self.requests.append(("forget", job_id))
-        with JobStore(self.db) as store:
-            store.delete(job_id)
-        self._reply(EngineReply("forget", job_id, True, "Deleted."))
+        self._reply("forget", job_id, self.engine.forget(job_id))
 
     def import_jobs(self, jobs) -> None:
         self.requests.append(("import", tuple(job.id for job in jobs)))
-        added, already = [], 0
-        with JobStore(self.db) as store:
-            for job in jobs:
-                if store.get(job.id) is not None:
-                    already += 1
-                else:
-                    store.add(job)
-                    added.append(job.id)
-        message = f"Imported {len(added)} videos."
-        self._reply(EngineReply("import", None, True, message, added=tuple(added), already=already))
+        self._reply("import", None, self.engine.import_jobs(jobs))
+
+    def close(self) -> None:
+        self.store.close()
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +82,9 @@ def rig(tmp_path, clip):
 
 @pytest.fixture
 def engine(rig):
-    return FakeEngine(rig[0])
+    stand_in = EngineStandIn(*rig)
+    yield stand_in
+    stand_in.close()
 
 
 @pytest.fixture
@@ -95,7 +92,7 @@ def panel(qtbot, rig, engine, monkeypatch, tmp_path):
     (tmp_path / "xdg").mkdir()
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the trash lives in tmp
     db, library = rig
-    made = LibraryPanel(lambda: JobStore(db), library.root, writer=engine.writer())
+    made = LibraryPanel(lambda: JobReader(db), library.root, writer=engine.writer())
     engine.panel = made
     qtbot.addWidget(made)
     made.resize(1200, 700)
@@ -123,7 +120,6 @@ def reload(qtbot, panel, change):
 
 def test_model_passes_qtmodeltester(qtmodeltester, rig):
     db, library = rig
-    from wan_desktop.core import history
 
     model = GalleryModel()
     with JobStore(db) as store:
@@ -178,7 +174,7 @@ def test_a_running_job_cannot_be_a_favourite_or_go_to_the_trash(qtbot, panel, en
     assert not panel.menu_actions["delete"].isEnabled()
     with qtbot.waitSignal(panel.action_done, check_params_cb=lambda name: name == "favourite failed"):
         panel.toggle_favourite()  # forced: refused with the rulebook's sentence, nothing asked of the engine
-    assert panel.last_error == "Only a finished video can be a favourite." and engine.requests == []
+    assert panel.last_error.startswith("Only a finished video can be a favourite") and engine.requests == []
     select(qtbot, panel, "job00005")  # failed: may go to the trash, is no favourite
     assert panel.menu_actions["delete"].isEnabled() and not panel.buttons["favourite"].isEnabled()
 
@@ -196,7 +192,7 @@ def test_the_count_follows_the_tiles_shown(qtbot, panel, rig, clip):
 def test_an_empty_library_counts_the_first_video_the_engine_reports(qtbot, tmp_path, clip):
     db, library = tmp_path / "empty.sqlite3", Library(tmp_path / "library")
     JobStore(db).close()
-    made = LibraryPanel(lambda: JobStore(db), library.root)
+    made = LibraryPanel(lambda: JobReader(db), library.root)
     qtbot.addWidget(made)
     with qtbot.waitSignal(made.model.loaded, timeout=5000):
         made.refresh()
@@ -304,9 +300,11 @@ def test_relink_to_a_wrong_folder_changes_nothing(qtbot, panel, tmp_path):
     assert panel.library.root == root
 
 
-def test_import_a_folder(qtbot, panel, engine, tmp_path, clip, monkeypatch):
-    other = Library(tmp_path / "old")
-    finished(other, make_job(40, prompt="imported heron"), clip)
+def test_import_a_folder(qtbot, panel, engine, rig, clip, monkeypatch):
+    other = Library(rig[1].root / "copied from the old laptop")  # inside the library: imports stay confined
+    heron = make_job(40, prompt="imported heron")
+    heron = replace(heron, request=replace(heron.request, first_frame="https://example.com/heron.png"))
+    finished(other, heron, clip)
     monkeypatch.setattr("wan_desktop.qt.library_health.QMessageBox.information", lambda *args: None)
     with qtbot.waitSignal(panel.model.loaded, timeout=5000):
         panel.import_from(other.root)

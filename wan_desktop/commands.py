@@ -25,8 +25,8 @@ from wan_desktop.core.secrets import KeyringUnavailable, KeyVault, mask_key
 from wan_desktop.core.session import MissingKeyError, Session, Target, open_session, target_for
 from wan_desktop.core.settings import Settings, SettingsStore
 from wan_desktop.core.store import StoreError
+from wan_desktop.core.wording import count
 from wan_desktop.demo import DemoService, demo_home
-
 
 # Commands that change jobs or the library: one engine per home, so they hold the home's lock throughout.
 WRITING_COMMANDS = frozenset({"submit", "run", "cancel", "retry", "decide", "library"})
@@ -288,19 +288,21 @@ def _find_job(jobs: list[Job], prefix: str) -> Job | None:
 
 
 def _rebuild(home: Path, settings: Settings) -> int:
+    """Restore the finished jobs the library's sidecars describe, through the engine's journal (the only
+    writer of job rows); every note that cannot be restored is named with the reason."""
+    from wan_desktop.core.engine import Engine, EngineConfig
     from wan_desktop.core.library import Library
     from wan_desktop.core.store import JobStore
 
     library = Library(settings.library_dir)
-    store = JobStore(home / "jobs.sqlite3")
-    try:
-        known = {job.id for job in store.jobs()}
-        restored = [job for job in library.rebuild_jobs() if job.id not in known]
-        for job in restored:
-            store.add(job)
-    finally:
-        store.close()
-    print(f"Restored {len(restored)} job(s) from the sidecars in {library.root}.")
+    scan = library.scan_sidecars()
+    with JobStore(home / "jobs.sqlite3") as store:
+        outcome = Engine(store, library, None, EngineConfig(region=settings.region)).import_jobs(scan.jobs)
+    for problem in scan.problems:
+        print(f"wan-desktop: skipped {problem.path}: {problem.message}", file=sys.stderr)
+    for job_id, why in outcome.refused:
+        print(f"wan-desktop: skipped job {job_id}: {why}", file=sys.stderr)
+    print(f"Restored {count(len(outcome.added), 'job')} from the sidecars in {library.root}.")
     return EXIT_OK
 
 

@@ -12,6 +12,7 @@ from typing import Iterable
 
 from wan_desktop.core.dashscope.catalog import REGIONS, AudioMode, Currency, Region, find_model
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.wording import count
 
 PRICE_UNKNOWN = "price unknown"
 
@@ -79,4 +80,4 @@ def total(estimates: Iterable[CostEstimate]) -> CostEstimate:
     if any(e.amount is None for e in items) or any(e.currency is not currency for e in items):
         return CostEstimate(None, currency, None, seconds, PRICE_UNKNOWN)
     amount = round(sum(e.amount for e in items), 6)  # type: ignore[misc]
-    return CostEstimate(amount, currency, None, seconds, f"{len(items)} video(s), {seconds} s in all")
+    return CostEstimate(amount, currency, None, seconds, f"{count(len(items), 'video')}, {seconds} s in all")

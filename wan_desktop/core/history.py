@@ -20,6 +20,7 @@ from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.library import Library, SidecarProblem, UnsafePath, free_name
 from wan_desktop.core.search_text import fts_query as _fts_query
+from wan_desktop.core.wording import count
 
 
 class HistoryReader(Protocol):
@@ -321,11 +322,11 @@ class ImportReport:
 
     @property
     def message(self) -> str:
-        parts = [f"Imported {len(self.added)} video(s)."]
+        parts = [f"Imported {count(len(self.added), 'video')}."]
         if self.already:
             parts.append(f"{self.already} were already in the history.")
         if self.problems:
-            parts.append(f"{len(self.problems)} note(s) could not be read:")
+            parts.append(f"{count(len(self.problems), 'note')} could not be read:")
             parts.extend(f"• {problem.path.name}: {problem.message}" for problem in self.problems[:20])
         return "\n".join(parts)
 

@@ -19,7 +19,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator
 
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.dashscope.types import GenerationRequest
@@ -406,6 +406,21 @@ class JobStore(JobReader):
             if source.exists():
                 os.replace(source, moved.with_name(moved.name + suffix))
         return moved
+
+
+def open_reader(db_path: Path) -> JobReader:
+    """A read-only view of the history at the current schema. A database the engine has not created or
+    migrated yet (a window may show its history before the engine opens it) is brought up to date first;
+    that writes the schema, never a job row."""
+    try:
+        reader = JobReader(db_path)
+        if reader.schema_version == SCHEMA_VERSION:
+            return reader
+        reader.close()
+    except StoreError:
+        pass  # not there yet: create it
+    JobStore(db_path).close()
+    return JobReader(db_path)
 
 
 def _row(job: Job) -> dict[str, Any]:

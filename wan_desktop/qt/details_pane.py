@@ -9,12 +9,21 @@ from dataclasses import fields
 from datetime import datetime
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QTextBrowser
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.history import Lineage
 from wan_desktop.core.jobs import Job
+from wan_desktop.core.wording import count
 
 _PARAMETER_WORDS = {
     "model": "Model", "first_frame": "First frame", "prompt": "Prompt", "negative_prompt": "Negative prompt",
@@ -117,7 +126,7 @@ class DetailsPane(QWidget):
                 self._relative("Made from", lineage.parent)
             for child in lineage.children:
                 self._relative("Continued by", child)
-        self.lineage_label.setText(f"Lineage: {self.relatives.count()} related clip(s)")
+        self.lineage_label.setText(f"Lineage: {count(self.relatives.count(), 'related clip')}")
         self.sequence_button.setEnabled(lineage is not None and len(lineage.sequence) > 1)
 
     def _relative(self, role: str, job: Job) -> None:

@@ -18,8 +18,10 @@ from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.events import EngineEvent, EventKind, UncertainDecision
 from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.wording import count
 
 if TYPE_CHECKING:
+    from wan_desktop.core.engine.commands import CommandOutcome, ImportOutcome
     from wan_desktop.core.session import Session
 
 log = logging.getLogger(__name__)
@@ -41,19 +43,14 @@ class EngineReply:
     refused: tuple[tuple[str, str], ...] = ()  # import: (job id, why)
 
 
-def reply_from(request: str, job_id: str | None, outcome: object) -> EngineReply:
-    """An EngineReply from the engine's CommandOutcome or ImportOutcome (CONTRACTS.md)."""
-    message = str(getattr(outcome, "message", outcome))
-    if hasattr(outcome, "added"):
-        refused = tuple(getattr(outcome, "refused", ()))
-        added = tuple(getattr(outcome, "added"))
-        already = int(getattr(outcome, "already", 0))
-        return EngineReply(request, job_id, True, message, added=added, already=already, refused=refused)
-    if hasattr(outcome, "ok"):
-        ok, job = bool(getattr(outcome, "ok")), getattr(outcome, "job", None)
-        return EngineReply(request, job_id, ok, message, job)
-    # Today's engine answers forget with a bare sentence; this goes once the typed outcomes land.
-    return EngineReply(request, job_id, message == "Deleted.", message)
+def reply_from(request: str, job_id: str | None, outcome: CommandOutcome | ImportOutcome) -> EngineReply:
+    """The EngineReply for the engine's typed outcome of a Library-tab request."""
+    from wan_desktop.core.engine.commands import ImportOutcome  # loaded with the engine, not at first paint
+
+    if isinstance(outcome, ImportOutcome):
+        return EngineReply(request, job_id, True, outcome.message, added=outcome.added, already=outcome.already,
+                           refused=outcome.refused)
+    return EngineReply(request, job_id, outcome.ok, outcome.message, outcome.job)
 
 
 class EngineThread(QThread):
@@ -87,7 +84,7 @@ class EngineThread(QThread):
             except OSError as error:
                 self.reply.emit(f"Could not keep a copy of an input in the library: {error.strerror or error}.")
             else:
-                self.reply.emit(f"Queued {len(jobs)} job(s).")
+                self.reply.emit(f"Queued {count(len(jobs), 'job')}.")
 
         self._send(add)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 
@@ -19,7 +17,7 @@ from wan_desktop.core import history
 from wan_desktop.core.history import GalleryItem, GalleryQuery, SortOrder
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library
-from wan_desktop.core.store import JobStore
+from wan_desktop.core.store import JobReader
 
 from .background import BackgroundCalls
 
@@ -107,7 +105,7 @@ class GalleryModel(QAbstractListModel):
         self._rows = {item.job_id: row for row, item in enumerate(self._items)}
         self.endResetModel()
 
-    def load(self, store: JobStore, library: Library, query: GalleryQuery | None = None) -> None:
+    def load(self, store: JobReader, library: Library, query: GalleryQuery | None = None) -> None:
         """Run ``query`` (or the current one) on a pool thread; the newest request's answer wins.
 
         The first screenful comes first, so the grid paints at once however large the library; the rest is
@@ -206,8 +204,3 @@ class GalleryModel(QAbstractListModel):
     def shutdown(self) -> None:
         self._closed = True
         self._calls.shutdown()
-
-
-def store_opener(db_path: Path) -> Callable[[], JobStore]:
-    """A function that opens the journal (call it off the GUI thread)."""
-    return lambda: JobStore(db_path)

@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from datetime import datetime
 
+from PIL import Image, ImageOps
 from PySide6.QtCore import (
     QEvent,
     QModelIndex,
@@ -27,7 +28,6 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PIL import Image, ImageOps
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 

@@ -5,7 +5,6 @@ writer of job rows, and its answer comes back as an ``EngineReply``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -15,7 +14,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from wan_desktop.core import history
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library, SidecarProblem
-from wan_desktop.core.store import JobStore
+from wan_desktop.core.store import JobReader
+from wan_desktop.core.wording import count
 
 from .background import BackgroundCalls
 from .engine_thread import EngineReply
@@ -38,36 +38,10 @@ def move_to_trash(paths: list[Path]) -> None:
             )
 
 
-@dataclass(frozen=True)
-class FolderScan:
-    jobs: tuple[Job, ...]  # their paths re-expressed against the library (the files stay where they are)
-    problems: tuple[SidecarProblem, ...]
-
-
-def jobs_in_folder(folder: Path, library: Library) -> FolderScan:
-    """Pool thread: every Wan Desktop sidecar under ``folder``, ready for the engine to import."""
-    source = Library(folder)
-    scan = source.scan_sidecars()
-
-    def rebase(path: str | None) -> str | None:
-        return library.relative(source.absolute(path)) if path else None
-
-    jobs = tuple(
-        replace(
-            job,
-            video_path=rebase(job.video_path),
-            thumbnail_path=rebase(job.thumbnail_path),
-            sidecar_path=rebase(job.sidecar_path),
-        )
-        for job in scan.jobs
-    )
-    return FolderScan(jobs, scan.problems)
-
-
 def import_message(reply: EngineReply, problems: Sequence[SidecarProblem]) -> str:
     parts = [reply.message]
     if problems:
-        parts.append(f"{len(problems)} note(s) could not be read:")
+        parts.append(f"{count(len(problems), 'note')} could not be read:")
         parts.extend(f"• {problem.path.name}: {problem.message}" for problem in problems[:20])
     if reply.refused:
         parts.append(f"{len(reply.refused)} were not imported:")
@@ -98,12 +72,12 @@ class LibraryHealth(QObject):
         self._problems: tuple[SidecarProblem, ...] = ()
         self.last_import: EngineReply | None = None
 
-    def relink_dialog(self, store: JobStore | None) -> None:
+    def relink_dialog(self, store: JobReader | None) -> None:
         folder = QFileDialog.getExistingDirectory(self._owner, "Where is the library folder now?")
         if folder:
             self.relink(store, Path(folder))
 
-    def relink(self, store: JobStore | None, folder: Path) -> None:
+    def relink(self, store: JobReader | None, folder: Path) -> None:
         """Point at the folder the library moved to: only the setting changes; files are checked again."""
         if store is None:
             return
@@ -124,11 +98,11 @@ class LibraryHealth(QObject):
             self.import_from(library, Path(folder))
 
     def import_from(self, library: Library, folder: Path) -> None:
-        def scanned(scan: FolderScan) -> None:
+        def scanned(scan: history.ImportScan) -> None:
             self._problems = scan.problems
             self._import_jobs(scan.jobs)
 
-        self._calls.run(lambda: jobs_in_folder(folder, library), scanned, self._on_error("import"))
+        self._calls.run(lambda: history.sidecars_to_import(library, folder), scanned, self._on_error("import"))
 
     def replied(self, reply: EngineReply) -> None:
         self.last_import = reply

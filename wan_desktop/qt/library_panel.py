@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QSplitter, QVBoxLayout, 
 from wan_desktop.core.history import Lineage
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library
-from wan_desktop.core.store import JobStore
+from wan_desktop.core.store import JobReader
 
 from .background import BackgroundCalls
 from .details_pane import DetailsPane
@@ -29,11 +29,11 @@ from .engine_thread import EngineReply
 from .gallery_model import GalleryModel
 from .gallery_view import GalleryView
 from .library_actions import ActionBar
-from .library_filters import LibraryFilters
 from .library_edits import HistoryEdits, LibraryWriter
+from .library_filters import LibraryFilters
 from .library_health import LibraryHealth
-from .library_reading import HistoryReading
 from .library_job_actions import JobActions, seconds_shown
+from .library_reading import HistoryReading
 from .player import Player
 
 
@@ -49,7 +49,7 @@ class LibraryPanel(QWidget):
 
     def __init__(
         self,
-        open_reader: Callable[[], JobStore],
+        open_reader: Callable[[], JobReader],
         library_root: Path,
         *,
         writer: LibraryWriter | None = None,

@@ -11,7 +11,7 @@ from wan_desktop.core import history
 from wan_desktop.core.history import GalleryQuery, Lineage
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library
-from wan_desktop.core.store import JobStore
+from wan_desktop.core.store import JobReader
 
 from .background import BackgroundCalls
 from .gallery_model import GalleryModel
@@ -24,12 +24,12 @@ class HistoryReading(QObject):
     choices = Signal(object)  # (models, resolutions) the history holds, for the filters
 
     def __init__(
-        self, calls: BackgroundCalls, open_reader: Callable[[], JobStore], parent: QObject | None = None
+        self, calls: BackgroundCalls, open_reader: Callable[[], JobReader], parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self._calls = calls
         self._open_reader = open_reader
-        self.reader: JobStore | None = None
+        self.reader: JobReader | None = None
         self._wanted: tuple[GalleryModel, Library, GalleryQuery] | None = None
 
     def load(self, model: GalleryModel, library: Library, query: GalleryQuery) -> None:
@@ -42,7 +42,7 @@ class HistoryReading(QObject):
         if first:
             self._calls.run(self._open_reader, self._opened, self._failed)
 
-    def _opened(self, reader: JobStore) -> None:
+    def _opened(self, reader: JobReader) -> None:
         self.reader = reader
         if self._wanted is not None:
             self.load(*self._wanted)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, QUrl, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,6 +28,7 @@ from wan_desktop.core.settings import Settings, SettingsStore
 if TYPE_CHECKING:
     from wan_desktop.core.secrets import KeyVault
 
+from wan_desktop.core.wording import count
 from wan_desktop.demo import DEMO_TIME_SCALE, demo_home
 from wan_desktop.resources import ICON_SIZES, icon_path
 
@@ -37,6 +38,7 @@ from .composer import Composer
 from .engine_thread import EngineThread
 from .queue_model import JobQueueModel
 from .queue_panel import QueuePanel
+
 
 def app_icon() -> QIcon:
     icon = QIcon()
@@ -189,7 +191,7 @@ class MainWindow(QMainWindow):
         """The Library panel, built and wired on first use."""
         if self.library_panel is not None:
             return self.library_panel
-        from wan_desktop.core.store import JobStore
+        from wan_desktop.core.store import open_reader
 
         from .library_edits import writer_for
         from .library_panel import LibraryPanel
@@ -197,7 +199,7 @@ class MainWindow(QMainWindow):
         db_path = (demo_home(self.context.home) if self.context.demo else self.context.home) / "jobs.sqlite3"
         # The history's changes are the engine's to make (the only writer of job rows), whichever runs now.
         writer = writer_for(lambda: self.engine, lambda text: self.statusBar().showMessage(text, 10000))
-        self.library_panel = panel = LibraryPanel(lambda: JobStore(db_path), self.library_root(), writer=writer)
+        self.library_panel = panel = LibraryPanel(lambda: open_reader(db_path), self.library_root(), writer=writer)
         self._library_host.layout().addWidget(panel)
         panel.remix_requested.connect(self._remix_in_composer)
         panel.continue_requested.connect(self._continue_in_composer)
@@ -458,7 +460,7 @@ class MainWindow(QMainWindow):
         if choice is not None:
             return choice
         question = (
-            f"{len(self.active_jobs())} job(s) are not finished. Keep working in the system tray "
+            f"{count(len(self.active_jobs()), 'job')} not finished. Keep working in the system tray "
             "so the videos are fetched, or quit (they resume at next start)?"
         )
         box = QMessageBox(QMessageBox.Icon.Question, "Jobs are still running", question, parent=self)

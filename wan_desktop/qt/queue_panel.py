@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wan_desktop.core.dashscope.catalog import REGIONS, Region, find_model
 from wan_desktop.core import jobs as rules
+from wan_desktop.core.dashscope.catalog import REGIONS, Region, find_model
 from wan_desktop.core.jobs import Job, JobAction, JobState
 
 from . import theme

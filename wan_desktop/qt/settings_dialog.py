@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from wan_desktop.core.dashscope.catalog import REGIONS, Region
 from wan_desktop.core.dashscope.keycheck import KeyCheck, KeyStatus
 from wan_desktop.core.dashscope.regions import ServiceEndpoint
-from wan_desktop.core.secrets import ENV_VAR, KeySource, KeyringUnavailable, KeyVault, mask_key
+from wan_desktop.core.secrets import ENV_VAR, KeyringUnavailable, KeySource, KeyVault, mask_key
 from wan_desktop.core.settings import Settings
 
 from . import theme

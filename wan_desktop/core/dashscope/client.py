@@ -24,6 +24,7 @@ import httpx
 
 from ... import __version__
 from ..secrets import InvalidKeyError, check_key, scrub
+from . import transfer
 from .catalog import REGIONS, find_model
 from .errors import (
     AmbiguousNetworkError,
@@ -39,6 +40,7 @@ from .errors import (
     ThrottledError,
 )
 from .inputs import content_type_for, resolve_media
+from .keycheck import KeyCheck, KeyStatus  # noqa: E402  (re-exported: callers import them from here)
 from .regions import ServiceEndpoint, Timeouts
 from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers import them from here)
     SERVICE_TZ,
@@ -53,6 +55,7 @@ from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers
     redirect_error,
 )
 from .requests import PreparedRequest, build_body, ensure_valid
+from .transfer import DownloadResult, _storage_error  # noqa: F401  (DownloadResult re-exported)
 from .types import (
     CreatedTask,
     GenerationRequest,
@@ -60,10 +63,6 @@ from .types import (
     TaskPage,
     TaskStatus,
 )
-
-from . import transfer
-from .keycheck import KeyCheck, KeyStatus  # noqa: E402  (re-exported: callers import them from here)
-from .transfer import DownloadResult, _storage_error  # noqa: F401  (DownloadResult re-exported)
 
 log = logging.getLogger(__name__)
 

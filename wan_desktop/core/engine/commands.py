@@ -18,6 +18,7 @@ from wan_desktop.core.engine.runtime import Runtime
 from wan_desktop.core.events import UncertainDecision
 from wan_desktop.core.jobs import FINAL_STATES, Job, JobAction, JobState, refusal
 from wan_desktop.core.store import StoreError
+from wan_desktop.core.wording import count
 
 
 class Outcome(str, Enum):
@@ -99,7 +100,7 @@ class Commands:
                     refused.append((job.id, error.explanation))
                 else:
                     added.append(job.id)
-        message = f"Imported {len(added)} job(s); {already} were already here; {len(refused)} refused."
+        message = f"Imported {count(len(added), 'job')}; {already} already in the history; {len(refused)} refused."
         return ImportOutcome(tuple(added), already, tuple(refused), message)
 
     # -- changes to a job ---------------------------------------------------------------------------

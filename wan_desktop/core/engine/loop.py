@@ -16,6 +16,7 @@ from wan_desktop.core.engine.submit import Submitter
 from wan_desktop.core.events import EngineEvent, EngineMode, EventKind
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.store import StoreError
+from wan_desktop.core.wording import count
 
 _PAST_TTL = (
     "The service keeps a task for 24 hours; this one was older than that when Wan Desktop came back to it, so "
@@ -89,7 +90,7 @@ class Loop:
             rt.schedule.set(job.id, 0)
         others = [job for job in rt.journal.jobs.values() if job.state in ACTIVE_STATES and not rt.is_ours(job)]
         if others:
-            message = f"{len(others)} unfinished job(s) belong to another region and wait until you switch back to it."
+            message = f"{count(len(others), 'unfinished job')} of another region wait until you switch back to it."
             rt.emit(EngineEvent(EventKind.NOTICE, message=message))
 
     # -- one round of work --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from wan_desktop.core.engine.config import as_utc
 from wan_desktop.core.engine.runtime import Runtime
 from wan_desktop.core.events import EngineEvent, EventKind
 from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.wording import count
 
 _MAX_PAGES = 10
 _THROTTLE_PAUSE = 5.0
@@ -60,8 +61,8 @@ class Reconciler:
                 job,
                 "TaskAmbiguous",
                 (
-                    f"The service has {len(found)} task(s) of this model from that moment that no job here owns, and "
-                    f"{len(rivals) + 1} job(s) here whose create may have made one, so the app cannot tell which (if "
+                    f"The service has {count(len(found), 'task')} of this model from that moment that no job here owns, and "
+                    f"{count(len(rivals) + 1, 'job')} here whose create may have made one, so the app cannot tell which (if "
                     "any) is this one's. Decide: look again, send again (may charge twice), or drop."
                 ),
             )
