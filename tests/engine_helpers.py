@@ -36,8 +36,7 @@ class EngineRig:
         settings = dict(reconcile_delays=(0.05, 0.2, 0.4), retry_base=0.05, retry_cap=0.5, idle_wait=0.05)
         settings.update(config)
         config = EngineConfig.for_service_clock(Region.CUSTOM, time_scale, **settings)
-        self.engine = Engine(self.store, self.library, self.client, config,
-                             listener=self._record)  # fmt: skip
+        self.engine = Engine(self.store, self.library, self.client, config, listener=self._record)
 
     def _record(self, event: EngineEvent) -> None:
         with self._changed:

@@ -12,11 +12,11 @@ import io
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 from wan_desktop.core.dashscope import catalog
 from wan_desktop.core.dashscope.errors import (

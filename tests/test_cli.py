@@ -20,8 +20,14 @@ from tests.engine_helpers import make_image
 def cli(home: Path, *args: str, base_url: str | None = None, key: str = TEST_KEY, **kwargs):
     env = dict(os.environ, DASHSCOPE_API_KEY=key, WAN_DESKTOP_HOME=str(home))
     prefix = ["--base-url", base_url] if base_url else []
-    return subprocess.run([sys.executable, "-m", "wan_desktop", *prefix, *args], env=env, capture_output=True,
-                          text=True, timeout=kwargs.pop("timeout", 120), **kwargs)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "wan_desktop", *prefix, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=kwargs.pop("timeout", 120),
+        **kwargs,
+    )
 
 
 def jobs_json(home: Path, base_url: str) -> list[dict]:
@@ -37,8 +43,22 @@ def images(tmp_path):
 
 def test_submit_run_jobs(tmp_path, simulator, images):
     home, library = tmp_path / "home", tmp_path / "videos"
-    out = cli(home, "--library", str(library), "submit", *map(str, images[:2]), "--prompt", "a lighthouse",
-              "--model", "wan2.2-i2v-plus", "--resolution", "480P", "--count", "2", base_url=simulator.base_url)
+    out = cli(
+        home,
+        "--library",
+        str(library),
+        "submit",
+        *map(str, images[:2]),
+        "--prompt",
+        "a lighthouse",
+        "--model",
+        "wan2.2-i2v-plus",
+        "--resolution",
+        "480P",
+        "--count",
+        "2",
+        base_url=simulator.base_url,
+    )
     assert out.returncode == 0, out.stderr
     ids = out.stdout.split()
     assert len(ids) == 4
@@ -54,8 +74,18 @@ def test_submit_run_jobs(tmp_path, simulator, images):
 
 
 def test_submit_refuses_bad_options_without_a_call(tmp_path, simulator, images):
-    out = cli(tmp_path / "home", "--library", str(tmp_path / "v"), "submit", str(images[0]), "--model",
-              "wan2.2-i2v-plus", "--duration", "7", base_url=simulator.base_url)
+    out = cli(
+        tmp_path / "home",
+        "--library",
+        str(tmp_path / "v"),
+        "submit",
+        str(images[0]),
+        "--model",
+        "wan2.2-i2v-plus",
+        "--duration",
+        "7",
+        base_url=simulator.base_url,
+    )
     assert out.returncode == 64
     assert "duration" in out.stderr and "5" in out.stderr
     assert simulator.requests() == []
@@ -64,15 +94,24 @@ def test_submit_refuses_bad_options_without_a_call(tmp_path, simulator, images):
 def test_not_an_image_is_refused_in_words(tmp_path, simulator):
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    out = cli(tmp_path / "home", "--library", str(tmp_path / "v"), "submit", str(text),
-              base_url=simulator.base_url)  # fmt: skip
+    out = cli(tmp_path / "home", "--library", str(tmp_path / "v"), "submit", str(text), base_url=simulator.base_url)
     assert out.returncode == 64 and "notes.txt" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_wrong_key_stops_with_words_and_exit_2(tmp_path, simulator, images):
     home = tmp_path / "home"
-    cli(home, "--library", str(tmp_path / "v"), "submit", str(images[0]), "--model", "wan2.2-i2v-plus",
-        "--resolution", "480P", base_url=simulator.base_url)  # fmt: skip
+    cli(
+        home,
+        "--library",
+        str(tmp_path / "v"),
+        "submit",
+        str(images[0]),
+        "--model",
+        "wan2.2-i2v-plus",
+        "--resolution",
+        "480P",
+        base_url=simulator.base_url,
+    )
     run = cli(home, "run", base_url=simulator.base_url, key="sk-wrong")
     assert run.returncode == 2
     assert "key" in run.stderr and "Traceback" not in run.stderr
@@ -81,8 +120,20 @@ def test_wrong_key_stops_with_words_and_exit_2(tmp_path, simulator, images):
 
 def test_cancel_retry_and_rebuild(tmp_path, simulator, images):
     home, library = tmp_path / "home", tmp_path / "videos"
-    ids = cli(home, "--library", str(library), "submit", str(images[0]), "--model", "wan2.2-i2v-plus",
-              "--resolution", "480P", "--count", "2", base_url=simulator.base_url).stdout.split()  # fmt: skip
+    ids = cli(
+        home,
+        "--library",
+        str(library),
+        "submit",
+        str(images[0]),
+        "--model",
+        "wan2.2-i2v-plus",
+        "--resolution",
+        "480P",
+        "--count",
+        "2",
+        base_url=simulator.base_url,
+    ).stdout.split()
     assert cli(home, "cancel", ids[0][:10], base_url=simulator.base_url).stdout.strip() == "Canceled."
     assert cli(home, "retry", ids[0][:10], base_url=simulator.base_url).stdout.strip() == "Queued again."
     assert cli(home, "run", base_url=simulator.base_url).returncode == 0
@@ -97,8 +148,7 @@ def test_cancel_retry_and_rebuild(tmp_path, simulator, images):
 def test_demo_commands_need_no_key(tmp_path, images):
     home = tmp_path / "home"
     env_key = ""
-    out = cli(home, "demo", "submit", str(images[0]), "--model", "wan2.2-i2v-plus", "--resolution", "480P",
-              key=env_key)  # fmt: skip
+    out = cli(home, "demo", "submit", str(images[0]), "--model", "wan2.2-i2v-plus", "--resolution", "480P", key=env_key)
     assert out.returncode == 0, out.stderr
     run = cli(home, "demo", "run", key=env_key)
     assert run.returncode == 0, run.stderr
@@ -110,15 +160,35 @@ def test_demo_commands_need_no_key(tmp_path, images):
 def test_sigkill_at_random_moments_never_loses_or_duplicates_a_job(tmp_path, simulator, images):
     """Kill `wan-desktop run` many times mid-way; every job ends done exactly once, intact, no .part."""
     home, library = tmp_path / "home", tmp_path / "videos"
-    ids = cli(home, "--library", str(library), "submit", *map(str, images), "--model", "wan2.2-i2v-plus",
-              "--resolution", "480P", "--count", "2", base_url=simulator.base_url).stdout.split()  # fmt: skip
+    ids = cli(
+        home,
+        "--library",
+        str(library),
+        "submit",
+        *map(str, images),
+        "--model",
+        "wan2.2-i2v-plus",
+        "--resolution",
+        "480P",
+        "--count",
+        "2",
+        base_url=simulator.base_url,
+    ).stdout.split()
     assert len(ids) == 6
     # some trouble along the way, so kills land in retries, reconciliation and resumed downloads
-    simulator.add_faults([
-        {"on": "create", "times": 1, "action": "drop_after_commit"},
-        {"on": "download", "times": 2, "action": "truncate"},
-        {"on": "query", "times": 2, "status": 429, "code": "Throttling", "message": "Requests throttling triggered."},
-    ])  # fmt: skip
+    simulator.add_faults(
+        [
+            {"on": "create", "times": 1, "action": "drop_after_commit"},
+            {"on": "download", "times": 2, "action": "truncate"},
+            {
+                "on": "query",
+                "times": 2,
+                "status": 429,
+                "code": "Throttling",
+                "message": "Requests throttling triggered.",
+            },
+        ]
+    )
     chooser = random.Random(20261126)
     env = dict(os.environ, DASHSCOPE_API_KEY=TEST_KEY, WAN_DESKTOP_HOME=str(home))
     command = [sys.executable, "-m", "wan_desktop", "--base-url", simulator.base_url, "run", "--quiet"]
@@ -186,8 +256,9 @@ BAD_KEYS = ["sk-test-0123\n456789abcdef", "sk-test-0123\u200b456789abcdef", "sk-
 def test_a_bad_key_stops_run_in_words_and_reaches_no_disk(tmp_path, simulator, images, bad):
     home = tmp_path / "home"
     options = ["--model", "wan2.2-i2v-plus", "--resolution", "480P"]
-    submitted = cli(home, "--library", str(tmp_path / "v"), "submit", str(images[0]), *options,
-                    base_url=simulator.base_url)
+    submitted = cli(
+        home, "--library", str(tmp_path / "v"), "submit", str(images[0]), *options, base_url=simulator.base_url
+    )
     assert submitted.returncode == 0, submitted.stderr
     run = cli(home, "run", base_url=simulator.base_url, key=bad)
     assert run.returncode == 1 and "Traceback" not in run.stderr

@@ -9,7 +9,7 @@ import hashlib
 import json
 import socket
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -96,8 +96,9 @@ def recorded(sim, predicate, count: int, deadline: float = 5.0) -> list[dict]:
 
 
 def submit(client: DashScopeClient, image: Path, model: str = "wan2.2-i2v-flash", **options):
-    return client.create(client.prepare(GenerationRequest(model=model, first_frame=str(image), prompt="a cat",
-                                                          **options)))
+    return client.create(
+        client.prepare(GenerationRequest(model=model, first_frame=str(image), prompt="a cat", **options))
+    )
 
 
 # -- the happy path -----------------------------------------------------------------------------------
@@ -109,14 +110,13 @@ def test_create_query_download_round_trip(simulator, client, image, tmp_path):
     assert info.task_id == created.task_id and info.orig_prompt == "a cat"
     assert info.submit_time is not None and info.submit_time.utcoffset() == timedelta(hours=8)
     assert info.submit_time <= info.scheduled_time <= info.end_time
-    assert abs(info.submit_time - datetime.now(timezone.utc)) < timedelta(hours=1)  # the zone is read right
+    assert abs(info.submit_time - datetime.now(UTC)) < timedelta(hours=1)  # the zone is read right
     assert info.usage.output_seconds == 5 and info.usage.resolution_tier == 480 and info.usage.video_count == 1
     assert info.video_url and info.code is None
 
     progress: list[tuple[int, int | None]] = []
     dest = tmp_path / "out" / "video.mp4.part"
-    result = client.download(info.video_url, dest, on_progress=lambda n, t: progress.append((n, t)),
-                             chunk_size=4096)
+    result = client.download(info.video_url, dest, on_progress=lambda n, t: progress.append((n, t)), chunk_size=4096)
     assert result.complete and result.bytes_written_total == dest.stat().st_size == result.total_size
     assert dest.read_bytes()[4:8] == b"ftyp"
     assert progress[-1] == (result.bytes_written_total, result.total_size)
@@ -137,8 +137,9 @@ def test_prepare_uploads_audio_and_a_large_image_and_the_task_runs(simulator, cl
     big = tmp_path / "big.bmp"
     Image.new("RGB", (1600, 1600), (10, 90, 30)).save(big)  # 7.3 MiB: too big for a data URL
     voice = make_wav(tmp_path / "voice.wav", 3.2)
-    prepared = client.prepare(GenerationRequest(model="wan2.6-i2v", first_frame=str(big), audio=str(voice),
-                                                resolution="720P"))
+    prepared = client.prepare(
+        GenerationRequest(model="wan2.6-i2v", first_frame=str(big), audio=str(voice), resolution="720P")
+    )
     assert prepared.oss_resolve
     body = json.loads(prepared.body_json)
     assert body["input"]["img_url"].startswith("oss://") and body["input"]["img_url"].endswith("/big.bmp")
@@ -158,8 +159,16 @@ def test_prepare_uploads_audio_and_a_large_image_and_the_task_runs(simulator, cl
 
 def test_upload_retries_once_with_a_fresh_policy_when_storage_refuses(simulator, client, tmp_path):
     voice = make_wav(tmp_path / "v.wav", 3)
-    simulator.add_faults([{"on": "oss_post", "status": 403, "code": "AccessDenied",
-                           "message": "Invalid according to Policy: Policy expired."}])
+    simulator.add_faults(
+        [
+            {
+                "on": "oss_post",
+                "status": 403,
+                "code": "AccessDenied",
+                "message": "Invalid according to Policy: Policy expired.",
+            }
+        ]
+    )
     url = client.upload_file("wan2.6-i2v", voice)
     assert url.startswith("oss://") and url.endswith("/v.wav")
     assert len(recorded(simulator, lambda r: r["path"] == "/api/v1/uploads", 2)) == 2
@@ -187,7 +196,7 @@ def test_list_tasks_reads_rows_and_filters(simulator, client, image):
     assert row.model == "wan2.2-i2v-flash" and row.created_at.tzinfo is not None and row.request_id
     assert client.list_tasks(status=TaskStatus.SUCCEEDED).total == 0
     assert client.list_tasks(model_name="wan2.6-i2v").total == 0
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert client.list_tasks(start=now - timedelta(minutes=5), end=now + timedelta(minutes=5)).total == 2
     assert client.list_tasks(start=now + timedelta(hours=1)).total == 0
     query = recorded(simulator, lambda r: r["path"] == "/api/v1/tasks", 5)[-1]["query"]
@@ -202,8 +211,15 @@ def test_unknown_task_is_unknown_not_an_error(client):
 
 
 def test_failed_task_keeps_code_and_message(simulator, client, image):
-    simulator.add_faults([{"on": "task", "fail_code": "DataInspectionFailed",
-                           "fail_message": "Output data may contain inappropriate content."}])
+    simulator.add_faults(
+        [
+            {
+                "on": "task",
+                "fail_code": "DataInspectionFailed",
+                "fail_message": "Output data may contain inappropriate content.",
+            }
+        ]
+    )
     created = submit(client, image)
     info = finish(simulator, client, created.task_id)
     assert info.status is TaskStatus.FAILED and info.code == "DataInspectionFailed"
@@ -214,8 +230,10 @@ def test_cancel_pending_and_refused_once_running(tmp_path, image):
     from wan_desktop.simulator.server import SimulatorServer
 
     # Real time: the task stays PENDING for 2 s or more, long enough to cancel it.
-    with SimulatorServer(api_keys=[TEST_KEY], time_scale=1.0, data_dir=tmp_path / "slow") as sim, \
-            DashScopeClient(TEST_KEY, endpoint_for(sim), timeouts=FAST) as client:
+    with (
+        SimulatorServer(api_keys=[TEST_KEY], time_scale=1.0, data_dir=tmp_path / "slow") as sim,
+        DashScopeClient(TEST_KEY, endpoint_for(sim), timeouts=FAST) as client,
+    ):
         created = submit(client, image)
         assert client.cancel_task(created.task_id)
         assert client.get_task(created.task_id).status is TaskStatus.CANCELED
@@ -231,14 +249,32 @@ def test_cancel_pending_and_refused_once_running(tmp_path, image):
 @pytest.mark.parametrize(
     "fault, cls, retryable",
     [
-        ({"status": 429, "code": "Throttling.RateQuota", "message": "Requests rate limit exceeded.",
-          "retry_after": 2}, ThrottledError, True),
+        (
+            {
+                "status": 429,
+                "code": "Throttling.RateQuota",
+                "message": "Requests rate limit exceeded.",
+                "retry_after": 2,
+            },
+            ThrottledError,
+            True,
+        ),
         ({"status": 500, "code": "InternalError", "message": "oops"}, ServerError, True),
         ({"status": 503, "code": "ModelUnavailable", "message": "Model is unavailable."}, ServerError, True),
-        ({"status": 400, "code": "DataInspectionFailed", "message": "Input data may contain inappropriate content."},
-         ContentRejectedError, False),
-        ({"status": 400, "code": "Arrearage", "message": "Access denied, please make sure your account is in "
-          "good standing."}, BillingError, False),
+        (
+            {"status": 400, "code": "DataInspectionFailed", "message": "Input data may contain inappropriate content."},
+            ContentRejectedError,
+            False,
+        ),
+        (
+            {
+                "status": 400,
+                "code": "Arrearage",
+                "message": "Access denied, please make sure your account is in good standing.",
+            },
+            BillingError,
+            False,
+        ),
         ({"status": 400, "code": "InvalidParameter", "message": "Model not exist."}, InvalidRequestError, False),
     ],
 )
@@ -258,8 +294,12 @@ def test_create_error_replies_map_to_classes(simulator, client, image, fault, cl
 
 def test_wrong_key_is_an_auth_error_on_every_call(simulator):
     with DashScopeClient("sk-wrong", endpoint_for(simulator), timeouts=FAST) as bad:
-        for call in (lambda: bad.get_task("x"), lambda: bad.list_tasks(), lambda: bad.cancel_task("x"),
-                     lambda: bad.upload_file("wan2.6-i2v", Path(__file__))):
+        for call in (
+            lambda: bad.get_task("x"),
+            lambda: bad.list_tasks(),
+            lambda: bad.cancel_task("x"),
+            lambda: bad.upload_file("wan2.6-i2v", Path(__file__)),
+        ):
             with pytest.raises(AuthError) as caught:
                 call()
             assert caught.value.code == "InvalidApiKey" and caught.value.http_status == 401
@@ -267,9 +307,12 @@ def test_wrong_key_is_an_auth_error_on_every_call(simulator):
 
 
 def test_query_and_list_errors(simulator, client):
-    simulator.add_faults([{"on": "query", "status": 503, "code": "ServiceUnavailable", "message": "busy"},
-                          {"on": "list", "status": 429, "code": "Throttling", "message": "slow down",
-                           "retry_after": 1.5}])
+    simulator.add_faults(
+        [
+            {"on": "query", "status": 503, "code": "ServiceUnavailable", "message": "busy"},
+            {"on": "list", "status": 429, "code": "Throttling", "message": "slow down", "retry_after": 1.5},
+        ]
+    )
     with pytest.raises(ServerError):
         client.get_task("x")
     with pytest.raises(ThrottledError) as caught:
@@ -301,8 +344,9 @@ def test_drop_after_commit_leaves_a_task_the_caller_must_reconcile(simulator, cl
 def test_read_timeout_on_create_is_ambiguous_but_on_query_retryable(simulator, image):
     with DashScopeClient(TEST_KEY, endpoint_for(simulator), timeouts=Timeouts(read=0.3)) as client:
         prepared = client.prepare(GenerationRequest(model="wan2.2-i2v-flash", first_frame=str(image)))
-        simulator.add_faults([{"on": "create", "action": "delay", "seconds": 2},
-                              {"on": "query", "action": "delay", "seconds": 2}])
+        simulator.add_faults(
+            [{"on": "create", "action": "delay", "seconds": 2}, {"on": "query", "action": "delay", "seconds": 2}]
+        )
         with pytest.raises(AmbiguousNetworkError) as on_create:
             client.create(prepared)
         with pytest.raises(AmbiguousNetworkError) as on_query:
@@ -411,16 +455,14 @@ def test_headers_workspace_async_and_no_key_off_the_api_host(tmp_path):
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         if request.url.path.endswith("video-synthesis"):
-            return httpx.Response(200, json={"request_id": "r1", "output": {"task_id": "t1",
-                                                                             "task_status": "PENDING"}})
+            return httpx.Response(200, json={"request_id": "r1", "output": {"task_id": "t1", "task_status": "PENDING"}})
         return httpx.Response(200, content=b"0123456789")
 
     endpoint = ServiceEndpoint("https://ws1.example.com/api/v1", Region.FRANKFURT, "ws1")
     with DashScopeClient(TEST_KEY, endpoint, transport=httpx.MockTransport(handler)) as client:
         from wan_desktop.core.dashscope.requests import build_body
 
-        prepared = build_body(GenerationRequest(model="wan2.6-i2v", first_frame="oss://d/a.png"),
-                              Region.FRANKFURT, {})
+        prepared = build_body(GenerationRequest(model="wan2.6-i2v", first_frame="oss://d/a.png"), Region.FRANKFURT, {})
         assert client.create(prepared).task_id == "t1"
         client.download("https://ws1.example.com/api/v1/files/x.mp4", tmp_path / "x.mp4")
     create, download = seen
@@ -436,16 +478,37 @@ def test_headers_workspace_async_and_no_key_off_the_api_host(tmp_path):
 
 def test_odd_replies(tmp_path):
     replies = {
-        "create": httpx.Response(502, text="<html><body>502 Bad Gateway</body></html>",
-                                 headers={"Content-Type": "text/html"}),
+        "create": httpx.Response(
+            502, text="<html><body>502 Bad Gateway</body></html>", headers={"Content-Type": "text/html"}
+        ),
         "nocreate": httpx.Response(200, json={"request_id": "r2", "output": {"task_status": "PENDING"}}),
-        "task": httpx.Response(200, json={"request_id": "r3", "output": {
-            "task_id": "t1", "task_status": "SUCCEEDED", "submit_time": "2025-01-01 10:00:00.000",
-            "end_time": "2025-01-01T02:01:00Z", "video_url": "https://x/y.mp4", "brand_new_field": {"a": 1}},
-            "usage": {"video_duration": 5, "video_ratio": "1280*720", "video_count": 1}}),
-        "list": httpx.Response(200, json={"request_id": "r4", "total": 1, "tasks": [
-            {"task_id": "t9", "status": "RUNNING", "model_name": "wan2.6-i2v", "gmt_create": 1735699990000}],
-            "page_no": 1, "page_size": 10}),
+        "task": httpx.Response(
+            200,
+            json={
+                "request_id": "r3",
+                "output": {
+                    "task_id": "t1",
+                    "task_status": "SUCCEEDED",
+                    "submit_time": "2025-01-01 10:00:00.000",
+                    "end_time": "2025-01-01T02:01:00Z",
+                    "video_url": "https://x/y.mp4",
+                    "brand_new_field": {"a": 1},
+                },
+                "usage": {"video_duration": 5, "video_ratio": "1280*720", "video_count": 1},
+            },
+        ),
+        "list": httpx.Response(
+            200,
+            json={
+                "request_id": "r4",
+                "total": 1,
+                "tasks": [
+                    {"task_id": "t9", "status": "RUNNING", "model_name": "wan2.6-i2v", "gmt_create": 1735699990000}
+                ],
+                "page_no": 1,
+                "page_size": 10,
+            },
+        ),
         "ranged": httpx.Response(200, content=b"ABCDEFGHIJ"),  # ignores Range: restart from 0
         "notjson": httpx.Response(200, text="hello"),
     }
@@ -466,8 +529,8 @@ def test_odd_replies(tmp_path):
         assert no_id.value.request_id == "r2"
         mode["name"] = "task"
         info = client.get_task("t1")
-        assert info.submit_time == datetime(2025, 1, 1, 2, 0, tzinfo=timezone.utc)
-        assert info.end_time == datetime(2025, 1, 1, 2, 1, tzinfo=timezone.utc)
+        assert info.submit_time == datetime(2025, 1, 1, 2, 0, tzinfo=UTC)
+        assert info.end_time == datetime(2025, 1, 1, 2, 1, tzinfo=UTC)
         assert info.scheduled_time is None and info.actual_prompt is None
         assert info.usage.output_seconds == 5 and info.usage.resolution_tier == 720
         assert info.usage.input_video_seconds is None and info.usage.audio is None
@@ -487,7 +550,7 @@ def test_odd_replies(tmp_path):
 def test_retry_after_forms():
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None
-    later = (datetime.now(timezone.utc) + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    later = (datetime.now(UTC) + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT")
     assert 25 <= parse_retry_after(later) <= 31
 
 

@@ -30,8 +30,9 @@ def image(tmp_path):
 
 
 def request(image, **changes) -> GenerationRequest:
-    base = GenerationRequest(model="wan2.2-i2v-plus", first_frame=str(image), prompt="a fox in the snow",
-                             resolution="480P", duration=5)  # fmt: skip
+    base = GenerationRequest(
+        model="wan2.2-i2v-plus", first_frame=str(image), prompt="a fox in the snow", resolution="480P", duration=5
+    )
     return replace(base, **changes)
 
 
@@ -89,8 +90,18 @@ def test_invalid_request_is_refused_before_anything_is_queued(rig, image):
 
 
 def test_429_storm_on_create_is_retried_and_creates_one_task(rig, simulator, image):
-    simulator.add_faults([{"on": "create", "times": 4, "status": 429, "code": "Throttling.RateQuota",
-                           "message": "Requests rate limit exceeded, please try again later.", "retry_after": 0.1}])
+    simulator.add_faults(
+        [
+            {
+                "on": "create",
+                "times": 4,
+                "status": 429,
+                "code": "Throttling.RateQuota",
+                "message": "Requests rate limit exceeded, please try again later.",
+                "retry_after": 0.1,
+            }
+        ]
+    )
     jobs = rig.engine.add_jobs([request(image)])
     rig.run_until_idle()
     assert_done_once(simulator, rig, jobs)
@@ -98,8 +109,17 @@ def test_429_storm_on_create_is_retried_and_creates_one_task(rig, simulator, ima
 
 
 def test_server_error_on_create_is_retried(rig, simulator, image):
-    simulator.add_faults([{"on": "create", "times": 2, "status": 500, "code": "InternalError",
-                           "message": "An internal error has occured, please try again later."}])
+    simulator.add_faults(
+        [
+            {
+                "on": "create",
+                "times": 2,
+                "status": 500,
+                "code": "InternalError",
+                "message": "An internal error has occured, please try again later.",
+            }
+        ]
+    )
     jobs = rig.engine.add_jobs([request(image)])
     rig.run_until_idle()
     assert_done_once(simulator, rig, jobs)
@@ -142,10 +162,16 @@ def test_two_unowned_candidates_are_left_to_the_person(rig, simulator, image):
     # another client of the same account creates a task of the same model in the same moment
     import httpx
 
-    other = {"model": "wan2.2-i2v-plus", "input": {"img_url": "https://example.com/a.png"},
-             "parameters": {"resolution": "480P"}}  # fmt: skip
-    httpx.post(simulator.base_url + "/services/aigc/video-generation/video-synthesis", json=other,
-               headers={"Authorization": f"Bearer {TEST_KEY}", "X-DashScope-Async": "enable"}).raise_for_status()
+    other = {
+        "model": "wan2.2-i2v-plus",
+        "input": {"img_url": "https://example.com/a.png"},
+        "parameters": {"resolution": "480P"},
+    }
+    httpx.post(
+        simulator.base_url + "/services/aigc/video-generation/video-synthesis",
+        json=other,
+        headers={"Authorization": f"Bearer {TEST_KEY}", "X-DashScope-Async": "enable"},
+    ).raise_for_status()
     simulator.add_faults([{"on": "create", "times": 1, "action": "drop_after_commit"}])
     (job,) = rig.engine.add_jobs([request(image)])
     # the other task was created before this job's create went out, but inside the clock-skew margin
@@ -162,14 +188,25 @@ def test_truncated_download_resumes_to_an_intact_file(rig, simulator, image):
     jobs = rig.engine.add_jobs([request(image)])
     rig.run_until_idle()
     assert_done_once(simulator, rig, jobs)
-    ranged = [r for r in simulator.requests() if r["method"] == "GET" and not r["path"].startswith("/api/")
-              and r["status"] == 206]  # fmt: skip
+    ranged = [
+        r
+        for r in simulator.requests()
+        if r["method"] == "GET" and not r["path"].startswith("/api/") and r["status"] == 206
+    ]
     assert ranged, "the second attempt resumes with a Range request"
 
 
 def test_failed_task_becomes_failed_with_words_and_code(rig, simulator, image):
-    simulator.add_faults([{"on": "task", "times": 1, "fail_code": "DataInspectionFailed",
-                           "fail_message": "Input data may contain inappropriate content."}])
+    simulator.add_faults(
+        [
+            {
+                "on": "task",
+                "times": 1,
+                "fail_code": "DataInspectionFailed",
+                "fail_message": "Input data may contain inappropriate content.",
+            }
+        ]
+    )
     (job,) = rig.engine.add_jobs([request(image)])
     rig.run_until_idle()
     failed = rig.job(job.id)
@@ -273,8 +310,9 @@ def test_model_concurrency_cap_is_respected(rig, simulator, image):
 
     def watch(event):
         nonlocal peak
-        on_service = [j for j in rig.engine.jobs() if j.state in (JobState.SUBMITTING, JobState.PENDING,
-                                                                 JobState.RUNNING)]  # fmt: skip
+        on_service = [
+            j for j in rig.engine.jobs() if j.state in (JobState.SUBMITTING, JobState.PENDING, JobState.RUNNING)
+        ]
         peak = max(peak, len(on_service))
 
     rig.engine._rt._listener = lambda e: (rig._record(e), watch(e))
@@ -297,8 +335,9 @@ def test_key_never_written_to_disk_or_sent_outside_the_api(rig, simulator, image
 
 def test_storage_refusing_a_live_task_never_gives_up_the_video(rig, simulator, image):
     """A 403 from the storage host while the service still has the task: retry, never expire."""
-    simulator.add_faults([{"on": "download", "times": 3, "status": 403, "code": "AccessDenied",
-                           "message": "Request has expired."}])  # fmt: skip
+    simulator.add_faults(
+        [{"on": "download", "times": 3, "status": 403, "code": "AccessDenied", "message": "Request has expired."}]
+    )
     jobs = rig.engine.add_jobs([request(image)])
     rig.run_until_idle()
     assert_done_once(simulator, rig, jobs)
@@ -342,8 +381,7 @@ def test_full_database_disk_blocks_creates_until_it_can_journal(tmp_path, simula
         with pytest.raises(OSError):
             filler.write_bytes(bytes(16 * 1024 * 1024))
         with rig.running():
-            rig.wait_until(lambda: any(e.kind is EventKind.NOTICE and "full" in e.message.lower()
-                                       for e in rig.events))  # fmt: skip
+            rig.wait_until(lambda: any(e.kind is EventKind.NOTICE and "full" in e.message.lower() for e in rig.events))
             assert simulator.tasks() == []
             filler.unlink()
             rig.wait_until(lambda: rig.job(job.id).state is JobState.DONE)
@@ -369,10 +407,16 @@ def test_learned_clock_offset_keeps_an_earlier_foreign_task_out_of_reconciliatio
 
     rig = EngineRig(tmp_path, simulator.base_url, TEST_KEY, clock_slack=0.5)
     try:
-        other = {"model": "wan2.2-i2v-plus", "input": {"img_url": "https://example.com/a.png"},
-                 "parameters": {"resolution": "480P"}}  # fmt: skip
-        httpx.post(simulator.base_url + "/services/aigc/video-generation/video-synthesis", json=other,
-                   headers={"Authorization": f"Bearer {TEST_KEY}", "X-DashScope-Async": "enable"}).raise_for_status()
+        other = {
+            "model": "wan2.2-i2v-plus",
+            "input": {"img_url": "https://example.com/a.png"},
+            "parameters": {"resolution": "480P"},
+        }
+        httpx.post(
+            simulator.base_url + "/services/aigc/video-generation/video-synthesis",
+            json=other,
+            headers={"Authorization": f"Bearer {TEST_KEY}", "X-DashScope-Async": "enable"},
+        ).raise_for_status()
         rig.engine.add_jobs([request(image, prompt=f"warm-up {n}") for n in range(3)])
         rig.run_until_idle()  # takes seconds: the foreign task is now well in the past
         assert len(rig.engine._loop.reconciler.clock_offsets) == 3

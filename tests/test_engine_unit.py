@@ -509,9 +509,7 @@ def test_the_engine_reads_time_only_through_its_clock():
 
 def test_only_the_journal_writes_job_rows():
     writes = ("store.save(", "store.add(", "store.delete(", "store.claim(")
-    writers = sorted(
-        path.name for path in ENGINE_DIR.glob("*.py") if any(call in path.read_text() for call in writes)
-    )
+    writers = sorted(path.name for path in ENGINE_DIR.glob("*.py") if any(call in path.read_text() for call in writes))
     assert writers == ["journal.py"]
 
 

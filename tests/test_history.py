@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import av
@@ -18,7 +18,7 @@ from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.library import Library
 from wan_desktop.core.store import JobStore
 
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def encode_mp4(path: Path, seconds: float = 1.0, size=(64, 48), fps: int = 24) -> Path:
@@ -39,13 +39,32 @@ def encode_mp4(path: Path, seconds: float = 1.0, size=(64, 48), fps: int = 24) -
     return path
 
 
-def make_job(number: int, *, prompt: str = "", state: JobState = JobState.DONE, model: str = "wan2.6-i2v",
-             resolution: str = "720P", parent: str | None = None, favourite: bool = False, **changes) -> Job:
+def make_job(
+    number: int,
+    *,
+    prompt: str = "",
+    state: JobState = JobState.DONE,
+    model: str = "wan2.6-i2v",
+    resolution: str = "720P",
+    parent: str | None = None,
+    favourite: bool = False,
+    **changes,
+) -> Job:
     when = T0 + timedelta(hours=number)
-    request = GenerationRequest(model=model, prompt=prompt or f"clip number {number}", resolution=resolution,
-                                first_frame="/nowhere/first.png")  # fmt: skip
-    return Job(id=f"job{number:05d}", request=request, state=state, created_at=when, updated_at=when,
-               region="beijing", parent_job_id=parent, favourite=favourite, **changes)  # fmt: skip
+    request = GenerationRequest(
+        model=model, prompt=prompt or f"clip number {number}", resolution=resolution, first_frame="/nowhere/first.png"
+    )
+    return Job(
+        id=f"job{number:05d}",
+        request=request,
+        state=state,
+        created_at=when,
+        updated_at=when,
+        region="beijing",
+        parent_job_id=parent,
+        favourite=favourite,
+        **changes,
+    )
 
 
 def finished(library: Library, job: Job, video: Path | None = None) -> Job:
@@ -60,8 +79,7 @@ def finished(library: Library, job: Job, video: Path | None = None) -> Job:
         target.write_bytes(b"not really a video")
     thumb = target.with_suffix(".jpg")
     Image.new("RGB", (32, 18), (200, 90, 20)).save(thumb)
-    job = replace(job, state=JobState.DONE, video_path=library.relative(target),
-                  thumbnail_path=library.relative(thumb))  # fmt: skip
+    job = replace(job, state=JobState.DONE, video_path=library.relative(target), thumbnail_path=library.relative(thumb))
     library.write_sidecar(job)
     return replace(job, sidecar_path=library.relative(target.with_suffix(".json")))
 
@@ -100,14 +118,14 @@ def test_search_reaches_prompt_negative_and_rewritten(store, library):
     negative = make_job(3, prompt="a dog")
     store.add(replace(negative, request=replace(negative.request, negative_prompt="no foxes")))
     store.add(make_job(4, prompt="an owl"))
-    assert ids(history.gallery_items(store, library, GalleryQuery(text="fox"))) == ["job00003", "job00002",
-                                                                                   "job00001"]
+    assert ids(history.gallery_items(store, library, GalleryQuery(text="fox"))) == ["job00003", "job00002", "job00001"]
     assert ids(history.gallery_items(store, library, GalleryQuery(text="fox run"))) == ["job00001"]
     assert ids(history.gallery_items(store, library, GalleryQuery(text='"OR" NEAR('))) == []  # literal, no crash
 
 
-@pytest.mark.parametrize("text,words", [("fox\x00", True), ("\x00", False), ("fox \ud800", True),
-                                        ("\udfff\ud83e", False), ("fox\x1b", True)])
+@pytest.mark.parametrize(
+    "text,words", [("fox\x00", True), ("\x00", False), ("fox \ud800", True), ("\udfff\ud83e", False), ("fox\x1b", True)]
+)
 def test_search_text_with_a_nul_or_a_lone_surrogate_does_not_raise(store, library, text, words):
     store.add(make_job(1, prompt="a red fox running"))
     store.add(make_job(2, prompt="an owl"))
@@ -136,11 +154,17 @@ def test_filters_combine(store, library):
     assert ids(history.gallery_items(store, library, query(favourites_only=True))) == ["job00002"]
     assert ids(history.gallery_items(store, library, query(states=frozenset({JobState.FAILED})))) == ["job00003"]
     assert ids(history.gallery_items(store, library, query(resolutions=frozenset({"480P", "1080P"})))) == [
-        "job00003", "job00001"]
+        "job00003",
+        "job00001",
+    ]
     window = query(since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=4))
     assert ids(history.gallery_items(store, library, window)) == ["job00003", "job00002"]
     assert ids(history.gallery_items(store, library, query(sort=SortOrder.OLDEST))) == [
-        "job00001", "job00002", "job00003", "job00030"]
+        "job00001",
+        "job00002",
+        "job00003",
+        "job00030",
+    ]
     assert history.filter_choices(store) == (["wan2.6-i2v", "wan2.7-i2v"], ["1080P", "480P", "720P"])
 
 
@@ -165,7 +189,8 @@ def test_lineage_parent_children_and_sequence(store, library):
     assert [job.id for job in family.sequence] == [root.id, child.id, grandchild.id]
     assert [job.id for job in history.lineage(store, root.id).children] == [child.id, failed_child.id]
     assert [p.name for p in history.sequence_videos(family, library)] == [
-        library.video_path(job).name for job in (root, child, grandchild)]
+        library.video_path(job).name for job in (root, child, grandchild)
+    ]
 
 
 def test_lineage_survives_a_loop_in_damaged_data(store):

@@ -159,8 +159,14 @@ def test_every_writing_command_gives_way_and_reading_ones_do_not(tmp_path):
     job_id = cli(home, "--library", str(tmp_path / "v"), "submit", str(image), key="").stdout.strip()
     assert job_id
     with HomeLock.acquire(home, "Wan Desktop window"):
-        for command in (["submit", str(image)], ["run"], ["cancel", job_id], ["retry", job_id],
-                        ["decide", job_id, "drop"], ["library", "rebuild"]):
+        for command in (
+            ["submit", str(image)],
+            ["run"],
+            ["cancel", job_id],
+            ["retry", job_id],
+            ["decide", job_id, "drop"],
+            ["library", "rebuild"],
+        ):
             out = cli(home, *command, base_url="http://127.0.0.1:9/api/v1")
             assert out.returncode == EXIT_BUSY, (command, out.stderr)
             assert f"(Wan Desktop window, process {os.getpid()}, since " in out.stderr

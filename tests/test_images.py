@@ -135,9 +135,7 @@ def test_aspect_bounds_of_wan27(tmp_path):
     limits = ImageLimits(min_side=10, max_side=2000, min_aspect=1 / 8, max_aspect=8.0)
     report = inspect_image(write(tmp_path / "wide.png", (900, 100)), limits)
     assert report.issues == (ImageIssue.BAD_ASPECT,)
-    assert report.messages[0].startswith(
-        "The image is 900×100 pixels (9:1); this model accepts shapes from 1:8 to 8:1"
-    )
+    assert report.messages[0].startswith("The image is 900×100 pixels (9:1); this model accepts shapes from 1:8 to 8:1")
     assert not report.fixable
 
 

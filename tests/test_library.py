@@ -8,16 +8,15 @@ import shutil
 import subprocess
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from test_store import full_job, make_job
+
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.jobs import JobState
 from wan_desktop.core.library import Library, atomic_write_bytes, atomic_write_text, slugify
 from wan_desktop.core.store import JobStore
-
 
 
 @pytest.fixture
@@ -111,8 +110,9 @@ def library_job(library, tmp_path):
     source.write_bytes(b"fox")
     kept = library.copy_input("job", source, "first_frame")
     job = full_job()
-    request = replace(job.request, first_frame=str(kept), last_frame="https://example.invalid/last.png",
-                      audio=None, first_clip=None)  # fmt: skip
+    request = replace(
+        job.request, first_frame=str(kept), last_frame="https://example.invalid/last.png", audio=None, first_clip=None
+    )
     job = replace(job, request=request, video_path=None, thumbnail_path=None, sidecar_path=None)
     stem_paths = {
         "video_path": library.relative(library.video_path(job)),
@@ -254,7 +254,7 @@ def test_atomic_write_on_a_full_disk_keeps_the_old_file(tmp_path):
 
 def test_a_job_made_in_another_time_zone_keeps_its_instant(tmp_path, berlin):
     library = Library(tmp_path)
-    job = fox_job(created_at=datetime(2026, 6, 1, 23, 30, tzinfo=timezone.utc))
+    job = fox_job(created_at=datetime(2026, 6, 1, 23, 30, tzinfo=UTC))
     assert library.stem_for(job).startswith("2026-06-02_01-30-00_")  # summer time in Berlin
 
 

@@ -53,9 +53,7 @@ def _encode_tone(container, stream, seconds):
     pts = 0
     while pts < total:
         count = min(chunk, total - pts)
-        samples = array.array(
-            "h", (int(6000 * math.sin(2 * math.pi * 440 * (n + pts) / rate)) for n in range(count))
-        )
+        samples = array.array("h", (int(6000 * math.sin(2 * math.pi * 440 * (n + pts) / rate)) for n in range(count)))
         frame = av.AudioFrame(format="s16", layout="mono", samples=count)
         frame.planes[0].update(samples.tobytes())
         frame.sample_rate = rate

@@ -94,9 +94,7 @@ def test_dropping_one_file_shows_its_facts_and_that_it_fits(qtbot, composer, tmp
     assert composer.first_zone.references() == [str(path)]
 
 
-def test_dropping_several_files_makes_a_batch_with_one_request_each_times_variations(
-    qtbot, composer, tmp_path
-):
+def test_dropping_several_files_makes_a_batch_with_one_request_each_times_variations(qtbot, composer, tmp_path):
     paths = [picture(tmp_path / f"p{i}.jpg", format="JPEG") for i in range(3)]
     drop(composer.first_zone, file_mime(*paths))
     settled(qtbot, composer.first_zone, 3)
@@ -274,9 +272,7 @@ def test_controls_follow_the_model(qtbot, composer, region):
     assert composer.sound.isVisibleTo(composer) and composer.shot_combo.isEnabled()
     assert not composer.last_zone.isVisibleTo(composer) and not composer.clip_row.isVisibleTo(composer)
     assert composer.audio_row.isVisibleTo(composer)
-    assert [composer.duration_combo.itemData(i) for i in range(composer.duration_combo.count())] == list(
-        range(2, 16)
-    )
+    assert [composer.duration_combo.itemData(i) for i in range(composer.duration_combo.count())] == list(range(2, 16))
     composer.prompt_extend.setChecked(False)
     assert not composer.shot_combo.isEnabled()  # shot type works only with prompt rewriting
 
@@ -304,33 +300,23 @@ def test_durations_and_models_depend_on_the_region(composer, region):
     region.region = Region.VIRGINIA
     composer.refresh_region()
     items = composer.model_combo.model()
-    enabled = {
-        composer.model_combo.itemData(i): items.item(i).isEnabled()
-        for i in range(composer.model_combo.count())
-    }
+    enabled = {composer.model_combo.itemData(i): items.item(i).isEnabled() for i in range(composer.model_combo.count())}
     assert enabled["wan2.6-i2v"] and enabled["wan2.6-i2v-us"] and not enabled["wan2.7-i2v"]
-    assert "not offered in US (Virginia)" in composer.model_combo.itemText(
-        composer.model_combo.findData("wan2.7-i2v")
-    )
+    assert "not offered in US (Virginia)" in composer.model_combo.itemText(composer.model_combo.findData("wan2.7-i2v"))
     composer.select_model("wan2.6-i2v")
     assert [composer.duration_combo.itemData(i) for i in range(composer.duration_combo.count())] == [
         5,
         10,
         15,
     ]
-    assert (
-        "Offered in China (Beijing), Singapore, US (Virginia), Germany (Frankfurt)"
-        in composer.model_info.text()
-    )
+    assert "Offered in China (Beijing), Singapore, US (Virginia), Germany (Frankfurt)" in composer.model_info.text()
     assert "From USD 0.1 per second" in composer.model_info.text()
 
 
 def test_prompt_counts_turn_red_past_the_limit_and_block_generate(qtbot, composer):
     composer.select_model("wan2.2-i2v-plus")
     composer.prompt_edit.setPlainText("x" * 801)
-    assert composer.prompt_count.text().startswith("801 / 800") and composer.prompt_count.property(
-        "over_limit"
-    )
+    assert composer.prompt_count.text().startswith("801 / 800") and composer.prompt_count.property("over_limit")
     assert theme.css_colour("error") in composer.prompt_count.styleSheet()
     composer.negative_edit.setPlainText("n" * 20)
     assert composer.negative_count.text() == "20 / 500 characters"
@@ -363,10 +349,7 @@ def test_cost_is_shown_for_the_region_and_model(composer, region):
     composer.refresh_region()
     composer.select_model("wanx2.1-i2v-plus")
     composer.variations.setValue(4)
-    assert (
-        "USD 0.50 per video" in composer.cost_label.text()
-        and "4 videos: USD 2.00" in composer.cost_label.text()
-    )
+    assert "USD 0.50 per video" in composer.cost_label.text() and "4 videos: USD 2.00" in composer.cost_label.text()
 
 
 def test_ctrl_enter_generates(qtbot, composer):

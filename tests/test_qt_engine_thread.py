@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from wan_desktop.core.engine import CommandOutcome, ImportOutcome, Outcome
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.qt.engine_thread import EngineReply, EngineThread
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def make_job(job_id: str, **changes) -> Job:

@@ -204,9 +204,7 @@ def test_an_empty_library_counts_the_first_video_the_engine_reports(qtbot, tmp_p
 
 def test_tiles_word_states_as_the_core_does():
     # issue 10, defect 2: the gallery said "Needs you" where the queue said "Needs your decision"
-    item = GalleryItem(
-        "j", JobState.SUBMIT_UNCERTAIN, "wan2.6-i2v", "720P", "a fox", 0.0, 5, None, None, False, None
-    )
+    item = GalleryItem("j", JobState.SUBMIT_UNCERTAIN, "wan2.6-i2v", "720P", "a fox", 0.0, 5, None, None, False, None)
     assert overlay_text(item) == "Needs your decision"
     for state in JobState:
         expected = None if state is JobState.DONE else state.label
@@ -233,11 +231,7 @@ def test_continue_from_last_frame(qtbot, panel, rig):
     with qtbot.waitSignal(panel.continue_requested, timeout=5000) as signal:
         panel.buttons["continue_clip"].click()
     request, parent = signal.args
-    assert (
-        request.model == "wan2.7-i2v"
-        and Path(request.first_clip).name.endswith(".mp4")
-        and parent == "job00001"
-    )
+    assert request.model == "wan2.7-i2v" and Path(request.first_clip).name.endswith(".mp4") and parent == "job00001"
 
 
 def test_details_and_lineage(qtbot, panel):
@@ -273,9 +267,7 @@ def test_delete_without_a_trash_deletes_nothing(qtbot, panel, monkeypatch):
     video = Path(panel.model.item("job00003").video)
     monkeypatch.setattr(panel, "confirm_delete", lambda job: True)
     monkeypatch.setattr("wan_desktop.qt.library_health.QFile.moveToTrash", lambda path: False)
-    with qtbot.waitSignal(
-        panel.action_done, check_params_cb=lambda name: name == "delete failed", timeout=5000
-    ):
+    with qtbot.waitSignal(panel.action_done, check_params_cb=lambda name: name == "delete failed", timeout=5000):
         panel.menu_actions["delete"].trigger()
     assert video.exists() and "job00003" in shown(panel) and "no trash" in panel.last_error
 
@@ -413,9 +405,7 @@ def test_the_main_window_has_a_library_tab_that_remixes_and_continues(qtbot, tmp
         window.tabs.setCurrentIndex(1)
         select(qtbot, panel, "job00001")
         panel.buttons["remix"].click()
-        assert (
-            window.composer.prompt_edit.toPlainText() == "a heron lands" and window.tabs.currentIndex() == 0
-        )
+        assert window.composer.prompt_edit.toPlainText() == "a heron lands" and window.tabs.currentIndex() == 0
         with qtbot.waitSignal(panel.continue_requested, timeout=10000) as continued:
             panel.buttons["continue"].click()
         frame = continued.args[0].first_frame

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtCore import Qt
 
 from tests.conftest import TEST_KEY
 from tests.engine_helpers import make_image
@@ -28,9 +27,7 @@ def open_window(qtbot, home: Path, settings: Settings, *, demo: bool, key: str |
     from keyring.backends.fail import Keyring as NoKeyring
 
     vault = KeyVault(environ={"DASHSCOPE_API_KEY": key} if key else {}, keyring_backend=NoKeyring())
-    window = MainWindow(
-        WindowContext(home, SettingsStore(home), vault, demo=demo, demo_time_scale=0.005), settings
-    )
+    window = MainWindow(WindowContext(home, SettingsStore(home), vault, demo=demo, demo_time_scale=0.005), settings)
     qtbot.addWidget(window)
     window.show()
     return window

@@ -3,7 +3,7 @@ actions, enabled per job state, with the signals they emit."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -18,7 +18,7 @@ from wan_desktop.qt.queue_model import JobQueueModel, JobRole, duration_text
 from wan_desktop.qt.queue_panel import QueueAction as JobAction
 from wan_desktop.qt.queue_panel import QueuePanel, available_actions, error_details_text, status_line
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def make_job(job_id: str, state: JobState = JobState.QUEUED, **changes) -> Job:
@@ -34,9 +34,7 @@ def make_job(job_id: str, state: JobState = JobState.QUEUED, **changes) -> Job:
 
 @pytest.fixture
 def model(qtbot):
-    model = JobQueueModel(
-        eta_provider=lambda job: 90.0 if job.state is JobState.RUNNING else None, clock=lambda: NOW
-    )
+    model = JobQueueModel(eta_provider=lambda job: 90.0 if job.state is JobState.RUNNING else None, clock=lambda: NOW)
     yield model
     model.shutdown()
 

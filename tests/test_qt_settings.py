@@ -7,9 +7,9 @@ import socket
 import uuid
 
 import pytest
+from conftest import TEST_KEY
 from keyring.backends import fail
 
-from conftest import TEST_KEY
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.client import KeyCheck, KeyStatus
 from wan_desktop.core.secrets import ENV_VAR, KeySource, KeyVault, username_for
@@ -113,9 +113,7 @@ def test_a_custom_region_never_sends_the_key_to_alibabas_hosts():
     assert [e.host for e in endpoints] == ["127.0.0.1"]
 
 
-def test_without_a_keyring_the_dialog_says_so_and_keeps_the_key_only_for_this_run(
-    qtbot, make_dialog, tmp_path
-):
+def test_without_a_keyring_the_dialog_says_so_and_keeps_the_key_only_for_this_run(qtbot, make_dialog, tmp_path):
     vault = no_keyring_vault()
     dialog = make_dialog(Settings(region=Region.BEIJING, last_model="wan2.7-i2v"), vault)
     assert dialog.no_keyring.isVisibleTo(dialog) and dialog.session_only.isVisibleTo(dialog)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.jobs import Job, JobAction, JobState, allowed_actions, refusal
 
 S, A = JobState, JobAction
-T0 = datetime(2026, 11, 26, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, tzinfo=UTC)
 
 EXPECTED = {
     S.QUEUED: {A.CANCEL, A.REMOVE},

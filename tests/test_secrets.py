@@ -8,13 +8,13 @@ import threading
 import uuid
 
 import pytest
+from conftest import TEST_KEY
 from keyring.backends import fail, null
 
-from conftest import TEST_KEY
 from wan_desktop.core.secrets import (
     ENV_VAR,
-    KeySource,
     KeyringUnavailable,
+    KeySource,
     KeyVault,
     StoredKey,
     mask_key,
@@ -155,8 +155,10 @@ def test_real_keyring_from_several_threads(real_vault):
     vault, _, _ = real_vault
     vault.store("cn-beijing", TEST_KEY)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(vault.get("cn-beijing").key), name=f"reader-{n}")
-               for n in range(4)]  # fmt: skip
+    threads = [
+        threading.Thread(target=lambda: results.append(vault.get("cn-beijing").key), name=f"reader-{n}")
+        for n in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -68,8 +68,16 @@ def test_a_damaged_file_gives_defaults_and_is_kept(tmp_path, content):
 
 def test_one_bad_field_keeps_the_others(tmp_path):
     (tmp_path / "settings.json").write_text(
-        json.dumps({"region": "mars-1", "workspace": "ws-9", "max_concurrent_jobs": 0, "notifications": "yes",
-                    "library_dir": "/videos/wan", "some_future_setting": 1})  # fmt: skip
+        json.dumps(
+            {
+                "region": "mars-1",
+                "workspace": "ws-9",
+                "max_concurrent_jobs": 0,
+                "notifications": "yes",
+                "library_dir": "/videos/wan",
+                "some_future_setting": 1,
+            }
+        )
     )
     store = SettingsStore(tmp_path)
     settings = store.load()

@@ -11,7 +11,7 @@ import json
 import os
 import threading
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -302,7 +302,7 @@ def test_a_symlinked_part_is_never_written_through(library, outside, small_video
 
 
 def test_datetimes_out_of_range_are_refused(library):
-    body = note("done", created_at=datetime(1, 1, 1, tzinfo=timezone.utc).isoformat())
+    body = note("done", created_at=datetime(1, 1, 1, tzinfo=UTC).isoformat())
     refused(library, plant(library, body), "'created_at'")
 
 

@@ -7,12 +7,11 @@ import sqlite3
 import threading
 import uuid
 from dataclasses import fields, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from tests.disks import mount_tmpfs, remount, unmount
-
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.store import (
@@ -28,7 +27,7 @@ from wan_desktop.core.store import (
     job_to_dict,
 )
 
-T0 = datetime(2026, 11, 26, 14, 3, 22, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 14, 3, 22, tzinfo=UTC)
 
 
 def make_job(number=0, prompt="a fox running in snow", state=JobState.QUEUED, **changes):
@@ -106,8 +105,14 @@ def store(tmp_path):
 def test_every_field_round_trips(store):
     job = full_job()
     other_time = T0 - timedelta(days=1)
-    defaults = Job(id="x", request=GenerationRequest(model="m"), state=JobState.QUEUED, created_at=other_time,
-                   updated_at=other_time, region="r")  # fmt: skip
+    defaults = Job(
+        id="x",
+        request=GenerationRequest(model="m"),
+        state=JobState.QUEUED,
+        created_at=other_time,
+        updated_at=other_time,
+        region="r",
+    )
     changed = {f.name for f in fields(Job) if getattr(job, f.name) != getattr(defaults, f.name)}
     assert changed == {f.name for f in fields(Job)}  # the fixture really exercises every field
     store.add(job)
@@ -186,12 +191,22 @@ def test_typical_seconds_is_the_median_of_recent_done_jobs(store):
     assert store.typical_seconds("wan2.6-i2v-flash", "1080P") is None
     for number, seconds in enumerate([60, 90, 300, 75, 80]):
         submitted = T0 + timedelta(hours=number)
-        store.add(make_job(number, state=JobState.DONE, submitted_at=submitted,
-                           finished_at=submitted + timedelta(seconds=seconds)))  # fmt: skip
+        store.add(
+            make_job(
+                number, state=JobState.DONE, submitted_at=submitted, finished_at=submitted + timedelta(seconds=seconds)
+            )
+        )
     # not counted: failed, other resolution, unfinished
     store.add(make_job(10, state=JobState.FAILED, submitted_at=T0, finished_at=T0 + timedelta(seconds=5)))
-    store.add(make_job(11, state=JobState.DONE, request=GenerationRequest(model="wan2.6-i2v-flash",
-              resolution="720P"), submitted_at=T0, finished_at=T0 + timedelta(seconds=7)))  # fmt: skip
+    store.add(
+        make_job(
+            11,
+            state=JobState.DONE,
+            request=GenerationRequest(model="wan2.6-i2v-flash", resolution="720P"),
+            submitted_at=T0,
+            finished_at=T0 + timedelta(seconds=7),
+        )
+    )
     store.add(make_job(12, state=JobState.RUNNING, submitted_at=T0))
     assert store.typical_seconds("wan2.6-i2v-flash", "1080P") == 80  # default resolution of the model
     assert store.typical_seconds("wan2.6-i2v-flash", "720P") == 7
@@ -202,16 +217,22 @@ def test_typical_seconds_uses_only_the_last_twenty(store):
     for number in range(25):
         submitted = T0 + timedelta(hours=number)
         seconds = 1000 if number < 5 else 50  # the five oldest were slow
-        store.add(make_job(number, state=JobState.DONE, submitted_at=submitted,
-                           finished_at=submitted + timedelta(seconds=seconds)))  # fmt: skip
+        store.add(
+            make_job(
+                number, state=JobState.DONE, submitted_at=submitted, finished_at=submitted + timedelta(seconds=seconds)
+            )
+        )
     assert store.typical_seconds("wan2.6-i2v-flash", "1080P") == 50
 
 
 def test_search_over_all_prompts(store):
     fox = make_job(1, prompt="A fox running in snow")
     cat = make_job(2, prompt="a cat", actual_prompt="a ginger cat on a sofa near a fox-shaped pillow")
-    neg = make_job(3, prompt="dancing", request=GenerationRequest(model="wan2.6-i2v", prompt="dancing",
-                   negative_prompt="no snowflakes"))  # fmt: skip
+    neg = make_job(
+        3,
+        prompt="dancing",
+        request=GenerationRequest(model="wan2.6-i2v", prompt="dancing", negative_prompt="no snowflakes"),
+    )
     accent = make_job(4, prompt="Café au lait")
     for job in (fox, cat, neg, accent):
         store.add(job)
@@ -276,9 +297,17 @@ def make_v1_database(path, **changes):
     conn.execute(
         "INSERT INTO jobs (id, state, model, resolution, prompt, created_ts, updated_ts, data) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (job.id, job.state.value, job.request.model, "1080P", job.request.prompt,
-         job.created_at.timestamp(), job.updated_at.timestamp(), json.dumps(job_to_dict(job))),
-    )  # fmt: skip
+        (
+            job.id,
+            job.state.value,
+            job.request.model,
+            "1080P",
+            job.request.prompt,
+            job.created_at.timestamp(),
+            job.updated_at.timestamp(),
+            json.dumps(job_to_dict(job)),
+        ),
+    )
     conn.close()
     return job
 

@@ -24,10 +24,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wan-desktop", description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", type=Path, help="database and settings folder (env WAN_DESKTOP_HOME)")
     parser.add_argument("--library", type=Path, help="folder for the videos (remembered once given)")
-    parser.add_argument("--region", choices=[r.value for r in Region if r is not Region.CUSTOM],
-                        help="the region for this command only (Settings keeps the usual one)")
-    parser.add_argument("--base-url", help="an API root for this command only, such as a simulator's "
-                        "http://127.0.0.1:PORT/api/v1 (plain http only on this machine)")
+    parser.add_argument(
+        "--region",
+        choices=[r.value for r in Region if r is not Region.CUSTOM],
+        help="the region for this command only (Settings keeps the usual one)",
+    )
+    parser.add_argument(
+        "--base-url",
+        help="an API root for this command only, such as a simulator's "
+        "http://127.0.0.1:PORT/api/v1 (plain http only on this machine)",
+    )
     parser.add_argument("--demo", action="store_true", help="GUI: start in demo mode (built-in simulator)")
     parser.add_argument("--self-test", action="store_true", help="GUI: run one demo job end to end and exit")
     sub = parser.add_subparsers(dest="command")
@@ -51,9 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--shot-type", choices=[s.value for s in ShotType])
     submit.add_argument("--template")
     submit.add_argument("--count", type=int, default=1)
-    submit.add_argument("--fix", action="store_true",
-                        help="fix pictures stored turned, in CMYK, 16-bit or animated (a fixed copy; the original "
-                        "stays)")
+    submit.add_argument(
+        "--fix",
+        action="store_true",
+        help="fix pictures stored turned, in CMYK, 16-bit or animated (a fixed copy; the original stays)",
+    )
 
     run = sub.add_parser("run", help="work the queue until nothing is left to do without you")
     run.add_argument("--quiet", action="store_true")

@@ -8,9 +8,9 @@ the fix; the command line does the same: it names the problem and refuses, or wi
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 

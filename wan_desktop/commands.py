@@ -76,9 +76,8 @@ def disk_sentence(error: OSError, library: Path) -> str:
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"The disk holding {folder} is full. Free some space, then try again."
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return (
-            f"The {named} {folder} cannot be written (read-only or no permission). "
-            + ("Fix it or choose another folder." if named == "library folder" else "Fix it, then try again.")
+        return f"The {named} {folder} cannot be written (read-only or no permission). " + (
+            "Fix it or choose another folder." if named == "library folder" else "Fix it, then try again."
         )
     return f"Could not use {folder}: {error.strerror or error}."
 
@@ -109,9 +108,12 @@ def _locked_command(args, home: Path, settings: Settings, *, demo: bool) -> int:
         target = demo_service.target if demo_service else _offline_or_real_target(settings, args.command, demo)
         with_listener = args.command == "run" and not args.quiet
         session = open_session(
-            home, settings.library_dir, target,
-            listener=_print_event if with_listener else None, max_concurrent=settings.max_concurrent_jobs,
-        )  # fmt: skip
+            home,
+            settings.library_dir,
+            target,
+            listener=_print_event if with_listener else None,
+            max_concurrent=settings.max_concurrent_jobs,
+        )
         try:
             return _session_command(args, session)
         finally:
@@ -202,12 +204,21 @@ def _submit(args, session: Session) -> int:
             print(f"wan-desktop: {line}", file=sys.stderr)
         return EXIT_USAGE
     base = GenerationRequest(
-        model=args.model, prompt=args.prompt, negative_prompt=args.negative, last_frame=inputs.last_frame,
-        audio=inputs.audio, first_clip=inputs.clip, resolution=args.resolution, duration=args.duration,
-        seed=args.seed, prompt_extend=not args.no_prompt_extend, watermark=args.watermark,
-        audio_enabled=args.audio_enabled, shot_type=ShotType(args.shot_type) if args.shot_type else None,
+        model=args.model,
+        prompt=args.prompt,
+        negative_prompt=args.negative,
+        last_frame=inputs.last_frame,
+        audio=inputs.audio,
+        first_clip=inputs.clip,
+        resolution=args.resolution,
+        duration=args.duration,
+        seed=args.seed,
+        prompt_extend=not args.no_prompt_extend,
+        watermark=args.watermark,
+        audio_enabled=args.audio_enabled,
+        shot_type=ShotType(args.shot_type) if args.shot_type else None,
         template=args.template,
-    )  # fmt: skip
+    )
     frames = list(inputs.images) or [None]
     requests = [replace(base, first_frame=image) for image in frames for _ in range(max(args.count, 1))]
     try:

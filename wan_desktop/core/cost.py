@@ -7,8 +7,8 @@ in the region's currency. An estimate never guesses: a missing price gives ``amo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from wan_desktop.core.dashscope.catalog import REGIONS, AudioMode, Currency, Region, find_model
 from wan_desktop.core.dashscope.types import GenerationRequest
@@ -30,7 +30,7 @@ class CostEstimate:
         return self.amount is not None
 
     def text(self) -> str:
-        """"USD 0.75" or "price unknown", for a label."""
+        """ "USD 0.75" or "price unknown", for a label."""
         if self.amount is None:
             return PRICE_UNKNOWN
         return format_money(self.amount, self.currency)

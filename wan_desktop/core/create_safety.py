@@ -46,7 +46,9 @@ class SearchVerdict(str, Enum):
     ABSENT = "absent"  # nothing after every search: the create never arrived
 
 
-def search_verdict(candidates: int, rival_lost_creates: int, searches_done: int, searches_planned: int) -> SearchVerdict:
+def search_verdict(
+    candidates: int, rival_lost_creates: int, searches_done: int, searches_planned: int
+) -> SearchVerdict:
     if candidates == 1 and rival_lost_creates == 0:
         return SearchVerdict.ADOPT
     if candidates:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import errno
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Callable
 
 from wan_desktop.core import media
 from wan_desktop.core.dashscope.errors import DashScopeError, LinkExpiredError
@@ -157,7 +157,7 @@ def _thumbnail_target(job: Job, library: Library, final: Path) -> Path:
     """Beside the video; a picture already there that is not this job's is kept, and the thumbnail takes
     "name.thumb.jpg" (or "name.thumb (2).jpg" ...) instead."""
     wanted = final.with_suffix(".jpg")
-    for number in range(0, MAX_NAME_TRIES):
+    for number in range(MAX_NAME_TRIES):
         candidate = (
             wanted if number == 0 else final.with_name(f"{final.stem}.thumb{f' ({number})' if number > 1 else ''}.jpg")
         )

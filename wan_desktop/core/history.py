@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Protocol
 
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.jobs import Job, JobState
@@ -40,8 +41,9 @@ class SortOrder(str, Enum):
 
     @property
     def label(self) -> str:
-        return {"newest": "Newest first", "oldest": "Oldest first", "model": "By model",
-                "state": "By state"}[self.value]  # fmt: skip
+        return {"newest": "Newest first", "oldest": "Oldest first", "model": "By model", "state": "By state"}[
+            self.value
+        ]
 
 
 _ORDER_SQL = {
@@ -130,8 +132,11 @@ def _where(query: GalleryQuery) -> tuple[list[str], list[object]]:
     if words:
         where.append("rowid IN (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH ?)")
         params.append(words)
-    for column, values in (("model", query.models), ("resolution", query.resolutions),
-                           ("state", {JobState(state).value for state in query.states})):  # fmt: skip
+    for column, values in (
+        ("model", query.models),
+        ("resolution", query.resolutions),
+        ("state", {JobState(state).value for state in query.states}),
+    ):
         if values:
             where.append(f"{column} IN ({', '.join('?' for _ in values)})")
             params.extend(sorted(values))
@@ -170,17 +175,36 @@ def _item(row: tuple, library: Library, check_files: bool, root: str | None = No
     video_abs = _resolve(library, root, video)
     missing = state is JobState.DONE and (not video_abs or (check_files and not os.path.exists(video_abs)))
     return GalleryItem(
-        job_id=job_id, state=state, model=model, resolution=resolution, prompt=prompt, created_ts=created,
-        duration=duration, video=video_abs, thumbnail=_resolve(library, root, thumb),
-        favourite=bool(favourite), parent_job_id=parent, missing=missing,
-    )  # fmt: skip
+        job_id=job_id,
+        state=state,
+        model=model,
+        resolution=resolution,
+        prompt=prompt,
+        created_ts=created,
+        duration=duration,
+        video=video_abs,
+        thumbnail=_resolve(library, root, thumb),
+        favourite=bool(favourite),
+        parent_job_id=parent,
+        missing=missing,
+    )
 
 
 def item_for_job(job: Job, library: Library, *, check_files: bool = False) -> GalleryItem:
     """The tile of a job the engine just reported (no disk check by default: the GUI thread calls this)."""
-    row = (job.id, job.state.value, job.request.model, job.request.resolution or "", job.request.prompt,
-           job.created_at.timestamp(), job.video_seconds, job.video_path, job.thumbnail_path, job.favourite,
-           job.parent_job_id)  # fmt: skip
+    row = (
+        job.id,
+        job.state.value,
+        job.request.model,
+        job.request.resolution or "",
+        job.request.prompt,
+        job.created_at.timestamp(),
+        job.video_seconds,
+        job.video_path,
+        job.thumbnail_path,
+        job.favourite,
+        job.parent_job_id,
+    )
     item = _item(row, library, check_files)
     if not item.resolution:
         spec = find_model(job.request.model)
@@ -212,8 +236,7 @@ MAX_LINEAGE = 500  # a guard against a loop in damaged data
 
 
 def children_of(store: HistoryReader, job_id: str) -> list[Job]:
-    rows = store.history_rows("SELECT data FROM jobs WHERE parent_job_id = ? ORDER BY created_ts, rowid",
-                              (job_id,))  # fmt: skip
+    rows = store.history_rows("SELECT data FROM jobs WHERE parent_job_id = ? ORDER BY created_ts, rowid", (job_id,))
     return [_job(row[0]) for row in rows]
 
 
@@ -271,8 +294,9 @@ def export_copy(job: Job, library: Library, folder: Path) -> list[Path]:
         copied.append(dest_sidecar)
     else:  # a job whose note was lost still travels with its metadata
         dest_sidecar = dest_video.with_suffix(".json")
-        Library(folder).write_sidecar(replace(job, video_path=dest_video.name, sidecar_path=dest_sidecar.name,
-                                              thumbnail_path=None))  # fmt: skip
+        Library(folder).write_sidecar(
+            replace(job, video_path=dest_video.name, sidecar_path=dest_sidecar.name, thumbnail_path=None)
+        )
         copied.append(dest_sidecar)
     return copied
 
@@ -300,8 +324,9 @@ class RelinkReport:
     @property
     def message(self) -> str:
         if self.found == 0 and self.missing:
-            return (f"None of the {self.missing} videos were found in {self.root}. Is this the folder the library "
-                    "moved to?")  # fmt: skip
+            return (
+                f"None of the {self.missing} videos were found in {self.root}. Is this the folder the library moved to?"
+            )
         tail = f"; {self.missing} are still missing" if self.missing else ""
         return f"Library set to {self.root}: {self.found} videos found{tail}."
 
@@ -370,8 +395,12 @@ def _rebased(job: Job, source: Library, library: Library) -> Job:
     def rebase(path: str | None) -> str | None:
         return library.relative(source.absolute(path)) if path else None
 
-    return replace(job, video_path=rebase(job.video_path), thumbnail_path=rebase(job.thumbnail_path),
-                   sidecar_path=rebase(job.sidecar_path))  # fmt: skip
+    return replace(
+        job,
+        video_path=rebase(job.video_path),
+        thumbnail_path=rebase(job.thumbnail_path),
+        sidecar_path=rebase(job.sidecar_path),
+    )
 
 
 def _job(data: str) -> Job:

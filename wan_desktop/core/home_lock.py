@@ -72,7 +72,7 @@ class HomeLock:
         self._guard = threading.Lock()
 
     @classmethod
-    def acquire(cls, home: Path, program: str) -> "HomeLock":
+    def acquire(cls, home: Path, program: str) -> HomeLock:
         """Take the home's lock now (never waits for it); HomeBusy names the holder when another has it."""
         path = Path(home) / LOCK_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,7 +123,7 @@ class HomeLock:
         finally:
             os.close(fd)
 
-    def __enter__(self) -> "HomeLock":
+    def __enter__(self) -> HomeLock:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

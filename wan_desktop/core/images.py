@@ -87,9 +87,7 @@ FIXABLE_ISSUES = frozenset(
     }
 )
 # The service takes these, but the video may not show what the person sees: advice with a fix, not a refusal.
-ADVISORY_ISSUES = frozenset(
-    {ImageIssue.EXIF_ROTATED, ImageIssue.CMYK, ImageIssue.HIGH_BIT_DEPTH, ImageIssue.ANIMATED}
-)
+ADVISORY_ISSUES = frozenset({ImageIssue.EXIF_ROTATED, ImageIssue.CMYK, ImageIssue.HIGH_BIT_DEPTH, ImageIssue.ANIMATED})
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
 
@@ -484,10 +482,7 @@ def _not_an_image(path: Path, byte_size: int, message: str) -> ImageReport:
 
 
 def _report_too_many_pixels(path: Path, byte_size: int, error: _TooManyPixels) -> ImageReport:
-    message = (
-        f"'{_display_name(path)}' has too many pixels to open safely; "
-        "shrink it in an image editor first."
-    )
+    message = f"'{_display_name(path)}' has too many pixels to open safely; shrink it in an image editor first."
     return ImageReport(path, 0, 0, None, byte_size, False, False, (ImageIssue.TOO_LARGE_PIXELS,), (message,))
 
 

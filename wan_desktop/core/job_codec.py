@@ -9,10 +9,11 @@ row or note is reported instead of poisoning every later read. Writing never emi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
 from wan_desktop.core.jobs import Job, JobState
@@ -255,7 +256,7 @@ def parse_datetime(name: str, value: Any) -> datetime:
     except ValueError:
         raise CodecError(f"the field '{name}' is not a date and time") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)  # every time we write carries its offset; assume UTC
+        parsed = parsed.replace(tzinfo=UTC)  # every time we write carries its offset; assume UTC
     if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
         raise CodecError(f"the field '{name}' is out of range")
     return parsed

@@ -6,10 +6,10 @@ announces (see shared/DESIGN.md). ``Job`` is frozen: it crosses threads and is r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Mapping
 
 from wan_desktop.core.dashscope.types import GenerationRequest
 
@@ -62,9 +62,7 @@ ALLOWED_TRANSITIONS: Mapping[JobState, frozenset[JobState]] = {
     S.QUEUED: frozenset({S.SUBMITTING, S.CANCELED, S.FAILED}),
     # a create that surely did not arrive goes back to QUEUED for another try
     S.SUBMITTING: frozenset({S.PENDING, S.RUNNING, S.SUCCEEDED, S.QUEUED, S.FAILED, S.SUBMIT_UNCERTAIN}),
-    S.SUBMIT_UNCERTAIN: frozenset(
-        {S.PENDING, S.RUNNING, S.SUCCEEDED, S.FAILED, S.CANCELED, S.QUEUED, S.EXPIRED}
-    ),
+    S.SUBMIT_UNCERTAIN: frozenset({S.PENDING, S.RUNNING, S.SUCCEEDED, S.FAILED, S.CANCELED, S.QUEUED, S.EXPIRED}),
     S.PENDING: frozenset({S.RUNNING, S.SUCCEEDED, S.FAILED, S.CANCELED, S.EXPIRED}),
     S.RUNNING: frozenset({S.SUCCEEDED, S.FAILED, S.CANCELED, S.EXPIRED}),
     S.SUCCEEDED: frozenset({S.DOWNLOADING, S.EXPIRED, S.FAILED}),
@@ -86,7 +84,7 @@ class IllegalTransition(Exception):
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,7 @@ class Job:
                 return float(value)
         return float(self.request.duration) if self.request.duration else None
 
-    def moved_to(self, state: JobState, **changes: object) -> "Job":
+    def moved_to(self, state: JobState, **changes: object) -> Job:
         """A copy in ``state`` with ``changes``; refuses transitions the state machine does not allow."""
         if state is not self.state and state not in ALLOWED_TRANSITIONS[self.state]:
             raise IllegalTransition(self.id, self.state, state)

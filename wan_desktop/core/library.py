@@ -16,9 +16,10 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 from wan_desktop.core import sidecars
 from wan_desktop.core.jobs import Job
@@ -57,7 +58,7 @@ class Library:
 
     # -- names --------------------------------------------------------------------------------------------
     def stem_for(self, job: Job) -> str:
-        """"2026-11-26_14-03-22_a-fox-running-in-snow_ab12cd34": when (local time), what, which job."""
+        """ "2026-11-26_14-03-22_a-fox-running-in-snow_ab12cd34": when (local time), what, which job."""
         when = job.created_at.astimezone().strftime("%Y-%m-%d_%H-%M-%S")
         short_id = re.sub(r"[^0-9A-Za-z]", "", job.id)[:8] or "job"
         return f"{when}_{slugify(job.request.prompt)}_{short_id}"
@@ -220,8 +221,12 @@ def slugify(text: str, limit: int = SLUG_MAX) -> str:
 
 
 def _role_words(role: str) -> str:
-    return {"first_frame": "first frame", "last_frame": "last frame", "audio": "audio file",
-            "first_clip": "video clip"}.get(role, role.replace("_", " "))  # fmt: skip
+    return {
+        "first_frame": "first frame",
+        "last_frame": "last frame",
+        "audio": "audio file",
+        "first_clip": "video clip",
+    }.get(role, role.replace("_", " "))
 
 
 def _is_remote(reference: str) -> bool:

@@ -7,10 +7,10 @@ service still holds the task and the download can be repeated.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
 
 import av
 from PIL import Image
@@ -68,8 +68,7 @@ def verify_video(
     missing = _mp4_bytes_missing(path, size)
     if missing:
         raise MediaError(
-            f"The video '{path.name}' is cut short: {missing:,} bytes of it are missing. "
-            "It will be downloaded again."
+            f"The video '{path.name}' is cut short: {missing:,} bytes of it are missing. It will be downloaded again."
         )
     with _open(path) as container:
         stream = _video_stream(container, path)
@@ -253,7 +252,21 @@ def _last_frame_time(container, stream, info: VideoInfo, path: Path) -> float:
 
 
 _MP4_TOP_LEVEL = frozenset(
-    {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"uuid", b"meta", b"moof", b"mfra", b"styp", b"sidx", b"pdin"}
+    {
+        b"ftyp",
+        b"moov",
+        b"mdat",
+        b"free",
+        b"skip",
+        b"wide",
+        b"uuid",
+        b"meta",
+        b"moof",
+        b"mfra",
+        b"styp",
+        b"sidx",
+        b"pdin",
+    }
 )
 
 

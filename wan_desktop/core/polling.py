@@ -10,8 +10,8 @@ usually finish (the same notice latency), then back off. Never faster than ``flo
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class PollPolicy:
     spread_margin: float = 0.1  # widen the usual finish window by this fraction on each side
     min_history: int = 3  # finished tasks needed before trusting their spread
 
-    def scaled(self, factor: float) -> "PollPolicy":
+    def scaled(self, factor: float) -> PollPolicy:
         """The same schedule for a service whose clock runs ``factor`` times as long (the simulator)."""
         return PollPolicy(
             prior_seconds=self.prior_seconds * factor,

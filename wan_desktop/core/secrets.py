@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # keyring (and its D-Bus stack) loads on first use: ~70 ms the first paint need not wait for
     from keyring.backend import KeyringBackend
@@ -96,8 +97,13 @@ def scrub(text: str, key: str) -> str:
     """``text`` with every form of ``key`` in it (as is, escaped as in a repr) replaced by its mask."""
     if not text or not key:
         return text
-    forms = {key, key.strip(), repr(key)[1:-1], key.encode("unicode_escape").decode("ascii"),
-             repr(key.encode("utf-8", "backslashreplace"))[2:-1]}
+    forms = {
+        key,
+        key.strip(),
+        repr(key)[1:-1],
+        key.encode("unicode_escape").decode("ascii"),
+        repr(key.encode("utf-8", "backslashreplace"))[2:-1],
+    }
     for form in sorted((f for f in forms if len(f) >= 4), key=len, reverse=True):
         text = text.replace(form, mask_key(key))
     return text
@@ -124,7 +130,7 @@ class KeyVault:
         *,
         environ: Mapping[str, str] = os.environ,
         service: str = SERVICE,
-        keyring_backend: "KeyringBackend | None" = None,
+        keyring_backend: KeyringBackend | None = None,
     ) -> None:
         self._environ = environ
         self._service = service
@@ -133,7 +139,7 @@ class KeyVault:
         self._lock = threading.Lock()
 
     @property
-    def _backend(self) -> "KeyringBackend":
+    def _backend(self) -> KeyringBackend:
         # Found on first use: probing the platform's keyrings (D-Bus on Linux) takes ~0.2 s, which the
         # window's first paint should not wait for.
         with self._lock:
@@ -225,14 +231,14 @@ def _errors():
     return keyring.errors
 
 
-def _is_safe(backend: "KeyringBackend") -> bool:
+def _is_safe(backend: KeyringBackend) -> bool:
     chained = getattr(backend, "backends", None)
     if chained is not None:  # keyring's ChainerBackend: the first willing member would get the key
         return bool(chained) and all(_is_safe(member) for member in chained)
     return not type(backend).__module__.startswith(_UNSAFE_MODULE_PREFIXES)
 
 
-def _name(backend: "KeyringBackend") -> str:
+def _name(backend: KeyringBackend) -> str:
     chained = getattr(backend, "backends", None)
     if chained is not None:
         return " + ".join(_name(member) for member in chained) or "no keyring"

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.regions import check_base_url
@@ -33,7 +34,7 @@ class Settings:
     last_model: str = "wan2.6-i2v-flash"
     window_geometry: str = ""
 
-    def with_changes(self, **changes: Any) -> "Settings":
+    def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
@@ -171,4 +172,3 @@ class SettingsStore:
             atomic_write_bytes(self.bad_path, self.path.read_bytes())
         except OSError:
             pass  # a read-only folder: the defaults still let the app start
-

@@ -13,9 +13,10 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from wan_desktop.core.job_codec import job_from_dict
 from wan_desktop.core.jobs import FINAL_STATES, Job

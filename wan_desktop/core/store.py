@@ -16,10 +16,11 @@ import os
 import sqlite3
 import statistics
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.dashscope.types import GenerationRequest
@@ -33,7 +34,7 @@ from wan_desktop.core.job_codec import (  # noqa: F401  (re-exported: callers im
 )
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.search_text import fts_query as _fts_query
-from wan_desktop.core.store_schema import MIGRATIONS, SCHEMA_VERSION  # noqa: F401  (re-exported)
+from wan_desktop.core.store_schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 5000
 TYPICAL_SAMPLE = 20  # recent finished jobs that decide the typical generation time
@@ -136,7 +137,7 @@ def _epoch(value: datetime | None) -> float | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.timestamp()
 
 
@@ -200,8 +201,7 @@ class JobReader:
     def job_for_task(self, task_id: str) -> Job | None:
         with self._reading() as conn:
             row = conn.execute(
-                "SELECT jobs.data FROM job_tasks JOIN jobs ON jobs.id = job_tasks.job_id "
-                "WHERE job_tasks.task_id = ?",
+                "SELECT jobs.data FROM job_tasks JOIN jobs ON jobs.id = job_tasks.job_id WHERE job_tasks.task_id = ?",
                 (task_id,),
             ).fetchone()
         return _job(row[0]) if row else None
@@ -247,9 +247,8 @@ class JobReader:
             raise ValueError("history queries only read")
         with self._reading() as conn:
             return conn.execute(sql, tuple(params)).fetchall()
+
     # -- end of history browser hook ------------------------------------------------------------------------
-
-
 
     @contextmanager
     def _guard(self) -> Iterator[None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
 
 
 def _v1_jobs(conn: sqlite3.Connection) -> None:

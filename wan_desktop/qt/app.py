@@ -70,10 +70,13 @@ def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tupl
         has_key = True
     if has_key or settings.region is Region.CUSTOM:
         return False, settings
-    box = QMessageBox(QMessageBox.Icon.Information, "Welcome to Wan Desktop",
-                      "Wan Desktop needs a DashScope API key from Alibaba Cloud Model Studio to make videos.\n\n"
-                      "Enter your key (it is kept in the system keyring), or try demo mode: a built-in "
-                      "simulator that makes sample videos, with nothing sent and nothing charged.")  # fmt: skip
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "Welcome to Wan Desktop",
+        "Wan Desktop needs a DashScope API key from Alibaba Cloud Model Studio to make videos.\n\n"
+        "Enter your key (it is kept in the system keyring), or try demo mode: a built-in "
+        "simulator that makes sample videos, with nothing sent and nothing charged.",
+    )
     enter = box.addButton("Enter API key…", QMessageBox.ButtonRole.AcceptRole)
     demo = box.addButton("Try demo mode", QMessageBox.ButtonRole.ActionRole)
     box.addButton(QMessageBox.StandardButton.Close)

@@ -3,7 +3,7 @@ variations. It shows only what the chosen model takes and limits every option to
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QStandardItemModel

@@ -26,11 +26,22 @@ from wan_desktop.core.jobs import Job
 from wan_desktop.core.wording import count
 
 _PARAMETER_WORDS = {
-    "model": "Model", "first_frame": "First frame", "prompt": "Prompt", "negative_prompt": "Negative prompt",
-    "last_frame": "Last frame", "audio": "Audio", "first_clip": "Clip continued", "resolution": "Resolution",
-    "duration": "Duration (s)", "seed": "Seed", "prompt_extend": "Prompt rewriting", "watermark": "Watermark",
-    "audio_enabled": "Sound", "shot_type": "Shots", "template": "Effect template",
-}  # fmt: skip
+    "model": "Model",
+    "first_frame": "First frame",
+    "prompt": "Prompt",
+    "negative_prompt": "Negative prompt",
+    "last_frame": "Last frame",
+    "audio": "Audio",
+    "first_clip": "Clip continued",
+    "resolution": "Resolution",
+    "duration": "Duration (s)",
+    "seed": "Seed",
+    "prompt_extend": "Prompt rewriting",
+    "watermark": "Watermark",
+    "audio_enabled": "Sound",
+    "shot_type": "Shots",
+    "template": "Effect template",
+}
 
 
 def _when(value: datetime | None) -> str:
@@ -47,8 +58,9 @@ def _value(value: object) -> str:
 
 def job_rows(job: Job) -> list[tuple[str, str]]:
     """(label, text) for every fact shown, in order; plain text (the caller escapes it)."""
-    rows = [(_PARAMETER_WORDS.get(f.name, f.name), _value(getattr(job.request, f.name)))
-            for f in fields(GenerationRequest)]  # fmt: skip
+    rows = [
+        (_PARAMETER_WORDS.get(f.name, f.name), _value(getattr(job.request, f.name))) for f in fields(GenerationRequest)
+    ]
     rows += [
         ("Rewritten prompt", _value(job.actual_prompt)),
         ("State", job.state.label),
@@ -117,8 +129,10 @@ class DetailsPane(QWidget):
 
     def show_job(self, job: Job, lineage: Lineage | None = None) -> None:
         self.job, self.lineage = job, lineage
-        cells = "".join(f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(text)}</td></tr>"
-                        for label, text in job_rows(job))  # fmt: skip
+        cells = "".join(
+            f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(text)}</td></tr>"
+            for label, text in job_rows(job)
+        )
         self.text.setHtml(f"<table cellspacing='4'>{cells}</table>")
         self.relatives.clear()
         if lineage is not None:

@@ -7,9 +7,9 @@ says so and leaves the current picture alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
@@ -114,8 +114,11 @@ class DropZone(QFrame):
         self.setAccessibleDescription(
             "Drop image files or a picture from a web browser here, paste with Ctrl+V, or use Browse"
         )
-        hint = "Drop images here (several make a batch), paste with Ctrl+V, or" if multiple else \
-            "Drop an image here, paste with Ctrl+V, or"
+        hint = (
+            "Drop images here (several make a batch), paste with Ctrl+V, or"
+            if multiple
+            else "Drop an image here, paste with Ctrl+V, or"
+        )
         self.hint = QLabel(f"<b>{what}</b><br>{hint}")
         self.hint.setWordWrap(True)
         self.browse_button = QPushButton("&Browse…" if multiple else "Br&owse…")
@@ -322,13 +325,22 @@ class DropZone(QFrame):
 
         def fixed(result: tuple[ImageFix, ImageReport]) -> None:
             fix, report = result
-            self._update(source, lambda e: replace(
-                e, reference=str(fix.path), report=report, busy=False, changes=fix.changes,
-                original=e.original or source))  # fmt: skip
+            self._update(
+                source,
+                lambda e: replace(
+                    e,
+                    reference=str(fix.path),
+                    report=report,
+                    busy=False,
+                    changes=fix.changes,
+                    original=e.original or source,
+                ),
+            )
             if generation != self._generation:
                 self._recheck(str(fix.path))
 
         self._update(source, lambda e: e.checking())
+
         def failed(error: Exception) -> None:
             self._update(source, lambda e: replace(e, busy=False, error=_error_sentence(error)))
 

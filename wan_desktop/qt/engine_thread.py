@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThread, Signal
 
@@ -48,8 +49,15 @@ def reply_from(request: str, job_id: str | None, outcome: CommandOutcome | Impor
     from wan_desktop.core.engine.commands import ImportOutcome  # loaded with the engine, not at first paint
 
     if isinstance(outcome, ImportOutcome):
-        return EngineReply(request, job_id, True, outcome.message, added=outcome.added, already=outcome.already,
-                           refused=outcome.refused)
+        return EngineReply(
+            request,
+            job_id,
+            True,
+            outcome.message,
+            added=outcome.added,
+            already=outcome.already,
+            refused=outcome.refused,
+        )
     return EngineReply(request, job_id, outcome.ok, outcome.message, outcome.job)
 
 
@@ -72,7 +80,7 @@ class EngineThread(QThread):
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._pending: list[Callable] = []
-        self._session: "Session | None" = None
+        self._session: Session | None = None
 
     # -- GUI thread -----------------------------------------------------------------------------
     def submit(self, requests: Sequence[GenerationRequest], parent_job_id: str | None = None) -> None:
@@ -146,7 +154,7 @@ class EngineThread(QThread):
                 return
         session.engine.post(lambda: command(session.engine))
 
-    def run(self) -> None:  # noqa: D401 - QThread entry point
+    def run(self) -> None:
         try:
             session = self._open_session(self._forward)
         except Exception as error:  # every start-up failure reaches the person as words

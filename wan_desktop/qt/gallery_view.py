@@ -42,7 +42,6 @@ from .gallery_model import ItemRole
 log = logging.getLogger(__name__)
 
 
-
 TILE = QSize(184, 150)
 PICTURE = QSize(176, 99)  # 16:9 inside the tile
 CACHE_TILES = 200  # thumbnails (and rendered tiles) kept: several screens, about 35 MB together
@@ -279,7 +278,7 @@ _PICTURE_BACK = QColor(40, 40, 40)
 
 
 class TileDelegate(QStyledItemDelegate):
-    def __init__(self, images: TileImages, view: "GalleryView") -> None:
+    def __init__(self, images: TileImages, view: GalleryView) -> None:
         super().__init__(view)
         self._images = images
         self._view = view
@@ -466,8 +465,11 @@ class GalleryView(QListView):
         if model is not None and model.rowCount() == 0:
             painter = QPainter(self.viewport())
             painter.setPen(theme.colours().muted)
-            painter.drawText(self.viewport().rect().adjusted(24, 24, -24, -24),
-                             int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), self.empty_text)
+            painter.drawText(
+                self.viewport().rect().adjusted(24, 24, -24, -24),
+                int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+                self.empty_text,
+            )
             painter.end()
         self.paint_count += 1
 

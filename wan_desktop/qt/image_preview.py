@@ -51,7 +51,7 @@ class FrameEntry:
             return self.reference.rsplit("/", 1)[-1][:60] or self.reference
         return Path(self.reference).name
 
-    def checking(self) -> "FrameEntry":
+    def checking(self) -> FrameEntry:
         return replace(self, busy=True, error="")
 
 
@@ -64,7 +64,7 @@ def size_text(byte_size: int) -> str:
 
 
 def facts_text(entry: FrameEntry, model_label: str) -> str:
-    """"cat.jpg · 1.2 MB · 1920 × 1080 px · JPEG · fits Wan 2.6"."""
+    """ "cat.jpg · 1.2 MB · 1920 × 1080 px · JPEG · fits Wan 2.6"."""
     if entry.remote:
         return f"Linked image: {entry.reference}\nThe service downloads it; it cannot be checked here."
     if entry.report is None:
@@ -104,8 +104,11 @@ class ImagePreview(QWidget):
         self.changes.setWordWrap(True)
         self.changes.setAccessibleName(f"{what} fixes made")
         self.fix_button = QPushButton("Fi&x")
-        theme.name(self.fix_button, f"Fix the {what.lower()}", "Write a corrected copy the model accepts; "
-                                                                 "your original file is not changed")
+        theme.name(
+            self.fix_button,
+            f"Fix the {what.lower()}",
+            "Write a corrected copy the model accepts; your original file is not changed",
+        )
         self.fix_button.clicked.connect(self.fix_clicked)
         self.clear_button = QPushButton("Clear")
         theme.name(self.clear_button, f"Clear the {what.lower()}")
@@ -134,9 +137,10 @@ class ImagePreview(QWidget):
             return
         if pixmap is not None and not pixmap.isNull():
             self.picture.setPixmap(
-                pixmap.scaled(self.picture.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                              Qt.TransformationMode.SmoothTransformation)
-            )  # fmt: skip
+                pixmap.scaled(
+                    self.picture.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
+            )
         else:
             self.picture.setText("Linked image" if entry.remote else "…")
         self.facts.setText(facts_text(entry, model_label))
@@ -148,14 +152,14 @@ class ImagePreview(QWidget):
         self.problems.setVisible(bool(messages))
         kind = "warning" if entry.usable and not entry.error else "error"
         self.problems.setText(
-            f"<span style='color:{theme.css_colour(kind)}'>"
-            + "<br>".join(html.escape(m) for m in messages) + "</span>"
-        )  # fmt: skip
+            f"<span style='color:{theme.css_colour(kind)}'>" + "<br>".join(html.escape(m) for m in messages) + "</span>"
+        )
         self.changes.setVisible(bool(entry.changes))
         self.changes.setText(
             f"<span style='color:{theme.css_colour('ok')}'>Fixed (your original is unchanged): "
-            + html.escape("; ".join(entry.changes)) + ".</span>"
-        )  # fmt: skip
+            + html.escape("; ".join(entry.changes))
+            + ".</span>"
+        )
         self.fix_button.setVisible(fixable_count > 0)
         self.fix_button.setText("Fi&x" if fixable_count <= 1 else f"Fi&x all ({fixable_count})")
         self.fix_button.setEnabled(not entry.busy)

@@ -5,7 +5,7 @@ cannot be a favourite, and only a finished one goes to the trash. The rest needs
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction

@@ -4,8 +4,9 @@ first against the core's rulebook, and the engine's ``EngineReply`` says how it 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -105,9 +106,7 @@ class HistoryEdits(QObject):
         if reply.request == "import":
             self.imported.emit(reply)
         elif not reply.ok:
-            self._on_error("delete" if reply.request == "forget" else reply.request)(
-                RuntimeError(reply.message)
-            )
+            self._on_error("delete" if reply.request == "forget" else reply.request)(RuntimeError(reply.message))
         elif reply.request == "favourite" and reply.job is not None:
             self.favourite_saved.emit(reply.job)
         elif reply.request == "forget" and reply.job_id is not None:

@@ -5,8 +5,8 @@ writer of job rows, and its answer comes back as an ``EngineReply``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from PySide6.QtCore import QFile, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget

@@ -4,9 +4,9 @@ writes job rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -74,9 +74,7 @@ class JobActions(QObject):
         video, dest = library.video_path(job), library.inputs_dir / f"last-frame-{job.id}.png"
 
         def done(frame: Path) -> None:
-            request = replace(
-                job.request, first_frame=str(frame), last_frame=None, first_clip=None, seed=None
-            )
+            request = replace(job.request, first_frame=str(frame), last_frame=None, first_clip=None, seed=None)
             self.continue_requested.emit(request, job.id)
             self.notice.emit("The last frame is ready in Create as the next clip's first frame.")
             self.action_done.emit("continue")

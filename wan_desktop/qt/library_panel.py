@@ -10,10 +10,10 @@ contacts the network.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QSplitter, QVBoxLayout, QWidget
@@ -70,9 +70,7 @@ class LibraryPanel(QWidget):
         self._closed = False
         position = partial(seconds_shown, self.player.player)
         self.jobs = JobActions(self._calls, lambda: self.library, position, self._failed, self)
-        self.edits = HistoryEdits(
-            self._calls, writer, self._failed, self._confirm, lambda: self.library, self
-        )
+        self.edits = HistoryEdits(self._calls, writer, self._failed, self._confirm, lambda: self.library, self)
         self.health = LibraryHealth(self._calls, self.edits.import_jobs, self._failed, self)
         self.filters = LibraryFilters()
         self.actions_bar = ActionBar(self._handlers())
@@ -254,9 +252,7 @@ class LibraryPanel(QWidget):
         self.action_done.emit("favourite")
 
     def confirm_delete(self, job: Job) -> bool:
-        question = (
-            "Move this video, its notes and thumbnail to the system trash and remove it from the history?"
-        )
+        question = "Move this video, its notes and thumbnail to the system trash and remove it from the history?"
         answer = QMessageBox.question(self, "Move to the trash?", f"{question}\n\n{job.request.prompt[:200]}")
         return answer == QMessageBox.StandardButton.Yes
 

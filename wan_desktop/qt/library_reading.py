@@ -3,7 +3,7 @@ and used only off the GUI thread, for the gallery's queries, the filter choices 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 

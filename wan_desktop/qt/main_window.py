@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
     def _library_engine_ready(self) -> None:
         if self.library_panel is not None:
             self.library_panel.set_library_root(self.library_root())
+
     # -- end of Library tab ---------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
@@ -358,8 +359,9 @@ class MainWindow(QMainWindow):
         self.queue_panel.set_paused(paused)
         self.mode_label.setText({"running": "Queue running", "paused": "Queue paused"}.get(mode, "Queue stopped"))
         if mode == EngineMode.BLOCKED.value:
-            self.show_problem("The queue stopped", f"{reason}\n\nThe jobs stay queued; resume the queue once this "
-                                                   "is fixed.")
+            self.show_problem(
+                "The queue stopped", f"{reason}\n\nThe jobs stay queued; resume the queue once this is fixed."
+            )
 
     def _generate(self, requests: list) -> None:
         if self.engine is not None:
@@ -409,8 +411,11 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
-        self._calls.run(lambda: self.context.settings_store.save(settings), lambda _none: None,
-                        lambda error: self.statusBar().showMessage(f"Settings could not be saved: {error}", 15000))
+        self._calls.run(
+            lambda: self.context.settings_store.save(settings),
+            lambda _none: None,
+            lambda error: self.statusBar().showMessage(f"Settings could not be saved: {error}", 15000),
+        )
         self.composer.refresh_region()
         if not self.context.demo:  # demo mode keeps its simulator whatever the region says
             self.stop_engine()
@@ -488,5 +493,9 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         from wan_desktop import __version__
 
-        QMessageBox.about(self, "About Wan Desktop", f"Wan Desktop {__version__}\nA client for Alibaba Cloud "
-                                                     "Model Studio's Wan image-to-video models.\nGPL-3.0-or-later.")
+        QMessageBox.about(
+            self,
+            "About Wan Desktop",
+            f"Wan Desktop {__version__}\nA client for Alibaba Cloud "
+            "Model Studio's Wan image-to-video models.\nGPL-3.0-or-later.",
+        )

@@ -70,8 +70,16 @@ class Player(QWidget):
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Player status")
         controls = QHBoxLayout()
-        for widget in (self.play_button, self.back_button, self.forward_button, self.seek, self.time_label,
-                       self.loop, self.mute, self.full_button):  # fmt: skip
+        for widget in (
+            self.play_button,
+            self.back_button,
+            self.forward_button,
+            self.seek,
+            self.time_label,
+            self.loop,
+            self.mute,
+            self.full_button,
+        ):
             controls.addWidget(widget, 1 if widget is self.seek else 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

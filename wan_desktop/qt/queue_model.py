@@ -7,10 +7,10 @@ an injectable clock, and ``tick()`` tells views to ask again.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Slot
 
@@ -41,7 +41,7 @@ _TIME_ROLES = [int(JobRole.ELAPSED), int(JobRole.ETA), int(JobRole.EXPIRES_IN)]
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def prompt_snippet(job: Job, limit: int = 80) -> str:
@@ -75,7 +75,7 @@ def options_text(job: Job) -> str:
 
 
 def duration_text(seconds: float | None) -> str:
-    """"1 h 05 min", "4 min 10 s", "12 s"; empty when unknown."""
+    """ "1 h 05 min", "4 min 10 s", "12 s"; empty when unknown."""
     if seconds is None:
         return ""
     seconds = max(0, int(round(seconds)))

@@ -205,7 +205,7 @@ def _draw_line(painter: QPainter, row: QRect, font, text: str) -> None:
 
 
 def status_line(index: QModelIndex) -> str:
-    """"Generating · 1 min 10 s so far · about 2 min 30 s left · service keeps it 23 h 58 min"."""
+    """ "Generating · 1 min 10 s so far · about 2 min 30 s left · service keeps it 23 h 58 min"."""
     parts = [index.data(JobRole.STATE_LABEL)]
     job: Job = index.data(JobRole.JOB)
     if job.error_message and job.state in (JobState.FAILED, JobState.EXPIRED, JobState.SUBMIT_UNCERTAIN):

@@ -69,8 +69,11 @@ def drop_files(widget, paths: list[Path]) -> str | None:
     centre = QPointF(widget.width() / 2, widget.height() / 2)
     # Qt lets a drop through only after the widget accepted the drag's enter and move
     rest = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    for event in (_drag_event(QDragEnterEvent, centre, rest), _drag_event(QDragMoveEvent, centre, rest),
-                  QDropEvent(centre, *rest)):  # fmt: skip
+    for event in (
+        _drag_event(QDragEnterEvent, centre, rest),
+        _drag_event(QDragMoveEvent, centre, rest),
+        QDropEvent(centre, *rest),
+    ):
         if not QApplication.sendEvent(widget, event) or not event.isAccepted():
             return event.type().name
     return None
@@ -164,8 +167,11 @@ class SelfTest(QObject):
         self.job = job
         root = self.window.library_root()
         video, thumbnail = root / job.video_path, root / job.thumbnail_path
-        self._calls.run(lambda: (media.verify_video(video), QImage(str(thumbnail))), self._checked,
-                        lambda error: self._finish(False, f"the video does not verify: {error}"))  # fmt: skip
+        self._calls.run(
+            lambda: (media.verify_video(video), QImage(str(thumbnail))),
+            self._checked,
+            lambda error: self._finish(False, f"the video does not verify: {error}"),
+        )
 
     def _checked(self, result) -> None:
         info, thumbnail = result
@@ -207,8 +213,9 @@ def run_self_test(home: Path | None = None) -> int:
     home = Path(home) if home else scratch / "home"
     image = scratch / "self-test.png"
     _make_picture(image)
-    settings = Settings(library_dir=scratch / "library", region=Region.CUSTOM, notifications=False,
-                        keep_running_in_tray=False)  # fmt: skip
+    settings = Settings(
+        library_dir=scratch / "library", region=Region.CUSTOM, notifications=False, keep_running_in_tray=False
+    )
     window = MainWindow(WindowContext(home, SettingsStore(home), KeyVault(), demo=True), settings)
     window.show()
     test = SelfTest(window, image)

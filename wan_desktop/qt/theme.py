@@ -54,7 +54,7 @@ def colours() -> Colours:
 
 
 def css_colour(kind: str) -> str:
-    """"error", "warning", "ok" or "muted" as a CSS colour for rich-text labels and style sheets."""
+    """ "error", "warning", "ok" or "muted" as a CSS colour for rich-text labels and style sheets."""
     return getattr(colours(), kind).name()
 
 

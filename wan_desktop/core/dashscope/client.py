@@ -15,9 +15,10 @@ uses epoch milliseconds, and its start/end filters are sent as Beijing-time ``YY
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -40,7 +41,7 @@ from .errors import (
     ThrottledError,
 )
 from .inputs import content_type_for, resolve_media
-from .keycheck import KeyCheck, KeyStatus  # noqa: E402  (re-exported: callers import them from here)
+from .keycheck import KeyCheck, KeyStatus
 from .regions import ServiceEndpoint, Timeouts
 from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers import them from here)
     SERVICE_TZ,
@@ -55,7 +56,7 @@ from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers
     redirect_error,
 )
 from .requests import PreparedRequest, build_body, ensure_valid
-from .transfer import DownloadResult, _storage_error  # noqa: F401  (DownloadResult re-exported)
+from .transfer import DownloadResult, _storage_error
 from .types import (
     CreatedTask,
     GenerationRequest,
@@ -67,8 +68,6 @@ from .types import (
 log = logging.getLogger(__name__)
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-
-
 
 
 def _scrubbed(error: DashScopeError, key: str) -> DashScopeError:
@@ -109,13 +108,19 @@ class DashScopeClient:
             raise InvalidKeyError("An API key is needed; enter it in Settings.")
         self._key = check_key(api_key)  # a bad key fails here, in words, before any request is built
         self.endpoint = endpoint
-        timeout = httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write,
-                                pool=timeouts.pool)
+        timeout = httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool)
         # Proxy settings from the environment serve people behind a company proxy; a loopback endpoint (the
         # simulator, a local relay) must not be sent through one.
         loopback = endpoint.host in ("127.0.0.1", "localhost", "::1")
-        common = dict(timeout=timeout, transport=transport, http1=True, http2=False, follow_redirects=False,
-                      headers={"User-Agent": user_agent}, trust_env=not loopback)
+        common = dict(
+            timeout=timeout,
+            transport=transport,
+            http1=True,
+            http2=False,
+            follow_redirects=False,
+            headers={"User-Agent": user_agent},
+            trust_env=not loopback,
+        )
         self._api = httpx.Client(**common)
         # Storage host (uploads) and result downloads: never the key. Signed URLs may redirect.
         self._storage = httpx.Client(**(common | {"follow_redirects": True}))
@@ -127,7 +132,7 @@ class DashScopeClient:
         self._api.close()
         self._storage.close()
 
-    def __enter__(self) -> "DashScopeClient":
+    def __enter__(self) -> DashScopeClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -140,13 +145,20 @@ class DashScopeClient:
             headers["X-DashScope-WorkSpace"] = self.endpoint.workspace
         return headers | dict(extra or {})
 
-    def _call(self, method: str, path: str, *, idempotent: bool, params: Mapping[str, Any] | None = None,
-              content: bytes | None = None, headers: Mapping[str, str] | None = None) -> Mapping[str, Any]:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool,
+        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Mapping[str, Any]:
         """One request to the API host; the parsed JSON of a 200 reply, else the mapped error."""
         url = self.endpoint.base_url + path
         try:
-            response = self._api.request(method, url, params=params, content=content,
-                                         headers=self._headers(headers))
+            response = self._api.request(method, url, params=params, content=content, headers=self._headers(headers))
         except httpx.HTTPError as exc:
             raise _network_error(exc, f"{method} {path}", idempotent=idempotent, key=self._key) from None
         log.debug("%s %s -> %s", method, path, response.status_code)
@@ -174,14 +186,19 @@ class DashScopeClient:
         extra = {"Content-Type": "application/json", "X-DashScope-Async": "enable"}
         if prepared.oss_resolve:
             extra["X-DashScope-OssResourceResolve"] = "enable"
-        body = self._call("POST", prepared.path, idempotent=False, content=prepared.body_json.encode("utf-8"),
-                          headers=extra)
+        body = self._call(
+            "POST", prepared.path, idempotent=False, content=prepared.body_json.encode("utf-8"), headers=extra
+        )
         output = body.get("output")
         request_id = str(body.get("request_id") or "")
         task_id = output.get("task_id") if isinstance(output, Mapping) else None
         if not isinstance(task_id, str) or not task_id:
-            raise ProtocolError("the create reply has no task id, so the task cannot be followed", code="Protocol",
-                                request_id=request_id, http_status=200)
+            raise ProtocolError(
+                "the create reply has no task id, so the task cannot be followed",
+                code="Protocol",
+                request_id=request_id,
+                http_status=200,
+            )
         status = TaskStatus.parse(output.get("task_status")) if output.get("task_status") else TaskStatus.PENDING
         return CreatedTask(task_id=task_id, status=status, request_id=request_id)
 
@@ -195,9 +212,16 @@ class DashScopeClient:
         body = self._call("POST", f"/tasks/{quote(task_id, safe='')}/cancel", idempotent=True)
         return str(body.get("request_id") or "")
 
-    def list_tasks(self, *, start: datetime | None = None, end: datetime | None = None,
-                   model_name: str | None = None, status: TaskStatus | None = None, page_no: int = 1,
-                   page_size: int = 10) -> TaskPage:
+    def list_tasks(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        model_name: str | None = None,
+        status: TaskStatus | None = None,
+        page_no: int = 1,
+        page_size: int = 10,
+    ) -> TaskPage:
         params: dict[str, Any] = {"page_no": page_no, "page_size": page_size}
         if start is not None:
             params["start_time"] = _service_stamp(start)
@@ -218,8 +242,9 @@ class DashScopeClient:
         except AuthError as exc:
             return KeyCheck(KeyStatus.INVALID, f"The key was refused by {label}: {exc.message or exc.code}")
         except ThrottledError:
-            return KeyCheck(KeyStatus.VALID, f"The key works in {label} (the service is busy right now).",
-                            self.endpoint.region)
+            return KeyCheck(
+                KeyStatus.VALID, f"The key works in {label} (the service is busy right now).", self.endpoint.region
+            )
         except (NetworkError, ServerError, ProtocolError) as exc:
             return KeyCheck(KeyStatus.UNREACHABLE, f"{label} could not be reached: {exc.explanation}")
         except DashScopeError as exc:
@@ -246,16 +271,27 @@ class DashScopeClient:
         data = body.get("data")
         needed = ("policy", "signature", "upload_dir", "upload_host", "oss_access_key_id")
         if not isinstance(data, Mapping) or any(not data.get(k) for k in needed):
-            raise ProtocolError("the upload policy reply lacks fields", code="Protocol",
-                                request_id=str(body.get("request_id") or ""), http_status=200)
+            raise ProtocolError(
+                "the upload policy reply lacks fields",
+                code="Protocol",
+                request_id=str(body.get("request_id") or ""),
+                http_status=200,
+            )
         return data
 
     def _post_to_storage(self, policy: Mapping[str, Any], path: Path) -> str:
         size = path.stat().st_size
         limit_mb = number(policy.get("max_file_size_mb"))
         if limit_mb is not None and size > limit_mb * 1024 * 1024:
-            raise LocalValidationError([Problem("file", f"{path.name} ({size / 1048576:.1f} MB)",
-                                                f"temporary uploads may be at most {limit_mb:g} MB")])
+            raise LocalValidationError(
+                [
+                    Problem(
+                        "file",
+                        f"{path.name} ({size / 1048576:.1f} MB)",
+                        f"temporary uploads may be at most {limit_mb:g} MB",
+                    )
+                ]
+            )
         key = f"{policy['upload_dir']}/{path.name}"
         content_type = content_type_for(path)
         fields = {
@@ -281,14 +317,28 @@ class DashScopeClient:
         return f"oss://{key}"
 
     # -- downloads (core/dashscope/transfer.py: the keyless fetch, its checks and bounds) ------------------
-    def download(self, url: str, dest: Path, *, offset: int = 0,
-                 on_progress: Callable[[int, int | None], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None, chunk_size: int = 256 * 1024) -> DownloadResult:
+    def download(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        offset: int = 0,
+        on_progress: Callable[[int, int | None], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        chunk_size: int = 256 * 1024,
+    ) -> DownloadResult:
         """Stream a result video into ``dest`` from ``offset``, over the keyless client. Links to loopback or
         private addresses are refused unless this client's API is itself on loopback (the simulator)."""
-        return transfer.download(self._storage, url, dest, offset=offset, on_progress=on_progress,
-                                 should_stop=should_stop, chunk_size=chunk_size,
-                                 allow_private=self.endpoint.host in transfer.LOOPBACK_HOSTS)
+        return transfer.download(
+            self._storage,
+            url,
+            dest,
+            offset=offset,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            chunk_size=chunk_size,
+            allow_private=self.endpoint.host in transfer.LOOPBACK_HOSTS,
+        )
 
 
 # -- helpers ----------------------------------------------------------------------------------------
@@ -298,9 +348,12 @@ def _service_stamp(moment: datetime) -> str:
     return moment.astimezone(SERVICE_TZ).strftime("%Y%m%d%H%M%S")
 
 
-def check_key_in_regions(api_key: str, endpoints: Sequence[ServiceEndpoint],
-                         transport: httpx.BaseTransport | None = None,
-                         timeouts: Timeouts = Timeouts(connect=5, read=15, write=15, pool=5)) -> KeyCheck:
+def check_key_in_regions(
+    api_key: str,
+    endpoints: Sequence[ServiceEndpoint],
+    transport: httpx.BaseTransport | None = None,
+    timeouts: Timeouts = Timeouts(connect=5, read=15, write=15, pool=5),
+) -> KeyCheck:
     """Try the chosen region (the first endpoint) and, if it refuses the key, the others: a key made in
     another region is the most common setup mistake, and the fix is to switch regions."""
     if not endpoints:

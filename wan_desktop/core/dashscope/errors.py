@@ -65,9 +65,7 @@ class ThrottledError(DashScopeError):
 
 
 class ContentRejectedError(DashScopeError):
-    default_explanation = (
-        "The service's content check rejected the input or the result. Try another image or prompt."
-    )
+    default_explanation = "The service's content check rejected the input or the result. Try another image or prompt."
 
 
 class InvalidRequestError(DashScopeError):
@@ -148,11 +146,25 @@ class LocalValidationError(InvalidRequestError):
         super().__init__(text, code="LocalValidation", explanation=text)
 
 
-_AUTH_CODES = {"InvalidApiKey", "NOT AUTHORIZED", "AccessDenied.Unpurchased", "Model.AccessDenied",
-               "Workspace.AccessDenied", "Endpoint.AccessDenied", "AccessDenied", "WorkSpaceNotFound"}  # fmt: skip
+_AUTH_CODES = {
+    "InvalidApiKey",
+    "NOT AUTHORIZED",
+    "AccessDenied.Unpurchased",
+    "Model.AccessDenied",
+    "Workspace.AccessDenied",
+    "Endpoint.AccessDenied",
+    "AccessDenied",
+    "WorkSpaceNotFound",
+}
 _CONTENT_CODES = {"DataInspectionFailed", "IPInfringementSuspect", "DataInspection"}
-_BILLING_CODES = {"Arrearage", "CommodityNotPurchased", "PrepaidBillOverdue", "PostpaidBillOverdue",
-                  "AllocationQuota.FreeTierOnly", "Throttling.AllocationQuota"}  # fmt: skip
+_BILLING_CODES = {
+    "Arrearage",
+    "CommodityNotPurchased",
+    "PrepaidBillOverdue",
+    "PostpaidBillOverdue",
+    "AllocationQuota.FreeTierOnly",
+    "Throttling.AllocationQuota",
+}
 
 _EXPLANATIONS = {
     "InvalidApiKey": AuthError.default_explanation,

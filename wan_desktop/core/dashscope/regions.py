@@ -56,7 +56,7 @@ class ServiceEndpoint:
         check_base_url(self.base_url)
 
     @classmethod
-    def for_region(cls, region: Region, *, workspace: str = "", custom_base_url: str = "") -> "ServiceEndpoint":
+    def for_region(cls, region: Region, *, workspace: str = "", custom_base_url: str = "") -> ServiceEndpoint:
         workspace = workspace.strip()
         if region is Region.CUSTOM:
             return cls(check_base_url(custom_base_url), region, workspace)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import email.utils
 import json
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -36,7 +37,7 @@ def parse_service_time(value: Any) -> datetime | None:
 def _epoch_ms(value: Any) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         return None
-    return datetime.fromtimestamp(value / 1000, timezone.utc)
+    return datetime.fromtimestamp(value / 1000, UTC)
 
 
 def number(value: Any) -> float | None:
@@ -62,9 +63,7 @@ def parse_usage(raw: Any) -> TaskUsage | None:
     wan2.5/2.2 (duration, SR), wanx2.1 (video_duration, video_ratio)."""
     if not isinstance(raw, Mapping):
         return None
-    seconds = next(
-        (number(raw[k]) for k in ("output_video_duration", "video_duration", "duration") if k in raw), None
-    )
+    seconds = next((number(raw[k]) for k in ("output_video_duration", "video_duration", "duration") if k in raw), None)
     tier = _int(raw.get("SR"))
     ratio = raw.get("video_ratio")
     if tier is None and isinstance(ratio, str) and re.fullmatch(r"\d+\*\d+", ratio):
@@ -87,8 +86,9 @@ def _text(value: Any) -> str | None:
 def parse_task(body: Mapping[str, Any], task_id: str) -> TaskInfo:
     output = body.get("output")
     if not isinstance(output, Mapping):
-        raise _unreadable("the task reply has no 'output' object", idempotent=True,
-                          request_id=str(body.get("request_id") or ""))
+        raise _unreadable(
+            "the task reply has no 'output' object", idempotent=True, request_id=str(body.get("request_id") or "")
+        )
     return TaskInfo(
         task_id=str(output.get("task_id") or task_id),
         status=TaskStatus.parse(output.get("task_status")),
@@ -149,8 +149,8 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def error_from_response(response: httpx.Response) -> DashScopeError:
@@ -163,17 +163,22 @@ def error_from_response(response: httpx.Response) -> DashScopeError:
     if not isinstance(body, Mapping):
         # Not the service's own words: a gateway's or proxy's page. Code "Unknown" keeps create_safety's rule
         # (nothing here proves the service answered, so a create behind it may have arrived).
-        error = error_for(response.status_code, "Unknown", _reply_summary(response),
-                          response.headers.get("x-request-id", ""),
-                          parse_retry_after(response.headers.get("retry-after")))
+        error = error_for(
+            response.status_code,
+            "Unknown",
+            _reply_summary(response),
+            response.headers.get("x-request-id", ""),
+            parse_retry_after(response.headers.get("retry-after")),
+        )
         if response.status_code >= 500:
             error.explanation = _gateway_sentence(response.status_code)
         return error
     code = str(body.get("code") or "")
     message = str(body.get("message") or "")
     request_id = str(body.get("request_id") or "") or response.headers.get("x-request-id", "")
-    return error_for(response.status_code, code, message, request_id,
-                     parse_retry_after(response.headers.get("retry-after")))
+    return error_for(
+        response.status_code, code, message, request_id, parse_retry_after(response.headers.get("retry-after"))
+    )
 
 
 def _gateway_sentence(status: int) -> str:
@@ -204,8 +209,13 @@ _UNREADABLE_CREATE = (
 def _unreadable(message: str, *, idempotent: bool, request_id: str = "", status: int | None = 200) -> ProtocolError:
     """A reply that could not be read. A read may simply be asked again (the engine bounds how often);
     a create may have made a task, so ProtocolError keeps may_have_reached_service."""
-    error = ProtocolError(message, code="Protocol", request_id=request_id, http_status=status,
-                          explanation=_UNREADABLE_READ if idempotent else _UNREADABLE_CREATE)
+    error = ProtocolError(
+        message,
+        code="Protocol",
+        request_id=request_id,
+        http_status=status,
+        explanation=_UNREADABLE_READ if idempotent else _UNREADABLE_CREATE,
+    )
     error.retryable = idempotent
     return error
 
@@ -214,8 +224,9 @@ def read_json(response: httpx.Response, *, idempotent: bool) -> Mapping[str, Any
     try:
         body = response.json()
     except ValueError:
-        raise _unreadable(f"the reply is not JSON: {_reply_summary(response)}", idempotent=idempotent,
-                          status=response.status_code) from None
+        raise _unreadable(
+            f"the reply is not JSON: {_reply_summary(response)}", idempotent=idempotent, status=response.status_code
+        ) from None
     if not isinstance(body, Mapping):
         raise _unreadable("the reply is not a JSON object", idempotent=idempotent, status=response.status_code)
     return body
@@ -224,8 +235,12 @@ def read_json(response: httpx.Response, *, idempotent: bool) -> Mapping[str, Any
 def redirect_error(response: httpx.Response, *, idempotent: bool) -> ProtocolError:
     """A 3xx from the API host is never followed: the key must reach no other address."""
     target = urlsplit(response.headers.get("location", "")).hostname or "an address it did not name"
-    error = _unreadable(f"HTTP {response.status_code} redirect to {target}, not followed", idempotent=idempotent,
-                        request_id=response.headers.get("x-request-id", ""), status=response.status_code)
+    error = _unreadable(
+        f"HTTP {response.status_code} redirect to {target}, not followed",
+        idempotent=idempotent,
+        request_id=response.headers.get("x-request-id", ""),
+        status=response.status_code,
+    )
     error.code = "Redirect"
     error.explanation = (
         f"The video service's address answered with a redirect to {target}, which the app does not follow so "

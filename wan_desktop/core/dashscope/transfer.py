@@ -16,9 +16,9 @@ import json
 import os
 import re
 import socket
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 from urllib.parse import urljoin, urlsplit
 
 import httpx

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -27,7 +27,7 @@ class SystemClock:
         return time.monotonic()
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def wait(self, event: threading.Event, timeout: float) -> bool:
         return event.wait(timeout)
@@ -45,7 +45,7 @@ class FakeClock:
         limit: float = 7 * 24 * 3600,
         max_steps: int = 20_000,
     ) -> None:
-        self._wall = start or datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+        self._wall = start or datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
         self._mono = monotonic
         self._left = limit
         self._steps_left = max_steps

@@ -5,10 +5,10 @@ is not running)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
-from typing import Sequence
 
 from wan_desktop.core import cost
 from wan_desktop.core.dashscope.errors import DashScopeError

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from wan_desktop.core.dashscope import catalog
 from wan_desktop.core.events import EngineEvent
@@ -58,7 +58,7 @@ class EngineConfig:
     disk_retry: float = 30.0  # after the library folder could not be written
 
     @classmethod
-    def for_service_clock(cls, region: catalog.Region, time_scale: float = 1.0, **changes) -> "EngineConfig":
+    def for_service_clock(cls, region: catalog.Region, time_scale: float = 1.0, **changes) -> EngineConfig:
         """A config for a service whose clock runs ``time_scale`` times as long as ours (the simulator runs
         at 0.01): every wait shrinks by that factor. Rate limits stay per real second, as the service's
         (and the simulator's) are."""
@@ -88,7 +88,7 @@ def add_id(ids: tuple[str, ...], request_id: str | None) -> tuple[str, ...]:
 def as_utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def unknown_model_sentence(model: str) -> str:

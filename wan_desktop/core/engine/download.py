@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 from wan_desktop.core.dashscope.errors import DashScopeError
 from wan_desktop.core.dashscope.types import TaskStatus

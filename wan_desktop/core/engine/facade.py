@@ -18,7 +18,7 @@ submit.py, reconcile.py, poll.py, download.py, commands.py (typed outcomes), loo
 from __future__ import annotations
 
 import threading
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.downloader import fetch_video

@@ -7,8 +7,8 @@ same job."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 from wan_desktop.core.engine.clock import Clock
 from wan_desktop.core.engine.config import ACTIVE_STATES

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from wan_desktop.core.engine.config import ACTIVE_STATES
 from wan_desktop.core.engine.download import Downloads

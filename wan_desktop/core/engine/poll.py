@@ -56,7 +56,9 @@ class Poller:
             return
         rt.schedule.set(job.id, rt.schedule.backoff(job.id))
         if rt.schedule.failures.get(job.id) == _SAY_WHY_AFTER:
-            message = f"{error.explanation} The app keeps asking about this task, at most {rt.config.retry_cap:.0f} s apart."
+            message = (
+                f"{error.explanation} The app keeps asking about this task, at most {rt.config.retry_cap:.0f} s apart."
+            )
             rt.emit(EngineEvent(EventKind.NOTICE, job_id=job.id, message=message))
 
     def apply(self, job: Job, info: TaskInfo) -> None:

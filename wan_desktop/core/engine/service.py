@@ -3,9 +3,10 @@ the tests' in-memory fake implements too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from wan_desktop.core.dashscope.requests import PreparedRequest
 from wan_desktop.core.dashscope.types import CreatedTask, GenerationRequest, TaskInfo, TaskPage, TaskStatus
