@@ -305,5 +305,6 @@ _JOB_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "parent_job_id": _text(MAX_NAME),
     "favourite": _flag(optional=False),
     "kept": _flag(optional=True),  # used when Job has the field (kept/rejected mark)
+    "project": _text(MAX_NAME),
 }
 _JOB_CHECKS.update({name: _datetime_check(name) for name in _DATETIME_FIELDS})

@@ -121,6 +121,7 @@ class Job:
     parent_job_id: str | None = None  # made from this job's last frame or clip (lineage)
     favourite: bool = False
     kept: bool | None = None  # the person's mark on a finished video: kept, rejected, or not marked yet
+    project: str | None = None  # the batch or storyboard that queued it ("batch:<id>", "storyboard:<id>")
 
     @property
     def video_seconds(self) -> float | None:

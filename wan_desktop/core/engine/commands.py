@@ -57,7 +57,9 @@ class Commands:
         self.rt = rt
 
     # -- new jobs -----------------------------------------------------------------------------------
-    def add_jobs(self, requests: Sequence[GenerationRequest], parent_job_id: str | None) -> list[Job]:
+    def add_jobs(
+        self, requests: Sequence[GenerationRequest], parent_job_id: str | None, project: str | None = None
+    ) -> list[Job]:
         """Validate every request, keep copies of local inputs in the library, and queue one job each.
         Nothing is queued unless every request is valid."""
         rt = self.rt
@@ -76,6 +78,7 @@ class Commands:
                 updated_at=now,
                 region=rt.config.region.value,
                 parent_job_id=parent_job_id,
+                project=project,
                 cost=estimate.amount,
                 currency=estimate.currency.value,
             )

@@ -97,8 +97,10 @@ class Engine:
         self._rt.wake.set()
 
     # -- commands (engine thread, or any thread while the loop is not running) ----------------------
-    def add_jobs(self, requests: Sequence[GenerationRequest], *, parent_job_id: str | None = None) -> list[Job]:
-        return self._commands.add_jobs(requests, parent_job_id)
+    def add_jobs(
+        self, requests: Sequence[GenerationRequest], *, parent_job_id: str | None = None, project: str | None = None
+    ) -> list[Job]:
+        return self._commands.add_jobs(requests, parent_job_id, project)
 
     def cancel(self, job_id: str) -> CommandOutcome:
         return self._commands.cancel(job_id)
