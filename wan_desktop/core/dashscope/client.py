@@ -42,7 +42,7 @@ from .errors import (
 )
 from .inputs import content_type_for, resolve_media
 from .keycheck import KeyCheck, KeyStatus
-from .regions import ServiceEndpoint, Timeouts
+from .regions import ServiceEndpoint, Timeouts, is_loopback_host
 from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers import them from here)
     SERVICE_TZ,
     error_from_response,
@@ -111,7 +111,7 @@ class DashScopeClient:
         timeout = httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool)
         # Proxy settings from the environment serve people behind a company proxy; a loopback endpoint (the
         # simulator, a local relay) must not be sent through one.
-        loopback = endpoint.host in ("127.0.0.1", "localhost", "::1")
+        loopback = is_loopback_host(endpoint.host)
         common = dict(
             timeout=timeout,
             transport=transport,
@@ -337,7 +337,7 @@ class DashScopeClient:
             on_progress=on_progress,
             should_stop=should_stop,
             chunk_size=chunk_size,
-            allow_private=self.endpoint.host in transfer.LOOPBACK_HOSTS,
+            allow_private=is_loopback_host(self.endpoint.host),
         )
 
 
