@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from wan_desktop.core.dashscope.errors import DashScopeError
-from wan_desktop.core.dashscope.types import TaskStatus
+from wan_desktop.core.dashscope.types import TaskInfo, TaskStatus
 from wan_desktop.core.downloader import DownloadOutcome, DownloadStatus, ProgressCallback, fetch_video
 from wan_desktop.core.engine.config import DAMAGED_LIMIT, PROGRESS_INTERVAL
 from wan_desktop.core.engine.poll import Poller
@@ -174,11 +174,8 @@ class Downloads:
         if rt.past_ttl(job) or not job.task_id:
             rt.expire(job, _LINK_EXPIRED)
             return
-        try:
-            rt.throttle.note_query()
-            info = rt.service.get_task(job.task_id)
-        except DashScopeError:
-            rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+        info = self._query(job, job.task_id)
+        if info is None:
             return
         if info.status is TaskStatus.SUCCEEDED and info.video_url:
             fresh = info.video_url != job.video_url
@@ -190,6 +187,16 @@ class Downloads:
         else:
             rt.schedule.set(job.id, rt.schedule.backoff(job.id))
 
+    def _query(self, job: Job, task_id: str) -> TaskInfo | None:
+        """The task as the service has it now, or None (and a backed-off retry) when it could not be asked."""
+        rt = self.rt
+        try:
+            rt.throttle.note_query()
+            return rt.service.get_task(task_id)
+        except DashScopeError:
+            rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+            return None
+
     def _ask_for_link(self, job: Job, problem: str) -> None:
         """The task gave no link, or one that can never work: ask for another a bounded number of times,
         then fail with ``problem``."""
@@ -197,11 +204,8 @@ class Downloads:
         if not job.task_id or Schedule.count(rt.schedule.link_queries, job.id) > rt.config.max_link_queries:
             rt.fail(job, problem)
             return
-        try:
-            rt.throttle.note_query()
-            info = rt.service.get_task(job.task_id)
-        except DashScopeError:
-            rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+        info = self._query(job, job.task_id)
+        if info is None:
             return
         if info.status is TaskStatus.UNKNOWN:
             rt.expire(job, _LINK_EXPIRED)
