@@ -149,7 +149,7 @@ class Downloads:
             JobState.DONE,
             video_path=_relative(library, outcome.video_path),
             thumbnail_path=_relative(library, outcome.thumbnail_path),
-            sidecar_path=_relative(library, library.sidecar_path(job)),
+            sidecar_path=_relative(library, outcome.sidecar_path or library.sidecar_path(job)),
             bytes_downloaded=outcome.bytes_written,
             bytes_total=outcome.bytes_total,
             error_code=None,
@@ -157,12 +157,12 @@ class Downloads:
             error_detail=None,
         )
         try:
-            library.write_sidecar(done)
+            note = library.write_sidecar(done)  # a free name when a file of the person's stands at this one
         except OSError as error:
             disk = DownloadOutcome(job.id, DownloadStatus.DISK, f"Could not write the sidecar: {error}")
             self._apply(job, disk)
             return
-        rt.journal.save(done)
+        rt.journal.save(replace(done, sidecar_path=library.relative(note)))
         rt.schedule.forget(job.id)
         self.poller.finished_one(job)
 
