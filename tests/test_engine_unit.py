@@ -526,3 +526,26 @@ def test_the_engine_package_stays_small():
             if isinstance(node, ast.ClassDef) and node.name == "Engine":
                 assert length < 300, length
         assert "fmt: skip" not in path.read_text(), path.name
+
+
+def test_a_queued_job_whose_recorded_input_leads_outside_the_library_is_never_uploaded(bench, tmp_path):
+    # issue 9, item 2: a path read from the database must stay in the library's inputs folder
+    secret = tmp_path / "private.png"
+    secret.write_bytes(b"not for the service")
+    (good,) = bench.add()
+    planted = replace(good, id="planted", request=replace(good.request, first_frame=str(secret)))
+    bench.store.save(planted)
+    fresh = Engine(
+        bench.store,
+        bench.library,
+        bench.service,
+        bench.config,
+        clock=bench.clock,
+        fetch=bench.service.fetch,
+        pool_factory=InlinePool,
+    )
+    fresh.run(threading.Event(), until_idle=True)
+    failed = fresh.job("planted")
+    assert failed.state is JobState.FAILED and "inputs folder" in failed.error_message
+    assert bench.service.count("prepare") == 1 and bench.service.count("create") == 1  # only the good job
+    assert fresh.job(good.id).state is JobState.DONE
