@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDir, QTimer
+from PySide6.QtCore import QDir, QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.conftest import TEST_KEY
@@ -25,6 +25,7 @@ from wan_desktop.core.home_lock import HomeLock
 from wan_desktop.core.settings import Settings, SettingsStore
 from wan_desktop.demo import demo_home
 from wan_desktop.qt import app as app_module
+from wan_desktop.qt.main_window import MainWindow
 from wan_desktop.qt.single_instance import (
     WINDOW_PROGRAM,
     Claim,
@@ -146,6 +147,50 @@ def test_a_second_start_on_a_home_with_a_window_only_rings(qtbot, tmp_path, no_w
             assert app_module.run_gui(gui_args(tmp_path, demo=True)) == EXIT_OK
     finally:
         first.release()
+
+
+@pytest.mark.qt_log_ignore(r"^This plugin does not support raise\(\)$")  # offscreen has no window stack
+def test_the_window_holds_the_demo_home_for_its_life_and_comes_forward_from_the_tray(qtbot, tmp_path):
+    home = tmp_path / "home"
+    SettingsStore(home).save(Settings(library_dir=tmp_path / "v", keep_running_in_tray=False))
+    seen: dict[str, object] = {}
+
+    def window() -> MainWindow | None:
+        return next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)), None)
+
+    def step() -> None:
+        shown = window()
+        if shown is None or "quit" in seen:
+            return
+        if "hidden" not in seen:
+            seen["holder"] = holder_program(demo_home(home))
+            seen["real home free"] = HomeLock.holder(home) is None
+            shown.hide()  # as when it keeps working in the tray
+            seen["hidden"] = True
+            seen["rang"] = ask_running_window(server_name(home))
+        elif shown.isVisible():
+            seen["quit"] = True
+            shown.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(step)
+    timer.start(20)
+    try:
+        assert app_module.run_gui(gui_args(home, demo=True)) == EXIT_OK
+    finally:
+        timer.stop()
+        # closing the last window and quit() each post a Quit: the one left over would end a later test's dialog
+        QApplication.removePostedEvents(QApplication.instance(), QEvent.Type.Quit)
+    assert seen == {"holder": WINDOW_PROGRAM, "real home free": True, "hidden": True, "rang": True, "quit": True}
+    assert HomeLock.holder(demo_home(home)) is None  # released on quit
+    assert not ask_running_window(server_name(home))
+
+
+def test_a_self_test_on_a_held_home_gives_way(tmp_path, capsys):
+    args = argparse.Namespace(home=tmp_path, library=None, demo=False, self_test=True)
+    with HomeLock.acquire(demo_home(tmp_path), "wan-desktop demo run"):
+        assert app_module.run_gui(args) == EXIT_BUSY
+    assert "(wan-desktop demo run, process " in capsys.readouterr().err
 
 
 # -- real processes: a window and a `run` on one home, against the simulator ---------------------------------

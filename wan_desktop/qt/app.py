@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from wan_desktop.cli import EXIT_BUSY, EXIT_OK
 from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.home_lock import HomeBusy, HomeLock
 from wan_desktop.core.paths import default_home, default_library
 from wan_desktop.core.secrets import KeyVault
 from wan_desktop.core.settings import Settings, SettingsStore
@@ -41,9 +42,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def run_gui(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
     if args.self_test:
-        from .self_test import run_self_test
-
-        return run_self_test(args.home)
+        return _self_test(args.home)
     app = make_application()
     home = (args.home or default_home()).expanduser()
     # One window per home: a second start only brings the first forward, before any dialog of its own.
@@ -81,6 +80,22 @@ def _run_window(app: QApplication, args: argparse.Namespace, home: Path, claim: 
         return app.exec()
     finally:
         window.stop_engine()  # the lock must outlive the engine
+
+
+def _self_test(home: Path | None) -> int:
+    """The self-test runs a demo engine: on a given home it holds HOME/demo like a window (its own scratch
+    home otherwise)."""
+    from .self_test import run_self_test
+
+    if home is None:
+        return run_self_test(None)
+    try:
+        lock = HomeLock.acquire(demo_home(home.expanduser()), "Wan Desktop self-test")
+    except HomeBusy as busy:
+        print(f"wan-desktop: {busy}", file=sys.stderr)
+        return EXIT_BUSY
+    with lock:
+        return run_self_test(home)
 
 
 def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tuple[bool, Settings] | None:
