@@ -19,7 +19,7 @@ from tests.conftest import TEST_KEY
 from tests.engine_helpers import make_image
 from tests.test_cli import cli
 from tests.test_home_lock import wait_until
-from wan_desktop.cli import EXIT_BUSY, EXIT_OK
+from wan_desktop.cli import EXIT_BUSY, EXIT_ERROR, EXIT_OK
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.home_lock import HomeLock
 from wan_desktop.core.settings import Settings, SettingsStore
@@ -140,6 +140,18 @@ def test_a_home_held_by_the_cli_is_named_in_one_dialog_and_the_start_exits_busy(
     assert not ask_running_window(server_name(home))  # the doorbell went with the start
 
 
+def test_a_home_that_cannot_be_used_is_said_in_one_dialog(qtbot, tmp_path, no_window):
+    home = tmp_path / "home"
+    home.write_text("a file where the home folder should be")
+    texts: list[str] = []
+    timer = close_dialogs_and_record(texts)
+    try:
+        assert app_module.run_gui(gui_args(home, demo=True)) == EXIT_ERROR
+    finally:
+        timer.stop()
+    assert len(texts) == 1 and texts[0].startswith(f"Wan Desktop cannot use its folder {demo_home(home)}: ")
+
+
 def test_a_second_start_on_a_home_with_a_window_only_rings(qtbot, tmp_path, no_window):
     first = ring_or_listen(tmp_path)
     try:
@@ -194,9 +206,9 @@ def test_a_self_test_on_a_held_home_gives_way(tmp_path, capsys):
 
 
 # -- real processes: a window and a `run` on one home, against the simulator ---------------------------------
-def start_window(home: Path) -> subprocess.Popen:
+def start_window(home: Path, *options: str) -> subprocess.Popen:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", DASHSCOPE_API_KEY=TEST_KEY, WAN_DESKTOP_HOME=str(home))
-    command = [sys.executable, "-m", "wan_desktop", "--home", str(home)]
+    command = [sys.executable, "-m", "wan_desktop", "--home", str(home), *options]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -242,6 +254,21 @@ def test_a_window_holds_the_home_so_run_gives_way_and_each_task_is_sent_once(tmp
     tasks = simulator.tasks()
     assert len(tasks) == 4 and all(task["create_request_count"] == 1 for task in tasks)
     assert HomeLock.holder(home) is None  # the lock died with the window
+
+
+def test_a_demo_window_holds_the_demo_home_so_demo_run_gives_way(tmp_path):
+    home = tmp_path / "home"
+    window = start_window(home, "--demo")
+    try:
+        wait_until(lambda: holder_program(demo_home(home)) == WINDOW_PROGRAM or window.poll() is not None)
+        assert window.poll() is None, window.communicate(timeout=60)
+        run = cli(home, "demo", "run")
+        assert run.returncode == EXIT_BUSY, run.stderr
+        assert f"(Wan Desktop window, process {window.pid}, since " in run.stderr
+        assert cli(home, "demo", "jobs").returncode == 0  # reading works while the window works
+        assert HomeLock.holder(home) is None  # the paid home stays free for a real `run`
+    finally:
+        stop(window)
 
 
 @pytest.fixture

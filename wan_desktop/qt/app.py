@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from wan_desktop.cli import EXIT_BUSY, EXIT_OK
+from wan_desktop.cli import EXIT_BUSY, EXIT_ERROR, EXIT_OK
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.home_lock import HomeBusy, HomeLock
 from wan_desktop.core.paths import default_home, default_library
@@ -21,7 +21,7 @@ from wan_desktop.core.settings import Settings, SettingsStore
 from wan_desktop.demo import demo_home
 
 from .main_window import MainWindow, WindowContext
-from .single_instance import Claim, HomeClaim, bring_forward, ring_or_listen, take_engine_home, tell_busy
+from .single_instance import Claim, HomeClaim, bring_forward, ring_or_listen, take_engine_home, tell_refusal
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +68,10 @@ def _run_window(app: QApplication, args: argparse.Namespace, home: Path, claim: 
             return EXIT_OK
         demo, settings = choice
     # The engine's home (demo jobs live in HOME/demo) is locked before the window exists, for its whole life.
-    busy = take_engine_home(claim, demo_home(home) if demo else home)
-    if busy is not None:
-        tell_busy(busy)  # a CLI command has the home: no engine here, so nothing is sent twice
-        return EXIT_BUSY
+    refusal = take_engine_home(claim, demo_home(home) if demo else home)
+    if refusal is not None:
+        tell_refusal(refusal)  # e.g. a CLI `run` has the home: no engine here, so nothing is sent twice
+        return EXIT_BUSY if refusal.busy else EXIT_ERROR
     window = MainWindow(WindowContext(home, store, vault, demo=demo), settings)
     claim.guard.raise_requested.connect(lambda: bring_forward(window))
     window.show()

@@ -131,20 +131,32 @@ def ring_or_listen(home: Path) -> HomeClaim:
     return HomeClaim(Claim.OWNED, guard)
 
 
-def take_engine_home(claim: HomeClaim, engine_home: Path) -> HomeBusy | None:
+@dataclass(frozen=True)
+class Refusal:
+    """Why this start cannot have the engine's home, for one dialog; the start then exits without a window."""
+
+    title: str
+    text: str
+    busy: bool  # another process holds the home (exit 3), rather than a folder that cannot be used
+
+
+def take_engine_home(claim: HomeClaim, engine_home: Path) -> Refusal | None:
     """Second step: the lock on the home the engine will use (HOME, or HOME/demo), kept in ``claim``. Whoever
     holds it without answering the doorbell (a CLI command; a window on another home nested in this one)
-    comes back as HomeBusy, which names them."""
+    is named in the refusal, in HomeBusy's sentence."""
     try:
         claim.lock = HomeLock.acquire(engine_home, WINDOW_PROGRAM)
     except HomeBusy as busy:
-        return busy
+        return Refusal("Wan Desktop is busy elsewhere", str(busy), busy=True)
+    except OSError as error:
+        text = f"Wan Desktop cannot use its folder {engine_home}: {error.strerror or error}. Fix it, then try again."
+        return Refusal("Wan Desktop cannot start", text, busy=False)
     return None
 
 
-def tell_busy(busy: HomeBusy) -> None:
-    """One clear dialog naming who holds the home (the HomeBusy sentence)."""
-    box = QMessageBox(QMessageBox.Icon.Warning, "Wan Desktop is busy elsewhere", str(busy))
-    box.setObjectName("home-busy")
+def tell_refusal(refusal: Refusal) -> None:
+    """One clear dialog; nothing else of the window is built."""
+    box = QMessageBox(QMessageBox.Icon.Warning, refusal.title, refusal.text)
+    box.setObjectName("home-refused")
     box.addButton(QMessageBox.StandardButton.Close)
     box.exec()
