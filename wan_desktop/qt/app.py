@@ -73,7 +73,8 @@ def _run_window(app: QApplication, args: argparse.Namespace, home: Path, claim: 
         tell_refusal(refusal)  # e.g. a CLI `run` has the home: no engine here, so nothing is sent twice
         return EXIT_BUSY if refusal.busy else EXIT_ERROR
     window = MainWindow(WindowContext(home, store, vault, demo=demo), settings)
-    claim.guard.raise_requested.connect(lambda: bring_forward(window))
+    if claim.guard is not None:
+        claim.guard.raise_requested.connect(lambda: bring_forward(window))
     window.show()
     exit_at_first_paint_if_asked(window)  # bench/bundle.py (packaging)
     try:

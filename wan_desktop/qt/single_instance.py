@@ -65,12 +65,6 @@ class InstanceGuard(QObject):
         self._server.newConnection.connect(self._accept)
 
     def listen(self) -> bool:
-        """Take the name. A name left by a crashed window (nobody answers on it) is removed and taken."""
-        if self._server.listen(self.name):
-            return True
-        if ask_running_window(self.name):
-            return False  # a live window has it, and has just been asked to come forward
-        QLocalServer.removeServer(self.name)
         return self._server.listen(self.name)
 
     def close(self) -> None:
@@ -125,10 +119,18 @@ def ring_or_listen(home: Path) -> HomeClaim:
     if ask_running_window(name):
         return HomeClaim(Claim.RAISED)
     guard = InstanceGuard(name)
-    if not guard.listen():
+    if guard.listen():
+        return HomeClaim(Claim.OWNED, guard)
+    if ask_running_window(name):  # a start racing this one took the name first
         guard.close()
         return HomeClaim(Claim.RAISED)
-    return HomeClaim(Claim.OWNED, guard)
+    QLocalServer.removeServer(name)  # nobody answers on it: a name left by a crashed window
+    if guard.listen():
+        return HomeClaim(Claim.OWNED, guard)
+    # The name cannot be had (another user's file, say): go on without a doorbell. The lock still keeps
+    # engines apart, and a second start is told the window holds the home.
+    guard.close()
+    return HomeClaim(Claim.OWNED)
 
 
 @dataclass(frozen=True)
