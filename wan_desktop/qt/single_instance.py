@@ -107,10 +107,11 @@ class HomeClaim:
     lock: HomeLock | None = None
 
     def release(self) -> None:
-        if self.lock is not None:
-            self.lock.release()
+        # The doorbell goes first: a start in between is told the home is busy, not sent to a closing window.
         if self.guard is not None:
             self.guard.close()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def ring_or_listen(home: Path) -> HomeClaim:
