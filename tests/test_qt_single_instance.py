@@ -167,6 +167,7 @@ def test_a_home_that_cannot_be_used_is_said_in_one_dialog(qtbot, tmp_path, no_wi
 
 def test_a_second_start_on_a_home_with_a_window_only_rings(qtbot, tmp_path, no_window):
     first = ring_or_listen(tmp_path)
+    assert first.guard is not None
     try:
         with qtbot.waitSignal(first.guard.raise_requested, timeout=10000):
             assert app_module.run_gui(gui_args(tmp_path, demo=True)) == EXIT_OK
@@ -175,7 +176,7 @@ def test_a_second_start_on_a_home_with_a_window_only_rings(qtbot, tmp_path, no_w
 
 
 @pytest.mark.qt_log_ignore(r"^This plugin does not support raise\(\)$")  # offscreen has no window stack
-def test_the_window_holds_the_demo_home_for_its_life_and_comes_forward_from_the_tray(qtbot, tmp_path):
+def test_the_window_holds_the_demo_home_for_its_life_and_comes_forward_from_the_tray(qapp, tmp_path):
     home = tmp_path / "home"
     SettingsStore(home).save(Settings(library_dir=tmp_path / "v", keep_running_in_tray=False))
     seen: dict[str, object] = {}
@@ -205,7 +206,7 @@ def test_the_window_holds_the_demo_home_for_its_life_and_comes_forward_from_the_
     finally:
         timer.stop()
         # closing the last window and quit() each post a Quit: the one left over would end a later test's dialog
-        QApplication.removePostedEvents(QApplication.instance(), QEvent.Type.Quit)
+        QApplication.removePostedEvents(qapp, QEvent.Type.Quit)
     assert seen == {"holder": WINDOW_PROGRAM, "real home free": True, "hidden": True, "rang": True, "quit": True}
     assert HomeLock.holder(demo_home(home)) is None  # released on quit
     assert not ask_running_window(server_name(home))
