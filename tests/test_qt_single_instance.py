@@ -36,6 +36,12 @@ from wan_desktop.qt.single_instance import (
 )
 
 
+@pytest.fixture(autouse=True)
+def key_from_environment(monkeypatch):
+    """The key comes from the environment, so no start here asks the system keyring."""
+    monkeypatch.setenv("DASHSCOPE_API_KEY", TEST_KEY)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need a privilege there")
 def test_the_doorbell_is_named_after_the_resolved_home(tmp_path):
     (tmp_path / "a").mkdir()
