@@ -32,7 +32,7 @@ LIES = {
     "a link to a local file": ({"on": "task", "video_url": "file:///etc/passwd"}, "not a web address"),
     "a link of another scheme": ({"on": "task", "video_url": "ftp://example.com/v.mp4"}, "not a web address"),
     "a link that is not found, for good": ({"on": "download", "action": "not_found_forever", "times": 20}, "found"),
-    "a length that lies and Range ignored": (
+    "a lying length, Range ignored": (
         {"on": "download", "action": "lying_length", "times": 20},
         "ignores resume",
     ),

@@ -75,7 +75,7 @@ class Downloads:
     # -- starting -----------------------------------------------------------------------------------
     def start(self, job: Job) -> None:
         if self.rt.past_ttl(job):  # whatever kept failing, the service has let go of the video by now
-            self.rt.expire(job, _LINK_EXPIRED)
+            self._give_up(job, _LINK_EXPIRED, expired=True)
             return
         if not job.video_url:
             self._ask_for_link(job, _NO_LINK.format(n=self.rt.config.max_link_queries))
@@ -132,7 +132,7 @@ class Downloads:
         elif status is DownloadStatus.DAMAGED:
             count = Schedule.count(rt.schedule.damaged, job.id)
             if count >= DAMAGED_LIMIT:
-                rt.fail(job, f"The downloaded video was damaged {count} times: {outcome.message}")
+                self._give_up(job, f"The downloaded video was damaged {count} times: {outcome.message}")
             else:
                 rt.schedule.set(job.id, rt.schedule.backoff(job.id))
         elif status is DownloadStatus.DISK:
@@ -172,7 +172,7 @@ class Downloads:
         video is given up only once the service forgets the task (24 h), asking at most every retry_cap."""
         rt = self.rt
         if rt.past_ttl(job) or not job.task_id:
-            rt.expire(job, _LINK_EXPIRED)
+            self._give_up(job, _LINK_EXPIRED, expired=True)
             return
         info = self._query(job, job.task_id)
         if info is None:
@@ -183,9 +183,23 @@ class Downloads:
                 rt.journal.save(replace(job, video_url=info.video_url))
             rt.schedule.set(job.id, 0 if fresh else rt.schedule.backoff(job.id))
         elif info.status is TaskStatus.UNKNOWN:
-            rt.expire(job, _LINK_EXPIRED)
+            self._give_up(job, _LINK_EXPIRED, expired=True)
         else:
             rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+
+    def _give_up(self, job: Job, message: str, *, expired: bool = False) -> None:
+        """End a job whose video cannot be had, and remove its own half-downloaded file: nothing can resume
+        it, and the library folder is the person's."""
+        part = self.rt.library.part_path(job)
+        try:
+            if part.is_file() and not part.is_symlink():
+                part.unlink()
+        except OSError as error:
+            log.warning("could not remove %s: %s", part, error)
+        if expired:
+            self.rt.expire(job, message)
+        else:
+            self.rt.fail(job, message)
 
     def _query(self, job: Job, task_id: str) -> TaskInfo | None:
         """The task as the service has it now, or None (and a backed-off retry) when it could not be asked."""
@@ -202,13 +216,13 @@ class Downloads:
         then fail with ``problem``."""
         rt = self.rt
         if not job.task_id or Schedule.count(rt.schedule.link_queries, job.id) > rt.config.max_link_queries:
-            rt.fail(job, problem)
+            self._give_up(job, problem)
             return
         info = self._query(job, job.task_id)
         if info is None:
             return
         if info.status is TaskStatus.UNKNOWN:
-            rt.expire(job, _LINK_EXPIRED)
+            self._give_up(job, _LINK_EXPIRED, expired=True)
         elif info.status is TaskStatus.SUCCEEDED and info.video_url and info.video_url != job.video_url:
             rt.journal.save(replace(job, video_url=info.video_url))
             rt.schedule.set(job.id, 0)
