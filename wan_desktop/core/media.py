@@ -13,12 +13,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+from av.error import FFmpegError
 from PIL import Image
 
 from wan_desktop.core.library import atomic_write_bytes
 
 # Errors PyAV raises for files that are missing, truncated or not media at all.
-_DECODE_ERRORS = (av.FFmpegError, OSError, ValueError, IndexError, EOFError)
+_DECODE_ERRORS = (FFmpegError, OSError, ValueError, IndexError, EOFError)
 
 
 class MediaError(Exception):
