@@ -141,7 +141,7 @@ def extract_frame(video: Path, dest: Path, *, at_seconds: float | None = None) -
     return dest
 
 
-def extract_frames(video: Path, count: int, max_side: int) -> list[Image.Image]:
+def extract_frames(video: Path | str, count: int, max_side: int) -> list[Image.Image]:
     """``count`` evenly spaced frames, scaled to ``max_side``, for hover previews."""
     video = Path(video)
     if count <= 0:
