@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from wan_desktop.core.dashscope.catalog import ImageLimits
+from wan_desktop.core.image_words import ALPHA_WORDS as _ALPHA_WORDS
 from wan_desktop.core.image_words import CMYK_WORDS as _CMYK_WORDS
+from wan_desktop.core.image_words import EXIF_ROTATED_WORDS as _EXIF_ROTATED_WORDS
 from wan_desktop.core.image_words import PASTED
 from wan_desktop.core.image_words import SIXTEEN_BIT_WORDS as _SIXTEEN_BIT_WORDS
 from wan_desktop.core.image_words import aspect_bounds as _aspect_bounds
@@ -178,25 +180,9 @@ def _inspect(stream: BinaryIO, path: Path, byte_size: int, limits: ImageLimits) 
             )
         )
     if has_alpha and not limits.alpha_allowed:
-        issues.append(
-            (
-                ImageIssue.HAS_ALPHA,
-                (
-                    "The image has a transparent (alpha) channel, which Wan does not accept; "
-                    "it can be flattened onto white."
-                ),
-            )
-        )
+        issues.append((ImageIssue.HAS_ALPHA, _ALPHA_WORDS))
     if rotated:
-        issues.append(
-            (
-                ImageIssue.EXIF_ROTATED,
-                (
-                    "The picture is stored turned, with a rotation note (EXIF) that Wan ignores, "
-                    "so the video would come out sideways; the rotation can be applied."
-                ),
-            )
-        )
+        issues.append((ImageIssue.EXIF_ROTATED, _EXIF_ROTATED_WORDS))
     issues.extend(stored_form)
     return ImageReport(
         path=path,

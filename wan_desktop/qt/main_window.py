@@ -47,10 +47,8 @@ def app_icon() -> QIcon:
     return icon
 
 
-DEMO_BANNER = (
-    "Demo mode: a built-in simulator stands in for the service. Nothing is sent to Alibaba Cloud and nothing is "
-    "charged."
-)
+_DEMO_WORDS = "Demo mode: a built-in simulator stands in for the service."
+DEMO_BANNER = f"{_DEMO_WORDS} Nothing is sent to Alibaba Cloud and nothing is charged."
 
 
 class _FirstPaintWatcher(QObject):
@@ -60,14 +58,12 @@ class _FirstPaintWatcher(QObject):
         super().__init__(window)
         self._window = window
         self._then = then
-        app = QApplication.instance()
-        if app is not None:  # always: a widget exists, so the application does
+        if (app := QApplication.instance()) is not None:  # always: a widget exists, so the application does
             app.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.window() is self._window:
-            app = QApplication.instance()
-            if app is not None:  # always, while events are delivered
+            if (app := QApplication.instance()) is not None:  # always, while events are delivered
                 app.removeEventFilter(self)
             QTimer.singleShot(0, self._then)
         return False
@@ -446,8 +442,7 @@ class MainWindow(QMainWindow):
 
     def jobs(self) -> list[Job]:
         model = self.queue_model
-        rows = (model.job_at(model.index(row, 0)) for row in range(model.rowCount()))
-        return [job for job in rows if job is not None]  # every row in range holds a job
+        return [job for row in range(model.rowCount()) if (job := model.job_at(model.index(row, 0))) is not None]
 
     def active_jobs(self) -> list[Job]:
         def waiting_on_person(job: Job) -> bool:
