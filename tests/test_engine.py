@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import TEST_KEY
 from tests.engine_helpers import EngineRig, make_image
+from wan_desktop.core.dashscope.errors import AmbiguousNetworkError
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.events import EngineMode, EventKind, UncertainDecision
 from wan_desktop.core.jobs import JobState, utc_now
@@ -266,7 +267,7 @@ def test_recovery_resumes_a_job_left_submitting_by_a_crash(rig, simulator, image
     (job,) = rig.engine.add_jobs([request(image)])
     prepared = rig.client.prepare(job.request)
     rig.store.save(job.moved_to(JobState.SUBMITTING, submit_started_at=utc_now()))
-    with pytest.raises(Exception):
+    with pytest.raises(AmbiguousNetworkError):
         rig.client.create(prepared)  # the create went out, then "the app died"
     rig.close()
     rig2 = EngineRig(rig.home.parent, simulator.base_url, TEST_KEY)

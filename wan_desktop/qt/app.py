@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def make_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
-    if existing is not None:
+    if isinstance(existing, QApplication):
         return existing
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication(argv or [sys.argv[0]])
@@ -159,11 +159,15 @@ def exit_at_first_paint_if_asked(window: MainWindow) -> None:
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.window() is window:
-                QApplication.instance().removeEventFilter(self)
+                app = QApplication.instance()
+                if app is not None:  # always, while events are delivered
+                    app.removeEventFilter(self)
                 QTimer.singleShot(0, painted)  # after this paint pass has finished
             return False
 
-    QApplication.instance().installEventFilter(FirstPaint(window))
+    app = QApplication.instance()
+    if app is not None:  # always: the window exists, so the application does
+        app.installEventFilter(FirstPaint(window))
 
 
 # --- end of the start-up benchmark hook ---------------------------------------------------------------------

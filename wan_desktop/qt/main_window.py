@@ -47,7 +47,8 @@ def app_icon() -> QIcon:
     return icon
 
 
-DEMO_BANNER = "Demo mode: a built-in simulator stands in for the service. Nothing is sent to Alibaba Cloud and nothing is charged."
+_DEMO_WORDS = "Demo mode: a built-in simulator stands in for the service."
+DEMO_BANNER = f"{_DEMO_WORDS} Nothing is sent to Alibaba Cloud and nothing is charged."
 
 
 class _FirstPaintWatcher(QObject):
@@ -57,11 +58,13 @@ class _FirstPaintWatcher(QObject):
         super().__init__(window)
         self._window = window
         self._then = then
-        QApplication.instance().installEventFilter(self)
+        if (app := QApplication.instance()) is not None:  # always: a widget exists, so the application does
+            app.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.window() is self._window:
-            QApplication.instance().removeEventFilter(self)
+            if (app := QApplication.instance()) is not None:  # always, while events are delivered
+                app.removeEventFilter(self)
             QTimer.singleShot(0, self._then)
         return False
 
@@ -179,7 +182,7 @@ class MainWindow(QMainWindow):
         first paint by ~0.2 s."""
         self.library_panel = None
         self._library_host = QWidget()
-        host_layout = QVBoxLayout(self._library_host)
+        self._library_layout = host_layout = QVBoxLayout(self._library_host)
         host_layout.setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget()
         self.tabs.addTab(create, "&Create")
@@ -200,7 +203,7 @@ class MainWindow(QMainWindow):
         # The history's changes are the engine's to make (the only writer of job rows), whichever runs now.
         writer = writer_for(lambda: self.engine, lambda text: self.statusBar().showMessage(text, 10000))
         self.library_panel = panel = LibraryPanel(lambda: open_reader(db_path), self.library_root(), writer=writer)
-        self._library_host.layout().addWidget(panel)
+        self._library_layout.addWidget(panel)
         panel.remix_requested.connect(self._remix_in_composer)
         panel.continue_requested.connect(self._continue_in_composer)
         panel.last_frame_chosen.connect(self._last_frame_in_composer)
@@ -439,7 +442,7 @@ class MainWindow(QMainWindow):
 
     def jobs(self) -> list[Job]:
         model = self.queue_model
-        return [model.job_at(model.index(row, 0)) for row in range(model.rowCount())]
+        return [job for row in range(model.rowCount()) if (job := model.job_at(model.index(row, 0))) is not None]
 
     def active_jobs(self) -> list[Job]:
         def waiting_on_person(job: Job) -> bool:

@@ -108,7 +108,7 @@ class Submitter:
             job.moved_to(
                 JobState.PENDING,
                 task_id=created.task_id,
-                request_ids=job.request_ids + (created.request_id,),
+                request_ids=(*job.request_ids, created.request_id),
                 error_code=None,
                 error_message=None,
                 error_detail=None,
