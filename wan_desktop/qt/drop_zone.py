@@ -109,6 +109,11 @@ class DropZone(QFrame):
         self._entries: list[FrameEntry] = []
         self._pending_imports = 0
         self._generation = 0  # bumps when limits change, so stale check results are dropped
+        self._build_widgets(what, multiple)
+        thumbnails.ready.connect(self._thumbnail_ready)
+        self._refresh()
+
+    def _build_widgets(self, what: str, multiple: bool) -> None:
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # so Ctrl+V can target this zone
@@ -146,8 +151,6 @@ class DropZone(QFrame):
         layout.addWidget(self.status)
         layout.addWidget(self.list)
         layout.addWidget(self.preview)
-        thumbnails.ready.connect(self._thumbnail_ready)
-        self._refresh()
 
     # -- what the composer reads ------------------------------------------------------------------
     def entries(self) -> list[FrameEntry]:
