@@ -30,6 +30,15 @@ class Money:
         self.clock = clock
         self.config = config
         self.table: PriceTable = config.prices or default_table()
+        self._caps_seen: list[tuple] | None = None
+
+    def caps_changed(self) -> bool:
+        """True when the budgets changed since the last look (a cap raised in a window or by the CLI): jobs
+        held by budget are then looked at again at once instead of at their next recheck."""
+        caps = self.store.history_rows("SELECT currency, daily, monthly FROM budgets ORDER BY currency")
+        changed = self._caps_seen is not None and caps != self._caps_seen
+        self._caps_seen = caps
+        return changed
 
     def ledger_writer(self, job: Job) -> Writer | None:
         """What to write with ``job``'s row: its ledger entry once it has ended, the release of its in-flight

@@ -33,6 +33,10 @@ class Submitter:
 
     def submit_next(self) -> None:
         rt = self.rt
+        if rt.money.caps_changed():
+            for job in rt.journal.live_jobs():
+                if job.state is JobState.HELD_BY_BUDGET:
+                    rt.schedule.set(job.id, 0)
         for job in rt.journal.live_jobs():
             if job.state not in _WAITING or not rt.is_ours(job):
                 continue
