@@ -237,15 +237,15 @@ def test_notices_at_80_and_100_percent_once_each(tmp_path):
     bench.run()
     notices = [n for n in bench.notices() if "cap" in n]
     assert notices == [
-        "You have used 80 % of your daily cap of USD 1.25.",
+        "Budget: you have used 80 % of your daily cap of USD 1.25.",
     ]
     bench.set_budget(daily=1.5)
     bench.clock.advance(10)
     bench.run()
     notices = [n for n in bench.notices() if "cap" in n]
     assert notices[1:] == [
-        "You have used 80 % of your daily cap of USD 1.50.",
-        "You have reached your daily cap of USD 1.50; further jobs wait.",
+        "Budget: you have used 80 % of your daily cap of USD 1.50.",
+        "Budget: you have reached your daily cap of USD 1.50; further jobs wait.",
     ]
     bench.close()
 

@@ -104,10 +104,18 @@ def _reached(budget: Budget, spent: Spent, needed: float) -> tuple[tuple[str, in
     return tuple(reached)
 
 
+NOTICE_PREFIX = "Budget: "
+
+
 def notice_sentence(name: str, percent: int, cap: float, currency: Currency) -> str:
     if percent >= 100:
-        return f"You have reached your {name} cap of {format_money(cap, currency)}; further jobs wait."
-    return f"You have used {percent} % of your {name} cap of {format_money(cap, currency)}."
+        return f"{NOTICE_PREFIX}you have reached your {name} cap of {format_money(cap, currency)}; further jobs wait."
+    return f"{NOTICE_PREFIX}you have used {percent} % of your {name} cap of {format_money(cap, currency)}."
+
+
+def is_budget_notice(text: str) -> bool:
+    """Whether an engine notice is a cap notice (the window shows those in the tray too)."""
+    return text.startswith(NOTICE_PREFIX)
 
 
 def confirmation_needed(budget: Budget | None, batch_total: float | None) -> str | None:

@@ -9,7 +9,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 
+from wan_desktop.core import money_store
+from wan_desktop.core.budget import Budget
+from wan_desktop.core.jobs import JobState
 from wan_desktop.core.ledger import LedgerEntry
+from wan_desktop.core.store import JobReader
 
 GROUPINGS = ("model", "day", "month", "storyboard", "project", "resolution", "region")
 NO_PROJECT = "(no batch or storyboard)"
@@ -24,6 +28,26 @@ class SpendRow:
     seconds: float
     free: int  # entries that cost nothing (failed, canceled, demo)
     unpriced: int  # charged entries whose price was unknown: the amount leaves them out
+
+
+@dataclass(frozen=True)
+class SpendData:
+    """Everything the Spend panel shows, read in one go off the GUI thread."""
+
+    entries: tuple[LedgerEntry, ...]
+    kept: Mapping[str, bool | None]  # finished jobs' kept/rejected marks
+    budgets: tuple[Budget, ...]
+
+
+def load(reader: JobReader) -> SpendData:
+    entries = tuple(money_store.read_entries(reader.history_rows))
+    kept = {job.id: job.kept for job in reader.jobs([JobState.DONE])}
+    return SpendData(entries, kept, tuple(money_store.read_budgets(reader.history_rows)))
+
+
+def in_range(entries: Iterable[LedgerEntry], since: date, until: date) -> list[LedgerEntry]:
+    low, high = since.isoformat(), until.isoformat()
+    return [entry for entry in entries if low <= entry.day <= high]
 
 
 def key_of(entry: LedgerEntry, by: str) -> str:
