@@ -161,6 +161,9 @@ class SpendPanel(QWidget):
 
     def _loaded(self, data: spend.SpendData) -> None:
         self.data = data
+        current = Currency(self.currency_combo.currentData())
+        if data.budgets and all(b.currency is not current for b in data.budgets):
+            self.currency_combo.setCurrentIndex(self.currency_combo.findData(data.budgets[0].currency))
         self._show()
         self._show_budget()
         self.loaded.emit()
