@@ -15,6 +15,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 
+from PySide6.QtCore import QDate
+
 from wan_desktop.core import money_store
 from wan_desktop.core.budget import Budget
 from wan_desktop.core.dashscope.catalog import Currency
@@ -80,7 +82,8 @@ def main() -> int:
         db = Path(tmp) / "jobs.sqlite3"
         seed(db)
         panel = SpendPanel(lambda: open_reader(db), db)
-        panel.since_edit.setDate(date.today() - timedelta(days=20))
+        start = date.today() - timedelta(days=20)
+        panel.since_edit.setDate(QDate(start.year, start.month, start.day))
         panel.resize(1280, 820)
         panel.setWindowTitle("Wan Desktop: Spend")
         panel.show()

@@ -31,11 +31,10 @@ ROWS, _ = parse_rows(
 TABLE = PriceTable(ROWS)
 
 
-def job(state=JobState.DONE, usage=None, **request) -> Job:
-    base = dict(model="wan2.7-i2v", resolution="1080P", duration=10) | request
+def job(state=JobState.DONE, usage=None, first_clip: str | None = None) -> Job:
     return Job(
         id="j1",
-        request=GenerationRequest(**base),
+        request=GenerationRequest(model="wan2.7-i2v", resolution="1080P", duration=10, first_clip=first_clip),
         state=state,
         created_at=T0,
         updated_at=T0,
@@ -71,7 +70,7 @@ def test_the_hold_sentence_names_the_cap_the_spend_and_the_need():
 def test_a_batch_over_the_confirm_threshold_asks_first():
     budget = Budget(Currency.CNY, confirm_over=20.0)
     assert confirmation_needed(budget, 19.0) is None
-    assert "over your CNY 20.00" in confirmation_needed(budget, 25.0)
+    assert "over your CNY 20.00" in (confirmation_needed(budget, 25.0) or "")
     assert confirmation_needed(budget, None) is not None
 
 

@@ -46,8 +46,7 @@ class MoneyBench:
         self.store = JobStore(tmp_path / "home" / name)
         self.library = Library(tmp_path / "library")
         self.events = []
-        options = dict(prices=PRICES, money_zone=UTC, max_downloads=1) | config
-        self.config = EngineConfig(region=REGION, **options)
+        self.config = replace(EngineConfig(region=REGION, prices=PRICES, money_zone=UTC, max_downloads=1), **config)
         self.engine = Engine(
             self.store,
             self.library,
@@ -139,7 +138,7 @@ def test_a_monthly_cap_across_the_month_boundary(tmp_path):
     bench.add(2)
     bench.run()
     assert bench.states() == [JobState.DONE, JobState.HELD_BY_BUDGET]
-    assert "monthly cap is USD 0.50" in _held(bench).error_message
+    assert "monthly cap is USD 0.50" in (_held(bench).error_message or "")
     _next_midnight(clock)  # 1 December
     bench.run()
     bench.clock.advance(10)
@@ -221,7 +220,7 @@ def test_a_model_with_no_price_is_held_while_a_cap_is_set_and_never_sent_blind(t
     bench.add(1)
     bench.run()
     (job,) = bench.engine.jobs()
-    assert job.state is JobState.HELD_BY_BUDGET and "no price for this model" in job.error_message
+    assert job.state is JobState.HELD_BY_BUDGET and "no price for this model" in (job.error_message or "")
     assert bench.service.count("create") == 0
     assert allowed_actions(job) == {JobAction.CANCEL, JobAction.REMOVE}
     assert bench.engine.cancel(job.id).ok
@@ -279,6 +278,6 @@ def test_the_ledger_rebuilt_from_sidecars_equals_the_databases(tmp_path):
     written = bench.ledger()
     rebuilt = entries_from_sidecars(bench.library, zone=UTC, table=PRICES)
     assert sorted(rebuilt.entries, key=lambda e: e.job_id) == sorted(written, key=lambda e: e.job_id)
-    assert sum(entry.amount for entry in written) == 2.0  # the fake's usage says 5 s, also of the 10 s one
+    assert sum(entry.amount or 0.0 for entry in written) == 2.0  # the fake's usage says 5 s, also of the 10 s one
     assert {entry.day for entry in written} == {date(2026, 11, 26).isoformat()}
     bench.close()

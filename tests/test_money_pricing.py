@@ -37,9 +37,10 @@ def test_a_later_row_takes_over_from_its_day_and_old_days_keep_their_price():
     assert problems == ()
     table = PriceTable(rows)
     assert table.price_on("wan3.0-video", "cn-beijing", "720P", None, date(2026, 8, 23)) is None
-    assert table.price_on("wan3.0-video", "cn-beijing", "720P", None, date(2026, 9, 1)).per_second == 0.6
-    moment = datetime(2026, 10, 1, 3, tzinfo=UTC)
-    assert table.price_on("wan3.0-video", "cn-beijing", "720P", None, moment).per_second == 0.42
+    september = table.price_on("wan3.0-video", "cn-beijing", "720P", None, date(2026, 9, 1))
+    october = table.price_on("wan3.0-video", "cn-beijing", "720P", None, datetime(2026, 10, 1, 3, tzinfo=UTC))
+    assert september is not None and september.per_second == 0.6
+    assert october is not None and october.per_second == 0.42
 
 
 def test_input_billed_rows_charge_input_seconds_and_others_do_not():

@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--demo", action="store_true", help="GUI: start in demo mode (built-in simulator)")
     parser.add_argument("--self-test", action="store_true", help="GUI: run one demo job end to end and exit")
-    sub = parser.add_subparsers(dest="command")
+    add_money_commands(sub := parser.add_subparsers(dest="command"))  # spend, budget, ledger (cli_money.py)
 
     submit = sub.add_parser("submit", help="validate and queue one job per image (x count)")
     submit.add_argument("images", nargs="*", help="first-frame images (files or URLs)")
@@ -78,7 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
     library.add_argument("action", choices=["rebuild"])
     key = sub.add_parser("key", help="the API key in the system keyring")
     key.add_argument("action", choices=["set", "clear", "show"])
-    add_money_commands(sub)
     demo = sub.add_parser("demo", help="the same commands against a built-in simulator (no key needed)")
     demo.add_argument("rest", nargs=argparse.REMAINDER)
     return parser

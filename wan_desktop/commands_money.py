@@ -116,6 +116,8 @@ def _rebuild(db_path: Path, settings: Settings, *, demo: bool) -> int:
     from wan_desktop.core.library import Library
     from wan_desktop.core.store import JobStore
 
+    if settings.library_dir is None:
+        raise ValueError("No library folder is set; give one with --library.")
     with JobStore(db_path) as store:
         outcome = rebuild(store, Library(settings.library_dir), demo=demo)
     for problem in outcome.skipped:

@@ -90,13 +90,13 @@ class PriceTable:
     ) -> Price | None:
         """The price that applied on ``when`` (a date, or a moment whose date counts), or None if none did."""
         key = _model_key(model)
-        region = _region(region)
+        place = _region(region)
         day = when.date() if isinstance(when, datetime) else when
-        if region is None:
+        if place is None:
             return None
         best: Price | None = None
         for price in self.prices:
-            if price.model != key or price.region is not region or price.resolution != resolution:
+            if price.model != key or price.region is not place or price.resolution != resolution:
                 continue
             if price.valid_from > day or not _audio_matches(price.audio, audio):
                 continue

@@ -38,7 +38,7 @@ from .composer import Composer
 from .engine_thread import EngineThread
 from .queue_model import JobQueueModel
 from .queue_panel import QueuePanel
-from .spend_panel import is_budget_notice, spend_tab
+from .spend_panel import spend_tab
 
 
 def app_icon() -> QIcon:
@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(create, "&Create")
         self.tabs.addTab(self._library_host, "&Library")
         self.tabs.currentChanged.connect(lambda index: index == 1 and self.ensure_library_panel())
-        self.spend_panel = spend_tab(self.tabs, self.context, lambda text: self.statusBar().showMessage(text, 10000))
+        self.spend_panel = spend_tab(self)  # Spend tab (issue 14)
         return self.tabs
 
     def ensure_library_panel(self):
@@ -307,9 +307,7 @@ class MainWindow(QMainWindow):
         engine.job_removed.connect(self.queue_model.remove)
         engine.download_progress.connect(self._download_progress)
         engine.notice.connect(lambda text: self.statusBar().showMessage(text, 15000))
-        engine.notice.connect(
-            lambda text: is_budget_notice(text) and self.tray and self.tray.showMessage("Budget", text)
-        )
+        engine.notice.connect(self.spend_panel.engine_notice)
         engine.reply.connect(lambda text: self.statusBar().showMessage(text, 8000))
         engine.mode_changed.connect(self._mode_changed)
         engine.typical_durations.connect(self._typical.update)

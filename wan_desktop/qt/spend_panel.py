@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -47,7 +46,8 @@ BREAKDOWNS = (
 _COLUMNS = ("", "Spent", "Videos", "Seconds", "Free", "No price")
 
 
-__all__ = ["SpendPanel", "is_budget_notice", "spend_tab"]
+def _day(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
 
 
 def _money(amounts: dict[str, float]) -> str:
@@ -60,6 +60,7 @@ class SpendPanel(QWidget):
     """``open_reader`` opens the history read only; ``db_path`` is where the budgets are written."""
 
     notice = Signal(str)
+    budget_notice = Signal(str)  # an engine notice about a cap (80 % or 100 %), for the tray
     loaded = Signal()
 
     def __init__(self, open_reader: Callable[[], JobReader], db_path: Path, parent: QWidget | None = None) -> None:
@@ -170,7 +171,7 @@ class SpendPanel(QWidget):
 
     # -- showing --------------------------------------------------------------------------------------
     def chosen_range(self) -> tuple[date, date]:
-        since, until = self.since_edit.date().toPython(), self.until_edit.date().toPython()
+        since, until = _day(self.since_edit.date()), _day(self.until_edit.date())
         return (since, until) if since <= until else (until, since)
 
     def _show(self) -> None:
@@ -240,9 +241,13 @@ class SpendPanel(QWidget):
         self.budget_status.setText("Saving…")
         self._calls.run(
             lambda: money_store.write_budget(self._db_path, budget),
-            lambda _none: (self.budget_status.setText("Saved. Held jobs are checked again now."), self.refresh()),
+            self._budget_saved,
             lambda error: self.budget_status.setText(f"The caps could not be saved: {error}"),
         )
+
+    def _budget_saved(self, _none: object) -> None:
+        self.budget_status.setText("Saved. Held jobs are checked again now.")
+        self.refresh()
 
     def _export_dialog(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(self, "Export spend", "spend.csv", "CSV files (*.csv)")
@@ -258,19 +263,25 @@ class SpendPanel(QWidget):
             lambda error: self.notice.emit(f"The spend could not be exported: {error}"),
         )
 
+    def engine_notice(self, text: str) -> None:
+        if is_budget_notice(text):
+            self.budget_notice.emit(text)
+
     def shutdown(self) -> None:
         self._calls.shutdown()
 
 
-def spend_tab(tabs: QTabWidget, context, say: Callable[[str], None]) -> SpendPanel:
-    """The Spend tab, added to the window's tabs and read each time it is shown. ``context``: the window's
-    WindowContext (home folder, demo or not)."""
+def spend_tab(window) -> SpendPanel:
+    """The Spend tab, added to ``window``'s tabs (a MainWindow) and read each time it is shown; cap notices
+    also go to the window's tray."""
     from wan_desktop.core.store import open_reader
     from wan_desktop.demo import demo_home
 
+    context, tabs = window.context, window.tabs
     db_path = (demo_home(context.home) if context.demo else context.home) / "jobs.sqlite3"
     panel = SpendPanel(lambda: open_reader(db_path), db_path)
-    panel.notice.connect(say)
+    panel.notice.connect(lambda text: window.statusBar().showMessage(text, 10000))
+    panel.budget_notice.connect(lambda text: window.tray and window.tray.showMessage("Budget", text))
     tabs.addTab(panel, "S&pend")
     tabs.currentChanged.connect(lambda index: tabs.widget(index) is panel and panel.refresh())
     return panel
