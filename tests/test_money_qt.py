@@ -120,3 +120,23 @@ def test_keep_and_reject_marks_follow_the_rulebook(qtbot, tmp_path):
     edits.toggle_kept(replace(done_job("r", None), state=JobState.RUNNING), True)
     assert asked == [("a", True), ("a", None), ("a", False)]
     assert len(errors) == 1 and "Only a finished video can be kept" in str(errors[0])
+
+
+def test_a_batch_over_the_confirm_amount_is_asked_about_first(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from wan_desktop.core import spend
+    from wan_desktop.core.budget import Budget
+    from wan_desktop.core.dashscope.catalog import Region
+
+    db = seeded(tmp_path)
+    panel = SpendPanel(lambda: open_reader(db), db)
+    qtbot.addWidget(panel)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No)
+    requests = [GenerationRequest(model="wan2.6-i2v", resolution="720P", duration=5)] * 3  # USD 1.50
+    assert panel.confirm_batch(requests, Region.SINGAPORE)  # no threshold: nothing asked
+    panel.data = spend.SpendData((), {}, (Budget(Currency.USD, confirm_over=1.0),))
+    assert not panel.confirm_batch(requests, Region.SINGAPORE)
+    assert asked == ["This batch costs up to USD 1.50, over your USD 1.00. Send it?"]
+    assert panel.confirm_batch(requests[:1], Region.SINGAPORE)

@@ -307,7 +307,7 @@ class MainWindow(QMainWindow):
         engine.job_removed.connect(self.queue_model.remove)
         engine.download_progress.connect(self._download_progress)
         engine.notice.connect(lambda text: self.statusBar().showMessage(text, 15000))
-        engine.notice.connect(self.spend_panel.engine_notice)
+        self.spend_panel.watch(engine)  # Spend tab (issue 14): cap notices, budgets for the batch check
         engine.reply.connect(lambda text: self.statusBar().showMessage(text, 8000))
         engine.mode_changed.connect(self._mode_changed)
         engine.typical_durations.connect(self._typical.update)
@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
             )
 
     def _generate(self, requests: list) -> None:
-        if self.engine is not None:
+        if self.engine is not None and self.spend_panel.confirm_batch(requests, self._region()):
             self.engine.submit(requests, parent_job_id=self._parent_for(requests))
             self._continuation = None
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -29,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wan_desktop.core import money_store, spend
-from wan_desktop.core.budget import Budget, BudgetError, is_budget_notice, parse_cap
+from wan_desktop.core import cost, money_store, spend
+from wan_desktop.core.budget import Budget, BudgetError, confirmation_needed, is_budget_notice, parse_cap
 from wan_desktop.core.cost import format_money
 from wan_desktop.core.dashscope.catalog import Currency
 from wan_desktop.core.store import JobReader
@@ -70,6 +71,8 @@ class SpendPanel(QWidget):
         self._calls = BackgroundCalls(self)
         self.data = spend.SpendData((), {}, ())
         self.chart_view = None
+        self._refresh_timer = QTimer(self, singleShot=True, interval=500)
+        self._refresh_timer.timeout.connect(self.refresh)
         self._build()
 
     # -- building -------------------------------------------------------------------------------------
@@ -263,9 +266,31 @@ class SpendPanel(QWidget):
             lambda error: self.notice.emit(f"The spend could not be exported: {error}"),
         )
 
+    # -- the engine ---------------------------------------------------------------------------------
+    def watch(self, engine) -> None:
+        """Follow an EngineThread: cap notices go to the tray, a finished job refreshes a visible tab, and the
+        budgets are read once the engine has opened (and migrated) the database."""
+        engine.notice.connect(self.engine_notice)
+        engine.ready.connect(lambda _jobs: self.refresh())
+        engine.job_updated.connect(self._job_updated)
+
     def engine_notice(self, text: str) -> None:
         if is_budget_notice(text):
             self.budget_notice.emit(text)
+
+    def _job_updated(self, job) -> None:
+        if job.state.is_final and self.isVisible() and not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def confirm_batch(self, requests: list, region) -> bool:
+        """Ask before sending a batch whose estimate passes the "confirm over" amount (budgets as last read)."""
+        batch = cost.total(cost.estimate(request, region) for request in requests)
+        budget = next((b for b in self.data.budgets if b.currency is batch.currency), None)
+        question = confirmation_needed(budget, batch.amount)
+        if question is None:
+            return True
+        answer = QMessageBox.question(self, "Send this batch?", question)
+        return answer == QMessageBox.StandardButton.Yes
 
     def shutdown(self) -> None:
         self._calls.shutdown()
