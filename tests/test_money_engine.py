@@ -281,3 +281,17 @@ def test_the_ledger_rebuilt_from_sidecars_equals_the_databases(tmp_path):
     assert sum(entry.amount or 0.0 for entry in written) == 2.0  # the fake's usage says 5 s, also of the 10 s one
     assert {entry.day for entry in written} == {date(2026, 11, 26).isoformat()}
     bench.close()
+
+
+def test_a_held_job_whose_earlier_create_never_arrived_is_not_expired_on_restart(tmp_path):
+    bench = MoneyBench(tmp_path)
+    (job,) = bench.add(1)
+    old_try = bench.clock.now() - timedelta(days=2)  # a create that surely did not arrive, two days ago
+    journal = bench.engine._rt.journal
+    journal.save(replace(job, state=JobState.HELD_BY_BUDGET, submit_started_at=old_try, error_message="held"))
+    bench.store.close()
+    again = MoneyBench(tmp_path, clock=bench.clock)
+    again.set_budget(daily=0.1)
+    again.engine.recover()
+    assert again.states() == [JobState.HELD_BY_BUDGET]
+    again.close()
