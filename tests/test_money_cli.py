@@ -114,3 +114,20 @@ def test_ledger_rebuild_from_the_sidecars(tmp_path, capsys):
     code, out, _ = run(tmp_path, capsys, "spend", "--since", "2026-11-01", "--until", "2026-11-30", "--json")
     (row,) = json.loads(out)
     assert row["key"] == "2026-11-03" and row["amount"] > 0
+
+
+def test_demo_run_names_the_jobs_held_by_budget(tmp_path, capsys):
+    from tests.engine_helpers import make_image
+
+    image = make_image(tmp_path / "fox.png")
+    code, _, err = run(tmp_path, capsys, "demo", "budget", "set", "--daily", "0.6", "--currency", "USD")
+    assert code == 0
+    args = ("demo", "submit", str(image), "--model", "wan2.6-i2v", "--resolution", "720P", "--duration", "5")
+    code, _, err = run(tmp_path, capsys, *args, "--count", "2", "--prompt", "a fox")
+    assert code == 0, err
+    code, _, err = run(tmp_path, capsys, "demo", "run", "--quiet")
+    assert code == 0
+    assert "Held by budget: your daily cap is USD 0.60" in err
+    code, out, _ = run(tmp_path, capsys, "demo", "spend", "--json")
+    (row,) = json.loads(out)
+    assert row["videos"] == 0 and row["free"] == 1  # the demo video cost nothing

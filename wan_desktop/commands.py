@@ -252,6 +252,8 @@ def _run(session: Session) -> int:
     waiting = engine.waiting_on_person()
     for job in waiting:
         print(f"{job.id[:8]}: needs your decision: {job.error_message}", file=sys.stderr)
+    for job in (job for job in engine.jobs() if job.state is JobState.HELD_BY_BUDGET):
+        print(f"{job.id[:8]}: {job.error_message}", file=sys.stderr)  # "Held by budget: ..."
     if engine.mode is EngineMode.BLOCKED:
         print(f"wan-desktop: stopped: {engine.mode_reason}", file=sys.stderr)
         return EXIT_BLOCKED
