@@ -24,6 +24,7 @@ EXPECTED = {
     S.CANCELED: {A.RETRY, A.REMOVE, A.DELETE},
     S.EXPIRED: {A.RETRY, A.REMOVE, A.DELETE},
     S.SUBMIT_UNCERTAIN: {A.CANCEL},  # still being looked for: no decision asked yet
+    S.HELD_BY_BUDGET: {A.CANCEL, A.REMOVE},  # never sent: nothing to trash
 }
 
 

@@ -12,12 +12,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from wan_desktop.cli_money import MONEY_SUBCOMMANDS, add_money_commands
 from wan_desktop.core.dashscope.catalog import MODELS, Region
 from wan_desktop.core.dashscope.types import ShotType
 from wan_desktop.core.events import UncertainDecision
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED, EXIT_BUSY, EXIT_USAGE = 0, 1, 2, 3, 64  # BUSY: another holds the home
-SUBCOMMANDS = {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key"}
+SUBCOMMANDS = {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key"} | MONEY_SUBCOMMANDS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--demo", action="store_true", help="GUI: start in demo mode (built-in simulator)")
     parser.add_argument("--self-test", action="store_true", help="GUI: run one demo job end to end and exit")
-    sub = parser.add_subparsers(dest="command")
+    add_money_commands(sub := parser.add_subparsers(dest="command"))  # spend, budget, ledger (cli_money.py)
 
     submit = sub.add_parser("submit", help="validate and queue one job per image (x count)")
     submit.add_argument("images", nargs="*", help="first-frame images (files or URLs)")

@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from wan_desktop.cli import EXIT_BLOCKED, EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_USAGE, SUBCOMMANDS
+from wan_desktop.cli_money import MONEY_SUBCOMMANDS
+from wan_desktop.commands_money import run_money_command
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
@@ -60,6 +62,8 @@ def _command(args, home: Path, *, demo: bool) -> int:
         settings = _settings_for(args, home, demo)
         if args.command == "key":
             return _key_command(args.action, settings)
+        if args.command in MONEY_SUBCOMMANDS:
+            return run_money_command(args, home, settings, demo=demo)
         with _home_lock(args.command, home, demo):
             return _locked_command(args, home, settings, demo=demo)
     except OSError as error:
@@ -254,6 +258,8 @@ def _run(session: Session) -> int:
     waiting = engine.waiting_on_person()
     for job in waiting:
         print(f"{job.id[:8]}: needs your decision: {job.error_message}", file=sys.stderr)
+    for job in (job for job in engine.jobs() if job.state is JobState.HELD_BY_BUDGET):
+        print(f"{job.id[:8]}: {job.error_message}", file=sys.stderr)  # "Held by budget: ..."
     if engine.mode is EngineMode.BLOCKED:
         print(f"wan-desktop: stopped: {engine.mode_reason}", file=sys.stderr)
         return EXIT_BLOCKED

@@ -26,6 +26,7 @@ class JobState(str, Enum):
     CANCELED = "canceled"
     EXPIRED = "expired"  # the service forgot the task (24 h) before we had the video
     SUBMIT_UNCERTAIN = "submit_uncertain"  # the create may or may not have reached the service
+    HELD_BY_BUDGET = "held_by_budget"  # not sent: it would pass a spending cap (or has no price to check)
 
     @property
     def is_final(self) -> bool:
@@ -55,13 +56,18 @@ _LABELS = {
     JobState.CANCELED: "Canceled",
     JobState.EXPIRED: "Expired",
     JobState.SUBMIT_UNCERTAIN: "Needs your decision",
+    JobState.HELD_BY_BUDGET: "Held by budget",
 }
 
 S = JobState
 ALLOWED_TRANSITIONS: Mapping[JobState, frozenset[JobState]] = {
-    S.QUEUED: frozenset({S.SUBMITTING, S.CANCELED, S.FAILED}),
+    S.QUEUED: frozenset({S.SUBMITTING, S.CANCELED, S.FAILED, S.HELD_BY_BUDGET}),
+    # a raised cap or a new day sends it (the claim takes it from here, with the budget checked again)
+    S.HELD_BY_BUDGET: frozenset({S.SUBMITTING, S.QUEUED, S.CANCELED, S.FAILED}),
     # a create that surely did not arrive goes back to QUEUED for another try
-    S.SUBMITTING: frozenset({S.PENDING, S.RUNNING, S.SUCCEEDED, S.QUEUED, S.FAILED, S.SUBMIT_UNCERTAIN}),
+    S.SUBMITTING: frozenset(
+        {S.PENDING, S.RUNNING, S.SUCCEEDED, S.QUEUED, S.FAILED, S.SUBMIT_UNCERTAIN, S.HELD_BY_BUDGET}
+    ),
     S.SUBMIT_UNCERTAIN: frozenset({S.PENDING, S.RUNNING, S.SUCCEEDED, S.FAILED, S.CANCELED, S.QUEUED, S.EXPIRED}),
     S.PENDING: frozenset({S.RUNNING, S.SUCCEEDED, S.FAILED, S.CANCELED, S.EXPIRED}),
     S.RUNNING: frozenset({S.SUCCEEDED, S.FAILED, S.CANCELED, S.EXPIRED}),
@@ -154,9 +160,11 @@ class JobAction(str, Enum):
 
 _RETRYABLE = frozenset({JobState.FAILED, JobState.CANCELED, JobState.EXPIRED})
 _ALLOWED_IN: Mapping[JobAction, frozenset[JobState]] = {
-    JobAction.CANCEL: frozenset({JobState.QUEUED, JobState.PENDING, JobState.SUBMIT_UNCERTAIN}),
+    JobAction.CANCEL: frozenset(
+        {JobState.QUEUED, JobState.PENDING, JobState.SUBMIT_UNCERTAIN, JobState.HELD_BY_BUDGET}
+    ),
     JobAction.RETRY: _RETRYABLE,
-    JobAction.REMOVE: _RETRYABLE | {JobState.QUEUED},
+    JobAction.REMOVE: _RETRYABLE | {JobState.QUEUED, JobState.HELD_BY_BUDGET},
     JobAction.DELETE: FINAL_STATES,
     JobAction.DECIDE: frozenset({JobState.SUBMIT_UNCERTAIN}),
     JobAction.FAVOURITE: frozenset({JobState.DONE}),

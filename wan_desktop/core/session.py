@@ -102,7 +102,9 @@ def open_session(
         if target.api_key:
             client = DashScopeClient(target.api_key, target.endpoint)
             resources.callback(client.close)
-        config = EngineConfig.for_service_clock(target.region, target.time_scale, max_concurrent=max_concurrent)
+        config = EngineConfig.for_service_clock(
+            target.region, target.time_scale, max_concurrent=max_concurrent, demo=target.demo
+        )
         engine = Engine(store, library, client, config, listener=listener)
     except BaseException:
         resources.close()

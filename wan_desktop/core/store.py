@@ -16,11 +16,11 @@ import os
 import sqlite3
 import statistics
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.dashscope.types import GenerationRequest
@@ -41,6 +41,14 @@ TYPICAL_SAMPLE = 20  # recent finished jobs that decide the typical generation t
 
 
 # -- errors -------------------------------------------------------------------------------------------------
+class ClaimGuard(Protocol):
+    """A check made inside the claim's transaction (the budget), and what it writes once the claim holds."""
+
+    def allows(self, conn: sqlite3.Connection) -> bool: ...
+
+    def claimed(self, conn: sqlite3.Connection) -> None: ...
+
+
 class StoreError(Exception):
     """The job database cannot do what was asked; ``explanation`` is a sentence for the person."""
 
@@ -314,26 +322,37 @@ class JobStore(JobReader):
                 raise ValueError(f"a job with id {job.id} already exists")
             self._write(conn, job)
 
-    def save(self, job: Job) -> None:
-        """Insert or replace the whole job; durable when this returns."""
+    def save(self, job: Job, also: Callable[[sqlite3.Connection], None] | None = None) -> None:
+        """Insert or replace the whole job; durable when this returns. ``also`` writes other tables (the
+        ledger) in the same transaction, so they commit together or not at all."""
         with self._writing() as conn:
             self._write(conn, job)
+            if also is not None:
+                also(conn)
 
     def delete(self, job_id: str) -> None:
         # Its task ids stay in job_tasks: the task is still ours, and must never be taken for another job's.
         with self._writing() as conn:
             conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
-    def claim(self, job: Job) -> bool:
-        """Write ``job`` (in ``submitting``) only if its row is still ``queued``: the one step before a paid
-        create. False when another writer changed the row first, so this one must not send it."""
+    def claim(self, job: Job, guard: ClaimGuard | None = None) -> bool:
+        """Write ``job`` (in ``submitting``) only if its row is still ``queued`` (or held by budget): the one
+        step before a paid create. False when another writer changed the row first, so this one must not send
+        it, or when ``guard`` (the budget) refused it; the guard's check and the claim are one transaction."""
         row = _row(job)
         updates = ", ".join(f"{name} = :{name}" for name in row if name != "id")
+        waiting = f"'{JobState.QUEUED.value}', '{JobState.HELD_BY_BUDGET.value}'"
         with self._writing() as conn:
-            cursor = conn.execute(
-                f"UPDATE jobs SET {updates} WHERE id = :id AND state = '{JobState.QUEUED.value}'", row
-            )
+            if guard is not None and not guard.allows(conn):
+                return False
+            cursor = conn.execute(f"UPDATE jobs SET {updates} WHERE id = :id AND state IN ({waiting})", row)
+            if cursor.rowcount == 1 and guard is not None:
+                guard.claimed(conn)
             return cursor.rowcount == 1
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One IMMEDIATE transaction for another table's repository (never for job rows)."""
+        return self._writing()
 
     def _write(self, conn: sqlite3.Connection, job: Job) -> None:
         row = _row(job)

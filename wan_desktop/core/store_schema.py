@@ -78,6 +78,56 @@ def _v3_video_seconds(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE jobs SET video_seconds = ? WHERE id = ?", (seconds, job_id))
 
 
+def _v4_money(conn: sqlite3.Connection) -> None:
+    # The spend ledger: one entry per job attempt that reached an end (task_id '' when no task was made).
+    # `amount` is what the service charged (NULL: charged, but no price was known); `counted` is what the
+    # budget counts (demo jobs cost nothing yet count, so budgets can be tried in demo mode).
+    conn.execute(
+        """CREATE TABLE ledger (
+            job_id TEXT NOT NULL,
+            task_id TEXT NOT NULL DEFAULT '',
+            day TEXT NOT NULL,
+            month TEXT NOT NULL,
+            state TEXT NOT NULL,
+            model TEXT NOT NULL,
+            region TEXT NOT NULL,
+            resolution TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            price_date TEXT,
+            per_second REAL,
+            input_per_second REAL,
+            output_seconds REAL NOT NULL DEFAULT 0,
+            input_seconds REAL NOT NULL DEFAULT 0,
+            amount REAL,
+            counted REAL NOT NULL DEFAULT 0,
+            charged INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            project TEXT,
+            PRIMARY KEY (job_id, task_id)
+        )"""
+    )
+    conn.execute("CREATE INDEX ledger_by_day ON ledger(currency, day)")
+    conn.execute("CREATE INDEX ledger_by_month ON ledger(currency, month)")
+    # What jobs sent and not finished yet are expected to cost, written with the claim that sends them.
+    conn.execute(
+        """CREATE TABLE spend_in_flight (
+            job_id TEXT PRIMARY KEY, day TEXT NOT NULL, month TEXT NOT NULL, currency TEXT NOT NULL,
+            amount REAL NOT NULL)"""
+    )
+    conn.execute(
+        """CREATE TABLE budgets (
+            currency TEXT PRIMARY KEY, daily REAL, monthly REAL, confirm_over REAL)"""
+    )
+    # Small facts of the money side: the latest wall time seen (a clock that moves back does not reopen a
+    # day) and the cap notices already given.
+    conn.execute("CREATE TABLE money_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 # Ordered: MIGRATIONS[n] takes a database from version n to n + 1. Append only; never edit a released one.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_jobs, _v2_search, _v3_video_seconds)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1_jobs,
+    _v2_search,
+    _v3_video_seconds,
+    _v4_money,
+)
 SCHEMA_VERSION = len(MIGRATIONS)

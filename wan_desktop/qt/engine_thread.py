@@ -112,6 +112,9 @@ class EngineThread(QThread):
     def set_favourite(self, job_id: str, favourite: bool) -> None:
         self._ask("favourite", job_id, lambda engine: engine.set_favourite(job_id, favourite))
 
+    def set_kept(self, job_id: str, kept: bool | None) -> None:
+        self._ask("keep", job_id, lambda engine: engine.set_kept(job_id, kept))
+
     def import_jobs(self, jobs: Sequence[Job]) -> None:
         """Finished jobs read from a folder's sidecars; the engine adds those the history lacks."""
         chosen = tuple(jobs)

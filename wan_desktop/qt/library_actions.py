@@ -27,6 +27,8 @@ MENU = (
     ("open", "Open in the system player"),
     ("copy", "Copy prompt"),
     ("export", "Export a copy with its notes…"),
+    ("keep", "Mark as kept"),
+    ("reject", "Mark as rejected"),
     ("delete", "Move to the trash…"),
 )
 HEALTH = (("relink", "Relink a moved library…"), ("import", "Import a folder of Wan Desktop videos…"))
@@ -67,6 +69,10 @@ class ActionBar(QWidget):
         self.buttons["favourite"].setEnabled(JobAction.FAVOURITE in allowed)
         self.buttons["favourite"].setText("Unfavourite" if job is not None and job.favourite else "Favourite")
         self.menu_actions["delete"].setEnabled(JobAction.DELETE in allowed)
+        kept = job.kept if job is not None else None
+        for key, mark, text in (("keep", True, "kept"), ("reject", False, "rejected")):
+            self.menu_actions[key].setEnabled(JobAction.KEEP in allowed)
+            self.menu_actions[key].setText(f"Unmark as {text}" if kept is mark else f"Mark as {text}")
 
     def context_menu(self, owner: QWidget, at: QPoint) -> QMenu:
         """The buttons' actions (as enabled now) and the "More…" menu, in one menu."""

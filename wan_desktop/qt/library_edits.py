@@ -31,6 +31,7 @@ class LibraryWriter:
     set_favourite: Callable[[str, bool], None]
     forget: Callable[[str], None]  # delete from the history (the files went to the trash first)
     import_jobs: Callable[[Sequence[Job]], None]
+    set_kept: Callable[[str, bool | None], None] = lambda job_id, kept: None
 
 
 def writer_for(engine: Callable[[], EngineThread | None], say: Callable[[str], None]) -> LibraryWriter:
@@ -47,6 +48,7 @@ def writer_for(engine: Callable[[], EngineThread | None], say: Callable[[str], N
         set_favourite=lambda job_id, favourite: ask(lambda e: e.set_favourite(job_id, favourite)),
         forget=lambda job_id: ask(lambda e: e.forget(job_id)),
         import_jobs=lambda jobs: ask(lambda e: e.import_jobs(jobs)),
+        set_kept=lambda job_id, kept: ask(lambda e: e.set_kept(job_id, kept)),
     )
 
 
@@ -84,6 +86,12 @@ class HistoryEdits(QObject):
         if writer is not None:
             writer.set_favourite(job.id, not job.favourite)
 
+    def toggle_kept(self, job: Job, mark: bool) -> None:
+        """Mark a finished clip kept (or rejected); the same mark again takes it off. Spend divides by kept clips."""
+        writer = self._allowed(job, JobAction.KEEP, "keep")
+        if writer is not None:
+            writer.set_kept(job.id, None if job.kept is mark else mark)
+
     def delete(self, job: Job) -> None:
         writer = self._allowed(job, JobAction.DELETE, "delete")
         if writer is None or not self._confirm_delete(job):
@@ -107,7 +115,7 @@ class HistoryEdits(QObject):
             self.imported.emit(reply)
         elif not reply.ok:
             self._on_error("delete" if reply.request == "forget" else reply.request)(RuntimeError(reply.message))
-        elif reply.request == "favourite" and reply.job is not None:
+        elif reply.request in ("favourite", "keep") and reply.job is not None:
             self.favourite_saved.emit(reply.job)
         elif reply.request == "forget" and reply.job_id is not None:
             self.deleted.emit(reply.job_id)

@@ -94,6 +94,8 @@ class LibraryPanel(QWidget):
             "continue_clip": on_current(jobs.continue_clip),
             "last_frame": on_current(jobs.use_frame_as_last_frame),
             "favourite": self.toggle_favourite,
+            "keep": on_current(partial(self.edits.toggle_kept, mark=True)),
+            "reject": on_current(partial(self.edits.toggle_kept, mark=False)),
             "play": self.play_current,
             "reveal": on_current(jobs.reveal),
             "open": on_current(jobs.open_externally),

@@ -36,6 +36,7 @@ from .composer import Composer
 from .engine_thread import EngineThread
 from .queue_model import JobQueueModel
 from .queue_panel import QueuePanel
+from .spend_panel import spend_tab
 from .window_context import DEMO_BANNER, WindowContext, app_icon, session_opener, watch_first_paint
 
 
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(create, "&Create")
         self.tabs.addTab(self._library_host, "&Library")
         self.tabs.currentChanged.connect(lambda index: index == 1 and self.ensure_library_panel())
+        self.spend_panel = spend_tab(self)  # Spend tab (issue 14)
         return self.tabs
 
     def ensure_library_panel(self):
@@ -233,6 +235,7 @@ class MainWindow(QMainWindow):
         engine.job_removed.connect(self.queue_model.remove)
         engine.download_progress.connect(self._download_progress)
         engine.notice.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.spend_panel.watch(engine)  # Spend tab (issue 14): cap notices, budgets for the batch check
         engine.reply.connect(lambda text: self.statusBar().showMessage(text, 8000))
         engine.mode_changed.connect(self._mode_changed)
         engine.typical_durations.connect(self._typical.update)
@@ -292,7 +295,7 @@ class MainWindow(QMainWindow):
             )
 
     def _generate(self, requests: list) -> None:
-        if self.engine is not None:
+        if self.engine is not None and self.spend_panel.confirm_batch(requests, self._region()):
             self.engine.submit(requests, parent_job_id=self._parent_for(requests))
             self._continuation = None
 
@@ -415,6 +418,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.shutdown()
         if self.library_panel is not None:  # Library tab (issue 5)
             self.library_panel.shutdown()
+        self.spend_panel.shutdown()
         if self.tray is not None:
             self.tray.hide()
 

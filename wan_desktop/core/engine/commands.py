@@ -111,7 +111,7 @@ class Commands:
         job = self._check(job_id, JobAction.CANCEL)
         if isinstance(job, CommandOutcome):
             return job
-        if job.state is JobState.QUEUED:
+        if job.state in (JobState.QUEUED, JobState.HELD_BY_BUDGET):
             canceled = job.moved_to(JobState.CANCELED, error_message="Canceled before it was sent.")
             return self._saved(canceled, "Canceled.")
         if job.state is JobState.SUBMIT_UNCERTAIN:

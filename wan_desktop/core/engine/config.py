@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from wan_desktop.core.dashscope import catalog
 from wan_desktop.core.events import EngineEvent
 from wan_desktop.core.jobs import DECISION_CODES, Job, JobState
 from wan_desktop.core.polling import PollPolicy
+from wan_desktop.core.pricing import PriceTable
 
 # Error codes the engine sets on submit_uncertain jobs once it stops searching: the person decides.
 AWAITING_DECISION_CODES = DECISION_CODES
@@ -22,6 +23,7 @@ ACTIVE_STATES = frozenset(
         JobState.SUCCEEDED,
         JobState.DOWNLOADING,
         JobState.SUBMIT_UNCERTAIN,
+        JobState.HELD_BY_BUDGET,
     }
 )
 OCCUPYING_STATES = frozenset({JobState.SUBMITTING, JobState.PENDING, JobState.RUNNING, JobState.SUBMIT_UNCERTAIN})
@@ -56,6 +58,10 @@ class EngineConfig:
     idle_wait: float = 1.0  # longest sleep of the loop when nothing is due
     store_retry: float = 15.0  # after the database could not be written (full or read-only disk)
     disk_retry: float = 30.0  # after the library folder could not be written
+    demo: bool = False  # the simulator: the ledger records nothing charged (budgets still count, to try them)
+    money_zone: tzinfo | None = None  # the time zone of billing days (None: this machine's)
+    budget_recheck: float = 5.0  # how often a job held by budget is checked against the caps again
+    prices: PriceTable | None = None  # None: the shipped price table (core/pricing.py)
 
     @classmethod
     def for_service_clock(cls, region: catalog.Region, time_scale: float = 1.0, **changes) -> EngineConfig:

@@ -7,6 +7,7 @@ same job."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -14,7 +15,10 @@ from wan_desktop.core.engine.clock import Clock
 from wan_desktop.core.engine.config import ACTIVE_STATES
 from wan_desktop.core.events import EngineEvent, EventKind
 from wan_desktop.core.jobs import Job
-from wan_desktop.core.store import JobStore, StoreError
+from wan_desktop.core.store import ClaimGuard, JobStore, StoreError
+
+# What else to write in the transaction of a job's row (the engine's ledger hook, engine/money.py).
+AlsoWrite = Callable[[Job], Callable[[sqlite3.Connection], None] | None]
 
 
 class Journal:
@@ -28,6 +32,7 @@ class Journal:
         self.live: set[str] = {job.id for job in self.jobs.values() if job.state in ACTIVE_STATES}
         self.unsaved: set[str] = set()
         self.blocked_until = 0.0
+        self.also_write: AlsoWrite = lambda job: None
 
     # -- reading ------------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job | None:
@@ -53,7 +58,7 @@ class Journal:
         job = replace(job, updated_at=self._clock.now())
         self._remember(job)
         try:
-            self.store.save(job)
+            self.store.save(job, self.also_write(job))
         except StoreError as error:
             self.unsaved.add(job.id)
             self.blocked(error)
@@ -62,12 +67,12 @@ class Journal:
         self._emit(EngineEvent(EventKind.JOB_UPDATED, job=job, job_id=job.id))
         return job
 
-    def claim(self, job: Job) -> Job | None:
+    def claim(self, job: Job, guard: ClaimGuard | None = None) -> Job | None:
         """Journal ``job`` (in ``submitting``) only if its row is still queued. None when it could not be
         written, or when another writer changed the row first (then that writer's row is taken in)."""
         job = replace(job, updated_at=self._clock.now())
         try:
-            claimed = self.store.claim(job)
+            claimed = self.store.claim(job, guard)
         except StoreError as error:
             self.blocked(error)
             return None
@@ -94,7 +99,7 @@ class Journal:
             return False
         for job_id in list(self.unsaved):
             try:
-                self.store.save(self.jobs[job_id])
+                self.store.save(self.jobs[job_id], self.also_write(self.jobs[job_id]))
             except StoreError as error:
                 self.blocked(error)
                 return False

@@ -79,7 +79,7 @@ class Loop:
         for job in rt.journal.all():
             if not rt.is_ours(job) or job.state not in ACTIVE_STATES:
                 continue
-            if rt.past_ttl(job) and job.state is not JobState.QUEUED:
+            if rt.past_ttl(job) and job.state not in (JobState.QUEUED, JobState.HELD_BY_BUDGET):
                 rt.expire(job, _PAST_TTL)
                 continue
             if job.state is JobState.SUBMITTING:

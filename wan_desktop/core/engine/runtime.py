@@ -17,6 +17,7 @@ from wan_desktop.core.engine.config import (
     as_utc,
 )
 from wan_desktop.core.engine.journal import Journal
+from wan_desktop.core.engine.money import Money
 from wan_desktop.core.engine.schedule import Schedule, Throttle
 from wan_desktop.core.engine.service import VideoService
 from wan_desktop.core.events import EngineEvent, EngineMode, EventKind
@@ -45,6 +46,8 @@ class Runtime:
         self._listener = listener
         self.wake = threading.Event()
         self.journal = Journal(store, clock, self.emit, config.store_retry)
+        self.money = Money(store, clock, config)
+        self.journal.also_write = self.money.ledger_writer
         self.schedule = Schedule(clock, config.retry_base, config.retry_cap)
         self.throttle = Throttle(clock, config.query_per_second)
         self.mode = EngineMode.RUNNING
@@ -115,7 +118,8 @@ class Runtime:
     def needs_engine(self, job: Job) -> bool:
         if job.state is JobState.SUBMIT_UNCERTAIN:
             return not self.awaits_decision(job)
-        return job.state in ACTIVE_STATES
+        # held by budget: waits for the person (a raised cap) or the next day, which the loop checks now and then
+        return job.state in ACTIVE_STATES and job.state is not JobState.HELD_BY_BUDGET
 
     def seconds_since_sent(self, job: Job) -> float | None:
         # this machine's clock for both ends: the service's time strings carry no zone

@@ -5,6 +5,8 @@ A create is repeated only when it surely did not reach the service; otherwise th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from wan_desktop.core.create_safety import CreateFailure, classify_create_failure
 from wan_desktop.core.dashscope import catalog
 from wan_desktop.core.dashscope.errors import (
@@ -16,10 +18,14 @@ from wan_desktop.core.dashscope.errors import (
 )
 from wan_desktop.core.dashscope.types import is_remote
 from wan_desktop.core.engine.config import OCCUPYING_STATES, unknown_model_sentence
+from wan_desktop.core.engine.money import BudgetGuard
 from wan_desktop.core.engine.poll import Poller
 from wan_desktop.core.engine.runtime import Runtime, log
+from wan_desktop.core.events import EngineEvent, EventKind
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.library import UnsafePath
+
+_WAITING = (JobState.QUEUED, JobState.HELD_BY_BUDGET)
 
 
 class Submitter:
@@ -29,13 +35,21 @@ class Submitter:
 
     def submit_next(self) -> None:
         rt = self.rt
+        if rt.money.caps_changed():
+            for job in rt.journal.live_jobs():
+                if job.state is JobState.HELD_BY_BUDGET:
+                    rt.schedule.set(job.id, 0)
         for job in rt.journal.live_jobs():
-            if job.state is not JobState.QUEUED or not rt.is_ours(job):
+            if job.state not in _WAITING or not rt.is_ours(job):
                 continue
             if catalog.find_model(job.request.model) is None:
                 rt.fail(job, unknown_model_sentence(job.request.model), code="UnknownModel")
                 continue  # a job from a newer version or a bad sidecar must not block the queue
             if not rt.schedule.is_due(job.id, rt.clock.monotonic()) or self.delay(job) != 0:
+                continue
+            verdict = rt.money.precheck(job)
+            if not verdict.allowed:
+                self.hold(job, verdict.sentence)
                 continue
             self.submit(job)
             return  # one create per turn: creates stay strictly sequential
@@ -74,9 +88,16 @@ class Submitter:
         except OSError as error:
             rt.fail(job, f"An input file of this job could not be read: {error.strerror or error}.")
             return
-        claimed = rt.journal.claim(job.moved_to(JobState.SUBMITTING, submit_started_at=rt.clock.now()))
+        guard = rt.money.guard(job)
+        sending = job.moved_to(JobState.SUBMITTING, submit_started_at=rt.clock.now())
+        if job.state is JobState.HELD_BY_BUDGET:
+            sending = replace(sending, error_code=None, error_message=None)
+        claimed = rt.journal.claim(sending, guard)
         if claimed is None:
-            return  # not journaled, or another writer took the job first: no create
+            self._refused(job, guard)
+            return  # not journaled, another writer took the job first, or the budget holds it: no create
+        for sentence in guard.notices:
+            rt.emit(EngineEvent(EventKind.NOTICE, message=sentence))
         rt.throttle.note_submit(spec.key)
         self._send(claimed, prepared)
 
@@ -92,6 +113,18 @@ class Submitter:
             except UnsafePath as error:
                 return f"The {role.replace('_', ' ')} of this job is not in the library's inputs folder. {error}"
         return None
+
+    def _refused(self, job: Job, guard: BudgetGuard) -> None:
+        current = self.rt.journal.get(job.id)
+        if not guard.verdict.allowed and current is not None and current.state in _WAITING:
+            self.hold(current, guard.verdict.sentence)
+
+    def hold(self, job: Job, sentence: str) -> None:
+        """Keep ``job`` from being sent, saying which cap holds it; it is checked again now and then."""
+        rt = self.rt
+        if job.state is not JobState.HELD_BY_BUDGET or job.error_message != sentence:
+            rt.journal.save(job.moved_to(JobState.HELD_BY_BUDGET, error_code="HeldByBudget", error_message=sentence))
+        rt.schedule.set(job.id, rt.config.budget_recheck)
 
     def _send(self, job: Job, prepared) -> None:
         rt = self.rt
