@@ -27,7 +27,9 @@ def inspect_video(args) -> int:
 
     settings = media_tags.read_settings(args.video)
     if settings is None:
-        _err(f"'{args.video.name}' carries no Wan Desktop settings (it was not made by the app, or its tag is damaged).")
+        _err(
+            f"'{args.video.name}' carries no Wan Desktop settings (it was not made by the app, or its tag is damaged)."
+        )
         return EXIT_ERROR
     data = {
         "job_id": settings.job_id,
@@ -69,7 +71,8 @@ def _preset_action(args, book: PresetBook) -> int:
         else:
             for preset in presets:
                 options = ", ".join(f"{k}={v}" for k, v in preset.to_dict().items() if k not in ("name", "model"))
-                print(f"{preset.name:<24} {preset.model:<20} {options}{'  (ships with the app)' if preset.builtin else ''}")
+                shipped = "  (ships with the app)" if preset.builtin else ""
+                print(f"{preset.name:<24} {preset.model:<20} {options}{shipped}")
         for problem in book.problems:
             _err(problem)
         return EXIT_OK
