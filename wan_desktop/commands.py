@@ -244,6 +244,9 @@ def _submit(args, session: Session) -> int:
         for problem in error.problems:
             print(f"wan-desktop: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    from wan_desktop.commands_batch import remember_prompts
+
+    remember_prompts(session.store.db_path.parent, requests)
     for job in jobs:
         print(job.id)
     return EXIT_OK

@@ -202,6 +202,19 @@ def batch_queue(args, session, home: Path) -> int:
         for problem in error.problems:
             _err(str(problem))
         return EXIT_USAGE
+    remember_prompts(home, requests)
     if not args.json:
         print(f"Queued {count(len(jobs), 'job')} as {result.project}; `wan-desktop run` sends them.")
     return EXIT_OK
+
+
+def remember_prompts(home: Path, requests) -> None:
+    """Into the prompt history; a history that cannot be written never fails the command that queued."""
+    import sqlite3
+
+    from wan_desktop.core.prompt_history import PromptHistory
+
+    try:
+        PromptHistory(home).remember([request.prompt for request in requests])
+    except (OSError, sqlite3.Error) as error:
+        _err(f"the prompt was not added to the history ({error})")
