@@ -210,11 +210,8 @@ def batch_queue(args, session, home: Path) -> int:
 
 def remember_prompts(home: Path, requests) -> None:
     """Into the prompt history; a history that cannot be written never fails the command that queued."""
-    import sqlite3
+    from wan_desktop.core.prompt_history import remember_quietly
 
-    from wan_desktop.core.prompt_history import PromptHistory
-
-    try:
-        PromptHistory(home).remember([request.prompt for request in requests])
-    except (OSError, sqlite3.Error) as error:
-        _err(f"the prompt was not added to the history ({error})")
+    problem = remember_quietly(home, requests)
+    if problem:
+        _err(problem)

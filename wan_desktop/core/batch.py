@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import string
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -186,20 +186,39 @@ Checker = Callable[[GenerationRequest, Region], list]
 
 def preview(table: SourceTable, settings: BatchSettings, *, check: Checker = validate_request) -> BatchPreview:
     """Every row checked and priced; nothing is queued here."""
+    notes = preview_notes(table, settings)
+    rows = list(preview_rows(table, settings, check=check))
+    if sum(len(row.requests) for row in rows) >= MAX_JOBS:
+        notes += (f"A batch makes at most {MAX_JOBS:,} videos; the rows after that were left out.",)
+    return BatchPreview(new_batch_id(), tuple(rows), settings.region, notes)
+
+
+def new_batch_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def preview_notes(table: SourceTable, settings: BatchSettings) -> tuple[str, ...]:
+    """What the reader noticed, the template's product, and the columns nothing uses."""
     notes = list(table.notes)
-    template = settings.template
-    if template and (words := product_words(template, settings.lists)):
+    if settings.template and (words := product_words(settings.template, settings.lists)):
         notes.append(words)
     unused = sorted(set(table.columns) - KNOWN_COLUMNS - _template_names(table, settings))
     if unused:
         notes.append(f"Column{'s' if len(unused) > 1 else ''} {', '.join(unused)} not used by any prompt; ignored.")
-    rows: list[BatchRow] = []
+    return tuple(notes)
+
+
+def preview_rows(
+    table: SourceTable, settings: BatchSettings, *, check: Checker = validate_request
+) -> Iterator[BatchRow]:
+    """The rows one by one (the window shows them as they come); stops at MAX_JOBS videos."""
+    videos = 0
     for source in table.rows:
-        rows.extend(_rows_for(source, table.base, settings, check))
-        if sum(len(r.requests) for r in rows) > MAX_JOBS:
-            notes.append(f"A batch makes at most {MAX_JOBS:,} videos; the rows after {source.where} were left out.")
-            break
-    return BatchPreview(uuid.uuid4().hex[:12], tuple(rows), settings.region, tuple(notes))
+        for row in _rows_for(source, table.base, settings, check):
+            videos += len(row.requests)
+            if videos > MAX_JOBS:
+                return
+            yield row
 
 
 def _template_names(table: SourceTable, settings: BatchSettings) -> set[str]:

@@ -97,3 +97,16 @@ class PromptHistory:
         with closing(self._connect()) as conn:
             conn.execute("DELETE FROM prompts")
             conn.execute("VACUUM")
+
+
+def remember_quietly(home: Path | None, requests) -> str | None:
+    """Remember the prompts of ``requests``; a history that cannot be written never fails the queuing.
+
+    Returns the reason when it could not (for a log line), else None."""
+    if home is None:
+        return None
+    try:
+        PromptHistory(home).remember([request.prompt for request in requests])
+    except (OSError, sqlite3.Error) as error:
+        return f"the prompt was not added to the history ({error})"
+    return None

@@ -34,6 +34,7 @@ from wan_desktop.resources import ICON_SIZES, icon_path
 
 from . import theme
 from .background import BackgroundCalls
+from .batch_dialog import open_batch_dialog
 from .composer import Composer
 from .engine_thread import EngineThread
 from .queue_model import JobQueueModel
@@ -257,6 +258,9 @@ class MainWindow(QMainWindow):
         library_action = QAction("Open the &library folder", self)
         library_action.triggered.connect(lambda: self._open_path(self.library_root()))
         file_menu.addAction(library_action)
+        batch_action = QAction("&Batch from a folder or spreadsheet…", self)
+        batch_action.triggered.connect(lambda: open_batch_dialog(self))
+        file_menu.addAction(batch_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
