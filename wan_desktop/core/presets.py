@@ -60,8 +60,11 @@ class Preset:
         return replace(request, **self.options())
 
     def differences(self, request: GenerationRequest) -> tuple[str, ...]:
-        """The option names where ``request`` differs from this preset (what the composer marks)."""
-        return tuple(name for name, value in self.options().items() if getattr(request, name) != value)
+        """The option names where ``request`` differs from this preset (what the composer marks); an option
+        the preset leaves unset (the model's default) never differs."""
+        return tuple(
+            name for name, value in self.options().items() if value is not None and getattr(request, name) != value
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -133,7 +133,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self._calls = BackgroundCalls(self)
         self.queue_model = JobQueueModel(self._eta, library_root=self.library_root, parent=self)
-        self.composer = Composer(self._region, context.home / "scratch")
+        data_home = demo_home(context.home) if context.demo else context.home  # where the engine's database is
+        self.composer = Composer(self._region, context.home / "scratch", home=data_home)
         self.queue_panel = QueuePanel(self.queue_model)
         self._build()
         self._build_menus()
