@@ -269,3 +269,41 @@ def job_from_video(library: Library, video: Path) -> Job | None:
         video_path=library.relative(video),
         thumbnail_path=library.relative(thumbnail) if thumbnail.is_file() and library.is_inside(thumbnail) else None,
     )
+
+
+def remix_request(settings: VideoSettings) -> GenerationRequest:
+    """The settings to put back in the composer: local media paths are dropped (they belong to the machine
+    or library the video came from); remote ones and every option stay."""
+    local = {name: None for name, ref in settings.request.media_references().items() if not is_remote(ref)}
+    return replace(settings.request, **local)
+
+
+def adopt_video(library: Library, video: Path) -> Job | None:
+    """A video of ours dropped on the library: copied in when it lies outside (the original stays where it
+    is), then restored as a finished job. None, with nothing left behind, when it carries no settings."""
+    import shutil
+
+    from wan_desktop.core import media
+    from wan_desktop.core.library import free_name
+
+    video = Path(video)
+    if read_settings(video) is None:
+        return None
+    target = video
+    if not library.is_inside(video):
+        library.root.mkdir(parents=True, exist_ok=True)
+        target = free_name(library.root / video.name)
+        partial = target.with_name(f".{target.name}.copy")
+        shutil.copyfile(video, partial)
+        os.replace(partial, target)
+    job = job_from_video(library, target)
+    if job is None:
+        return None
+    thumbnail = target.with_suffix(".jpg")
+    if job.thumbnail_path is None and not thumbnail.exists():
+        try:
+            made = media.make_thumbnail(target, thumbnail)
+            job = replace(job, thumbnail_path=library.relative(made))
+        except (media.MediaError, OSError):
+            pass  # a video without a thumbnail is still the video
+    return job

@@ -38,6 +38,7 @@ from .batch_dialog import open_batch_dialog
 from .composer import Composer
 from .engine_thread import EngineThread
 from .queue_model import JobQueueModel
+from .video_drops import VideoDrops
 from .queue_panel import QueuePanel
 
 
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_tray()
         self.composer.generate_requested.connect(self._generate)
+        self.video_drops = VideoDrops(self)  # a video of ours dropped: its settings (composer), imported (library)
         self._connect_queue_panel()
         # After the first paint: the engine thread's imports and the demo simulator must not delay it. A window
         # that is never painted (hidden at start) still gets its engine a moment later.
@@ -489,6 +491,7 @@ class MainWindow(QMainWindow):
         self.stop_engine()
         self._calls.shutdown()
         self.composer.shutdown()
+        self.video_drops.shutdown()
         self.queue_panel.shutdown()
         if self.library_panel is not None:  # Library tab (issue 5)
             self.library_panel.shutdown()
