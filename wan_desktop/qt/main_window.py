@@ -38,8 +38,8 @@ from .batch_dialog import open_batch_dialog
 from .composer import Composer
 from .engine_thread import EngineThread
 from .queue_model import JobQueueModel
-from .video_drops import VideoDrops
 from .queue_panel import QueuePanel
+from .video_drops import VideoDrops
 
 
 def app_icon() -> QIcon:
