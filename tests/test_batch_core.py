@@ -215,3 +215,14 @@ def test_empty_folder_and_empty_file(tmp_path):
         read_source(tmp_path / "empty")
     with pytest.raises(BatchFileError, match="empty"):
         read_source(write_csv(tmp_path, ""))
+
+
+def test_a_batch_past_the_video_cap_is_cut_with_a_row_that_says_so(folder, monkeypatch):
+    from wan_desktop.core import batch
+
+    monkeypatch.setattr(batch, "MAX_JOBS", 3)
+    result = run(write_csv(folder, "image,prompt,count\na.png,x,2\nb.png,y,2\nc.jpg,z,1\n"))
+    assert [row.valid for row in result.rows] == [True, False]
+    assert result.rows[1].verdict == "Line 3: a batch makes at most 3 videos; this row and the rest were left out."
+    with pytest.raises(BatchRefused):
+        requests_to_queue(result)

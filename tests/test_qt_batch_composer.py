@@ -63,3 +63,13 @@ def test_clearing_the_history(qtbot, composer, tmp_path):
     ):
         composer.presets.clear_history()
     assert PromptHistory(tmp_path / "home").search() == []
+
+
+def test_rename_and_a_refusal_in_words(qtbot, composer, tmp_path):
+    with qtbot.waitSignal(composer.presets.presets_loaded, timeout=10000):
+        composer.presets.save_as("Mine")
+    with qtbot.waitSignal(composer.presets.presets_loaded, timeout=10000):
+        composer.presets.rename("Mine", "Ours")
+    assert composer.presets.chosen().name == "Ours"
+    with qtbot.waitSignal(composer.presets.changed, timeout=10000, check_params_cb=lambda t: "exists already" in t):
+        composer.presets.rename("Ours", "Quick draft")

@@ -188,8 +188,6 @@ def preview(table: SourceTable, settings: BatchSettings, *, check: Checker = val
     """Every row checked and priced; nothing is queued here."""
     notes = preview_notes(table, settings)
     rows = list(preview_rows(table, settings, check=check))
-    if sum(len(row.requests) for row in rows) >= MAX_JOBS:
-        notes += (f"A batch makes at most {MAX_JOBS:,} videos; the rows after that were left out.",)
     return BatchPreview(new_batch_id(), tuple(rows), settings.region, notes)
 
 
@@ -211,12 +209,16 @@ def preview_notes(table: SourceTable, settings: BatchSettings) -> tuple[str, ...
 def preview_rows(
     table: SourceTable, settings: BatchSettings, *, check: Checker = validate_request
 ) -> Iterator[BatchRow]:
-    """The rows one by one (the window shows them as they come); stops at MAX_JOBS videos."""
+    """The rows one by one (the window shows them as they come). Past MAX_JOBS videos one last, invalid row
+    says where the batch was cut, so nothing beyond it is queued unnoticed."""
     videos = 0
     for source in table.rows:
         for row in _rows_for(source, table.base, settings, check):
             videos += len(row.requests)
             if videos > MAX_JOBS:
+                cut = f"{source.where.capitalize()}: a batch makes at most {MAX_JOBS:,} videos; "
+                cut += "this row and the rest were left out."
+                yield _bad(source, row.image, row.prompt, cut)
                 return
             yield row
 

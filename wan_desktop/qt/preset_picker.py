@@ -58,6 +58,7 @@ class PresetPicker(QWidget):
         menu = QMenu(self)
         for text, slot in (
             ("Save these settings as a preset…", self._ask_save),
+            ("Rename the chosen preset…", self._ask_rename),
             ("Delete the chosen preset", self._delete),
             ("Import a preset…", self._import),
             ("Export the chosen preset…", self._export),
@@ -134,6 +135,17 @@ class PresetPicker(QWidget):
             lambda _path: self.reload(select=name),
             self._say,
         )
+
+    def _ask_rename(self) -> None:
+        preset = self.chosen()
+        if preset is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename the preset", "New name:", text=preset.name)
+        if ok and name.strip():
+            self.rename(preset.name, name.strip())
+
+    def rename(self, old: str, new: str) -> None:
+        self._calls.run(lambda: PresetBook(self._home).rename(old, new), lambda _r: self.reload(select=new), self._say)
 
     def _delete(self) -> None:
         preset = self.chosen()
