@@ -226,3 +226,14 @@ def test_a_batch_past_the_video_cap_is_cut_with_a_row_that_says_so(folder, monke
     assert result.rows[1].verdict == "Line 3: a batch makes at most 3 videos; this row and the rest were left out."
     with pytest.raises(BatchRefused):
         requests_to_queue(result)
+
+
+def test_a_shared_file_cannot_reach_pictures_elsewhere(folder, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("private")
+    Image.new("RGB", (640, 480)).save(elsewhere / "secret.png")
+    (folder / "link.png").symlink_to(elsewhere / "secret.png")
+    text = f"image,prompt\n../{elsewhere.name}/secret.png,x\n{elsewhere / 'secret.png'},y\nlink.png,z\nsub/d.png,ok\n"
+    result = run(write_csv(folder, text))
+    verdicts = [row.verdict for row in result.rows]
+    assert all("lies outside" in verdict for verdict in verdicts[:3]), verdicts
+    assert verdicts[3] == "Ready"

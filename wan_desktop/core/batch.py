@@ -313,8 +313,24 @@ def _request(
             changes[name] = convert(name, cells[name])
     if "last_frame" in changes:
         changes["last_frame"] = _image(changes["last_frame"], folder)
+    for name in ("first_frame", "last_frame"):
+        _confine(changes.get(name), folder)
     videos = _count(cells.get("count"))
     return replace(base, **changes), videos
+
+
+def _confine(reference: str | None, folder: Path) -> None:
+    """A shared batch file must not make the app upload a picture from elsewhere on this machine: local
+    pictures are taken only from the batch file's folder and below (symlinks followed)."""
+    if not reference or is_remote(reference):
+        return
+    try:
+        Path(reference).resolve().relative_to(folder.resolve())
+    except (ValueError, OSError, RuntimeError):
+        raise ValueError(
+            f"the picture '{Path(reference).name}' lies outside {folder}; only pictures in the batch's folder "
+            "(or below it) are used, so put it there."
+        ) from None
 
 
 def _starting_request(settings: BatchSettings) -> GenerationRequest:
