@@ -141,3 +141,12 @@ def test_a_tagged_media_path_leading_out_is_dropped(library, video):
     job = media_tags.job_from_video(library, video)
     assert job is not None and job.request.first_frame is None
     assert job.state is JobState.DONE
+
+
+def test_a_copy_left_by_a_killed_run_is_removed_on_the_next_pass(library, video):
+    stale = video.with_name(f".{video.name}.abc123{media_tags.TEMP_SUFFIX}")
+    stale.write_bytes(b"half a copy")
+    other = video.with_name("other.mp4")
+    other.write_bytes(b"someone's file")
+    assert media_tags.write_settings(video, done_job(library), library)
+    assert not stale.exists() and other.read_bytes() == b"someone's file"

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 SETTINGS_FORMAT = "wan-desktop-settings"
 SETTINGS_VERSION = 1
 SETTINGS_TAG = "synopsis"
+TEMP_SUFFIX = ".tagging.mp4"
 MAX_TAG_CHARS = 256 * 1024  # a prompt is at most a few thousand characters; anything larger is not ours
 MAX_VIDEO_BYTES = 4 << 30  # never open something this large as "a video of ours"
 _DEPTH_LIMIT = 8
@@ -132,7 +134,9 @@ def _remux_with_tags(video: Path, tags: Mapping[str, str]) -> None:
     from wan_desktop.core import media
     from wan_desktop.core.library import fsync_directory
 
-    fd, temp_name = tempfile.mkstemp(dir=video.parent, prefix=f".{video.name}.", suffix=".tagging.mp4")
+    for stale in video.parent.glob(f".{glob_escape(video.name)}.*{TEMP_SUFFIX}"):
+        stale.unlink(missing_ok=True)  # left by a run killed mid-copy: the app's own name, never the video
+    fd, temp_name = tempfile.mkstemp(dir=video.parent, prefix=f".{video.name}.", suffix=TEMP_SUFFIX)
     os.close(fd)
     temp = Path(temp_name)
     try:
