@@ -73,3 +73,12 @@ def test_rename_and_a_refusal_in_words(qtbot, composer, tmp_path):
     assert composer.presets.chosen().name == "Ours"
     with qtbot.waitSignal(composer.presets.changed, timeout=10000, check_params_cb=lambda t: "exists already" in t):
         composer.presets.rename("Ours", "Quick draft")
+
+
+def test_pinning_the_prompt_puts_it_first(qtbot, composer, tmp_path):
+    history = PromptHistory(tmp_path / "home")
+    composer.prompt_edit.setPlainText("an old favourite")
+    with qtbot.waitSignal(composer.presets.changed, timeout=10000, check_params_cb=lambda t: t == "Prompt pinned"):
+        composer.presets.pin_prompt()
+    history.remember(["something newer"])
+    assert [(e.text, e.pinned) for e in history.search()] == [("an old favourite", True), ("something newer", False)]

@@ -85,7 +85,8 @@ def settings_payload(job: Job, library: Library | None = None) -> dict[str, Any]
 
 
 def player_tags(job: Job, payload: Mapping[str, Any]) -> dict[str, str]:
-    """The standard tags a player shows, plus the JSON one."""
+    """The standard tags a player shows, plus the JSON one. The app's version is in the comment: the muxer
+    always writes its own name into ``encoder``, whatever is asked."""
     request = job.request
     seed = "random" if request.seed is None else str(request.seed)
     comment = f"Made with Wan Desktop {payload['app_version']}: {request.model}, seed {seed}"
@@ -99,7 +100,6 @@ def player_tags(job: Job, payload: Mapping[str, Any]) -> dict[str, str]:
         "title": request.prompt[:1000] or "(no prompt)",
         "comment": comment,
         "date": str(payload["date"])[:10],
-        "encoder": f"Wan Desktop {payload['app_version']}",
         SETTINGS_TAG: json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
     }
     if request.negative_prompt:

@@ -62,6 +62,7 @@ class PresetPicker(QWidget):
             ("Delete the chosen preset", self._delete),
             ("Import a preset…", self._import),
             ("Export the chosen preset…", self._export),
+            ("Pin this prompt in the history", self.pin_prompt),
             ("Clear the prompt history", self.clear_history),
         ):
             action = QAction(text, menu)
@@ -164,6 +165,16 @@ class PresetPicker(QWidget):
         name, _ = QFileDialog.getSaveFileName(self, "Export the preset", f"{preset.name}.json", "Presets (*.json)")
         if name:
             self._calls.run(lambda: PresetBook(self._home).export(preset.name, Path(name)), lambda _r: None, self._say)
+
+    def pin_prompt(self) -> None:
+        """Keep the prompt in the box at the top of the completion list."""
+        text = self._composer.prompt_edit.toPlainText().strip()
+        if not text:
+            return
+        history = PromptHistory(self._home)
+        self._calls.run(
+            lambda: (history.remember([text]), history.pin(text)), lambda _r: self._tell("Prompt pinned"), self._say
+        )
 
     def clear_history(self) -> None:
         self._calls.run(
