@@ -237,3 +237,11 @@ def test_a_shared_file_cannot_reach_pictures_elsewhere(folder, tmp_path_factory)
     verdicts = [row.verdict for row in result.rows]
     assert all("lies outside" in verdict for verdict in verdicts[:3]), verdicts
     assert verdicts[3] == "Ready"
+
+
+def test_lists_used_by_the_prompt_column_show_their_product(folder):
+    path = write_csv(folder, "image,prompt\na.png,{subject} in {place}\n")
+    lists = parse_lists(["subject=a fox|a cat", "place=a forest|a city|a field", "unused=x|y"])
+    result = run(path, BatchSettings(model="wan2.2-i2v-plus", lists=lists))
+    assert len(result.rows) == 6
+    assert "2 subjects x 3 places = 6 prompts per row" in result.notes

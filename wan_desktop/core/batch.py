@@ -198,9 +198,11 @@ def new_batch_id() -> str:
 def preview_notes(table: SourceTable, settings: BatchSettings) -> tuple[str, ...]:
     """What the reader noticed, the template's product, and the columns nothing uses."""
     notes = list(table.notes)
-    if settings.template and (words := product_words(settings.template, settings.lists)):
+    used = _template_names(table, settings)
+    listed = "".join("{" + name + "}" for name in settings.lists if name in used)  # lists used by any prompt
+    if listed and (words := product_words(listed, settings.lists)):
         notes.append(words)
-    unused = sorted(set(table.columns) - KNOWN_COLUMNS - _template_names(table, settings))
+    unused = sorted(set(table.columns) - KNOWN_COLUMNS - used)
     if unused:
         notes.append(f"Column{'s' if len(unused) > 1 else ''} {', '.join(unused)} not used by any prompt; ignored.")
     return tuple(notes)

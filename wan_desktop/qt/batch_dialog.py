@@ -100,7 +100,9 @@ class BatchDialog(QDialog):
         self.table.setModel(self.model)
         self.table.setIconSize(QSize(THUMB, THUMB))
         self.table.verticalHeader().setDefaultSectionSize(THUMB + 4)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for column in (2, 3):  # the prompt and the verdict's sentence share the width
+            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
         self.table.setAccessibleName("Batch preview")
         self.notes_label, self.total_label = QLabel(), QLabel()
         self.notes_label.setWordWrap(True)
