@@ -180,3 +180,24 @@ def test_demo_video_round_trip_to_an_empty_library(tmp_path, data):
     (row,) = json.loads(cli(home2, "jobs", "--json", key=NO_KEY).stdout)
     assert row["state"] == "done" and row["id"] == sidecar["id"] and row["prompt"] == "a lighthouse at dusk"
     assert row["task_id"] == sidecar["task_id"]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "words"),
+    [
+        ("huge.csv", b"image,prompt\n" + b"a.png," + b"x" * (10 * 1024 * 1024) + b"\n", "a batch file may be at most"),
+        ("dup.csv", b"image;prompt;Prompt\na.png;x;y\n", "appears twice"),
+        ("missing.csv", None, "neither a file nor a folder"),
+        ("zh.csv", "image,prompt\nimg0.png,一只狐狸\n".encode("gbk"), None),
+    ],
+)
+def test_bad_files_get_a_sentence_and_no_traceback(tmp_path, data, name, body, words):
+    path = data / name
+    if body is not None:
+        path.write_bytes(body)
+    out = cli(tmp_path / "h", "demo", "batch", str(path), "--model", "wan2.2-i2v-plus", "--dry-run", key=NO_KEY)
+    assert "Traceback" not in out.stderr
+    if words is None:  # GBK from Chinese Excel reads fine
+        assert out.returncode == EXIT_OK and "一只狐狸" in out.stdout and "GBK" in out.stdout
+    else:
+        assert out.returncode == EXIT_USAGE and words in out.stderr
