@@ -477,9 +477,26 @@ def test_the_real_downloader_saves_a_real_video_from_the_fake(tmp_path):
     bench.run()
     done = bench.job(job.id)
     assert done.state is JobState.DONE, done.error_message
-    assert (bench.library.root / done.video_path).read_bytes() == bench.service.video_bytes
+    saved = bench.library.root / done.video_path
+    # The video's own packets arrive unchanged; only the container gains the settings tags (issue 13).
+    assert _packets(saved) == _packets_of_bytes(bench.service.video_bytes, tmp_path / "sent.mp4")
+    from wan_desktop.core.media_tags import read_settings
+
+    assert read_settings(saved).task_id == done.task_id
     assert (bench.library.root / done.thumbnail_path).stat().st_size > 0
     bench.close()
+
+
+def _packets(path: Path) -> list[bytes]:
+    import av
+
+    with av.open(str(path)) as container:
+        return [bytes(packet) for packet in container.demux() if packet.size]
+
+
+def _packets_of_bytes(data: bytes, path: Path) -> list[bytes]:
+    path.write_bytes(data)
+    return _packets(path)
 
 
 # -- the shape of the engine ---------------------------------------------------------------------------------

@@ -13,12 +13,17 @@ import sys
 from pathlib import Path
 
 from wan_desktop.cli_money import MONEY_SUBCOMMANDS, add_money_commands
+from wan_desktop.cli_batch import BATCH_SUBCOMMANDS, add_batch_commands
 from wan_desktop.core.dashscope.catalog import MODELS, Region
 from wan_desktop.core.dashscope.types import ShotType
 from wan_desktop.core.events import UncertainDecision
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED, EXIT_BUSY, EXIT_USAGE = 0, 1, 2, 3, 64  # BUSY: another holds the home
-SUBCOMMANDS = {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key"} | MONEY_SUBCOMMANDS
+SUBCOMMANDS = (
+    {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key"}
+    | MONEY_SUBCOMMANDS
+    | BATCH_SUBCOMMANDS
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,10 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     decide = sub.add_parser("decide", help="decide a job whose create may not have reached the service")
     decide.add_argument("job")
     decide.add_argument("decision", choices=[d.value for d in UncertainDecision])
-    library = sub.add_parser("library", help="library tools")
-    library.add_argument("action", choices=["rebuild"])
+    sub.add_parser("library", help="library tools").add_argument("action", choices=["rebuild"])
     key = sub.add_parser("key", help="the API key in the system keyring")
     key.add_argument("action", choices=["set", "clear", "show"])
+    add_batch_commands(sub)
     demo = sub.add_parser("demo", help="the same commands against a built-in simulator (no key needed)")
     demo.add_argument("rest", nargs=argparse.REMAINDER)
     return parser

@@ -31,7 +31,8 @@ from wan_desktop.core.wording import count
 from wan_desktop.demo import DemoService, demo_home
 
 # Commands that change jobs or the library: one engine per home, so they hold the home's lock throughout.
-WRITING_COMMANDS = frozenset({"submit", "run", "cancel", "retry", "decide", "library"})
+WRITING_COMMANDS = frozenset({"submit", "run", "cancel", "retry", "decide", "library", "batch"})
+READING_BATCH_COMMANDS = frozenset({"inspect", "preset"})  # no engine: a video, or the home's preset files
 
 
 def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -64,12 +65,24 @@ def _command(args, home: Path, *, demo: bool) -> int:
             return _key_command(args.action, settings)
         if args.command in MONEY_SUBCOMMANDS:
             return run_money_command(args, home, settings, demo=demo)
+        if args.command in READING_BATCH_COMMANDS or (args.command == "batch" and args.dry_run):
+            return _batch_command(args, home, settings)
         with _home_lock(args.command, home, demo):
             return _locked_command(args, home, settings, demo=demo)
     except OSError as error:
         library = (settings.library_dir if settings else None) or args.library or home
         print(f"wan-desktop: {disk_sentence(error, library)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _batch_command(args, home: Path, settings: Settings) -> int:
+    from wan_desktop import commands_batch
+
+    if args.command == "inspect":
+        return commands_batch.inspect_video(args)
+    if args.command == "preset":
+        return commands_batch.preset_command(args, home)
+    return commands_batch.batch_dry_run(args, home, settings.region)
 
 
 def disk_sentence(error: OSError, library: Path) -> str:
@@ -181,6 +194,10 @@ def _session_command(args, session: Session) -> int:
     engine = session.engine
     if args.command == "submit":
         return _submit(args, session)
+    if args.command == "batch":
+        from wan_desktop.commands_batch import batch_queue
+
+        return batch_queue(args, session, session.store.db_path.parent)
     if args.command == "jobs":
         _list_jobs(engine.jobs(), session, as_json=args.json)
         return EXIT_OK
@@ -237,6 +254,9 @@ def _submit(args, session: Session) -> int:
         for problem in error.problems:
             print(f"wan-desktop: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    from wan_desktop.commands_batch import remember_prompts
+
+    remember_prompts(session.store.db_path.parent, requests)
     for job in jobs:
         print(job.id)
     return EXIT_OK

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from wan_desktop.core import media
+from wan_desktop.core import media, media_tags
 from wan_desktop.core.dashscope.errors import DashScopeError, LinkExpiredError
 from wan_desktop.core.dashscope.transfer import DownloadRefusedError
 from wan_desktop.core.jobs import Job
@@ -139,6 +139,7 @@ def _finish(job: Job, final: Path, library: Library, bytes_total: int | None) ->
     except media.MediaError as error:
         final.unlink(missing_ok=True)  # only reached for this job's own file (see _video_target)
         return DownloadOutcome(job.id, DownloadStatus.DAMAGED, str(error))
+    media_tags.write_settings(final, job, library)  # never fatal: an untagged video is still the video
     thumbnail = media.make_thumbnail(final, _thumbnail_target(job, library, final))
     size = final.stat().st_size
     return DownloadOutcome(

@@ -84,15 +84,35 @@ def scan(library: Library) -> SidecarScan:
         except SidecarError as error:
             if _STEM_PATTERN.match(path.name) or SIDECAR_FORMAT.encode() in raw[:256]:
                 problems.append(SidecarProblem(path, str(error)))
+    jobs.extend(_tagged_videos(library, jobs))
     jobs.sort(key=lambda job: job.created_at)
     return SidecarScan(tuple(jobs), tuple(problems))
 
 
+def _tagged_videos(library: Library, noted: list[Job]) -> Iterator[Job]:
+    """Videos without a note that carry our settings tag (see core.media_tags): restored as finished jobs."""
+    from wan_desktop.core import media_tags
+
+    known_ids = {job.id for job in noted}
+    known_videos = {job.video_path for job in noted if job.video_path}
+    for path in sorted(_files(library.root, ".mp4")):
+        if path.with_suffix(".json").exists() or library.relative(path) in known_videos or path.is_symlink():
+            continue
+        job = media_tags.job_from_video(library, path)
+        if job is not None and job.id not in known_ids:
+            known_ids.add(job.id)
+            yield job
+
+
 def _json_files(root: Path) -> Iterator[Path]:
+    return _files(root, ".json")
+
+
+def _files(root: Path, suffix: str) -> Iterator[Path]:
     for folder, subfolders, files in os.walk(root):  # does not follow symlinked folders
         subfolders[:] = [name for name in subfolders if name != APP_FOLDER]
         for name in files:
-            if name.endswith(".json") and not name.startswith("."):
+            if name.endswith(suffix) and not name.startswith("."):
                 yield Path(folder) / name
 
 

@@ -25,6 +25,8 @@ from .background import BackgroundCalls
 from .composer_form import OptionsForm
 from .composer_inputs import InputArea
 from .drop_zone import DropZone, ImageChecker
+from .preset_picker import PresetPicker
+from .prompt_completer import PromptCompleter
 
 MAX_VARIATIONS = composing.MAX_VARIATIONS
 
@@ -45,6 +47,7 @@ class Composer(QWidget):
         scratch_dir: Path,
         checker: ImageChecker | None = None,
         parent: QWidget | None = None,
+        home: Path | None = None,  # presets and prompt history live here; None: neither is offered
     ) -> None:
         super().__init__(parent)
         self._region = region
@@ -56,6 +59,8 @@ class Composer(QWidget):
         self.options = OptionsForm()
         self.inputs = InputArea(self._calls, checker or ImageChecker(), Path(scratch_dir))
         self._expose_parts()
+        self.presets = PresetPicker(self, home) if home else None
+        self.completer = PromptCompleter(self.prompt_edit, home, self) if home else None
         self._build_feedback()
         self._build_layout()
         self._connect()
@@ -91,6 +96,8 @@ class Composer(QWidget):
 
     def _build_layout(self) -> None:
         right = QVBoxLayout()
+        if self.presets is not None:
+            right.addWidget(self.presets)
         right.addWidget(self.options)
         right.addWidget(self.cost_label)
         right.addWidget(self.problems_label)
@@ -233,6 +240,9 @@ class Composer(QWidget):
         if self._closed:
             return
         self._closed = True
+        for part in (self.presets, self.completer):
+            if part is not None:
+                part.shutdown()
         self._calls.shutdown()
         self.inputs.shutdown()
 

@@ -19,6 +19,7 @@ from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.events import EngineEvent, EventKind, UncertainDecision
 from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.prompt_history import remember_quietly
 from wan_desktop.core.wording import count
 
 if TYPE_CHECKING:
@@ -83,16 +84,19 @@ class EngineThread(QThread):
         self._session: Session | None = None
 
     # -- GUI thread -----------------------------------------------------------------------------
-    def submit(self, requests: Sequence[GenerationRequest], parent_job_id: str | None = None) -> None:
+    def submit(
+        self, requests: Sequence[GenerationRequest], parent_job_id: str | None = None, project: str | None = None
+    ) -> None:
         def add(engine):
             try:
-                jobs = engine.add_jobs(list(requests), parent_job_id=parent_job_id)
+                jobs = engine.add_jobs(list(requests), parent_job_id=parent_job_id, project=project)
             except LocalValidationError as error:
                 self.reply.emit(error.explanation)
             except OSError as error:
                 self.reply.emit(f"Could not keep a copy of an input in the library: {error.strerror or error}.")
             else:
                 self.reply.emit(f"Queued {count(len(jobs), 'job')}.")
+                remember_quietly(self._session.store.db_path.parent if self._session else None, requests)
 
         self._send(add)
 

@@ -32,12 +32,14 @@ from wan_desktop.demo import demo_home
 
 from . import theme
 from .background import BackgroundCalls
+from .batch_dialog import open_batch_dialog
 from .composer import Composer
 from .engine_thread import EngineThread
 from .queue_model import JobQueueModel
 from .queue_panel import QueuePanel
 from .spend_panel import spend_tab
 from .window_context import DEMO_BANNER, WindowContext, app_icon, session_opener, watch_first_paint
+from .video_drops import VideoDrops
 
 
 class MainWindow(QMainWindow):
@@ -61,12 +63,14 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self._calls = BackgroundCalls(self)
         self.queue_model = JobQueueModel(self._eta, library_root=self.library_root, parent=self)
-        self.composer = Composer(self._region, context.home / "scratch")
+        data_home = demo_home(context.home) if context.demo else context.home  # where the engine's database is
+        self.composer = Composer(self._region, context.home / "scratch", home=data_home)
         self.queue_panel = QueuePanel(self.queue_model)
         self._build()
         self._build_menus()
         self._build_tray()
         self.composer.generate_requested.connect(self._generate)
+        self.video_drops = VideoDrops(self)  # a video of ours dropped: its settings (composer), imported (library)
         self._connect_queue_panel()
         # After the first paint: the engine thread's imports and the demo simulator must not delay it. A window
         # that is never painted (hidden at start) still gets its engine a moment later.
@@ -187,6 +191,9 @@ class MainWindow(QMainWindow):
         library_action = QAction("Open the &library folder", self)
         library_action.triggered.connect(lambda: self._open_path(self.library_root()))
         file_menu.addAction(library_action)
+        batch_action = QAction("&Batch from a folder or spreadsheet…", self)
+        batch_action.triggered.connect(lambda: open_batch_dialog(self))
+        file_menu.addAction(batch_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -415,6 +422,7 @@ class MainWindow(QMainWindow):
         self.stop_engine()
         self._calls.shutdown()
         self.composer.shutdown()
+        self.video_drops.shutdown()
         self.queue_panel.shutdown()
         if self.library_panel is not None:  # Library tab (issue 5)
             self.library_panel.shutdown()
