@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from wan_desktop.cli_money import MONEY_SUBCOMMANDS, add_money_commands
 from wan_desktop.cli_batch import BATCH_SUBCOMMANDS, add_batch_commands
+from wan_desktop.cli_money import MONEY_SUBCOMMANDS, add_money_commands
 from wan_desktop.core.dashscope.catalog import MODELS, Region
 from wan_desktop.core.dashscope.types import ShotType
 from wan_desktop.core.events import UncertainDecision

@@ -38,8 +38,8 @@ from .engine_thread import EngineThread
 from .queue_model import JobQueueModel
 from .queue_panel import QueuePanel
 from .spend_panel import spend_tab
-from .window_context import DEMO_BANNER, WindowContext, app_icon, session_opener, watch_first_paint
 from .video_drops import VideoDrops
+from .window_context import DEMO_BANNER, WindowContext, app_icon, session_opener, watch_first_paint
 
 
 class MainWindow(QMainWindow):
