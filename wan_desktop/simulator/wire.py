@@ -161,6 +161,7 @@ def admin_task(task: Task, status: str) -> dict:
         "prompt": plan.prompt,
         "negative_prompt": plan.negative_prompt,
         "input_sha256": dict(plan.input_sha256),
+        "media_types": list(plan.media_types),
         "create_request_count": task.create_request_count,
         "size": [plan.render.width, plan.render.height],
         "failure": list(task.failure) if task.failure else None,

@@ -77,6 +77,7 @@ __all__ = [
     "model",
     "models_in",
     "output_size",
+    "ratio_size",
     "use_home",
 ]
 
@@ -148,3 +149,30 @@ def output_size(image_width: int, image_height: int, resolution: str) -> tuple[i
     width = int((pixels * aspect) ** 0.5) // 16 * 16
     height = int((pixels / aspect) ** 0.5) // 16 * 16
     return max(width, 16), max(height, 16)
+
+
+# Sizes the service gives each ratio (contract 12.2, wan2.7 pages); tiers or ratios not listed there get the
+# tier's pixel count at that ratio, as any other picture shape does.
+_LISTED_RATIO_SIZES: Mapping[tuple[str, str], tuple[int, int]] = MappingProxyType(
+    {
+        ("720P", "16:9"): (1280, 720),
+        ("720P", "9:16"): (720, 1280),
+        ("720P", "1:1"): (960, 960),
+        ("720P", "4:3"): (1104, 832),
+        ("720P", "3:4"): (832, 1104),
+        ("1080P", "16:9"): (1920, 1080),
+        ("1080P", "9:16"): (1080, 1920),
+        ("1080P", "1:1"): (1440, 1440),
+        ("1080P", "4:3"): (1648, 1248),
+        ("1080P", "3:4"): (1248, 1648),
+    }
+)
+
+
+def ratio_size(resolution: str, ratio: str) -> tuple[int, int]:
+    """Width and height of a video made at ``ratio`` ("16:9"; not "adaptive") and ``resolution``."""
+    listed = _LISTED_RATIO_SIZES.get((resolution, ratio))
+    if listed is not None:
+        return listed
+    width, height = (int(part) for part in ratio.split(":"))
+    return output_size(width * 100, height * 100, resolution)
