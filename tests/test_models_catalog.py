@@ -119,3 +119,37 @@ def test_hong_kong_is_a_region_and_every_region_has_a_workspace_host():
     for region in (Region.BEIJING, Region.SINGAPORE, Region.VIRGINIA, Region.FRANKFURT, Region.HONG_KONG):
         assert "{workspace}" in catalog.REGIONS[region].workspace_template
     assert catalog.REGIONS[Region.FRANKFURT].needs_workspace and not catalog.REGIONS[Region.BEIJING].needs_workspace
+
+
+def test_workspaces_are_kept_per_region_and_a_bad_one_in_the_file_is_reset(tmp_path):
+    from wan_desktop.core.settings import Settings, SettingsStore
+
+    store = SettingsStore(tmp_path)
+    store.save(Settings().with_workspace(Region.HONG_KONG, "ws-hk1").with_workspace(Region.FRANKFURT, "ws-de1"))
+    loaded = store.load()
+    assert loaded.workspace_for(Region.HONG_KONG) == "ws-hk1" and loaded.workspace_for(Region.FRANKFURT) == "ws-de1"
+    assert loaded.workspace_for(Region.BEIJING) == ""
+    data = json.loads(store.path.read_text())
+    data["workspaces"] = {"cn-hongkong": "evil.example.com/"}
+    store.path.write_text(json.dumps(data))
+    assert store.load().workspace_for(Region.HONG_KONG) == "" and "workspaces" in store.problem
+
+
+def test_wan3_without_a_workspace_host_is_refused_before_any_request(tmp_path):
+    from wan_desktop.core.dashscope.client import DashScopeClient
+    from wan_desktop.core.dashscope.errors import LocalValidationError
+    from wan_desktop.core.dashscope.regions import ServiceEndpoint
+    from wan_desktop.core.dashscope.types import GenerationRequest
+
+    request = GenerationRequest(model="wan3.0-video", prompt="a cat")
+    shared = DashScopeClient("sk-test", ServiceEndpoint.for_region(Region.SINGAPORE))
+    try:
+        with pytest.raises(LocalValidationError, match="Workspace ID"):
+            shared.prepare(request)  # no network: prepare refuses before uploading or creating
+    finally:
+        shared.close()
+    own = DashScopeClient("sk-test", ServiceEndpoint.for_region(Region.SINGAPORE, workspace="ws-sg1"))
+    try:
+        assert "wan3.0-video" in own.prepare(request).body_json
+    finally:
+        own.close()
