@@ -77,7 +77,9 @@ __all__ = [
     "model",
     "models_in",
     "output_size",
+    "gone_sentence",
     "ratio_size",
+    "retirement_words",
     "use_home",
 ]
 
@@ -176,3 +178,29 @@ def ratio_size(resolution: str, ratio: str) -> tuple[int, int]:
         return listed
     width, height = (int(part) for part in ratio.split(":"))
     return output_size(width * 100, height * 100, resolution)
+
+
+def retirement_words(spec: ModelSpec) -> str:
+    """"Retires 2027-01-15; use Wan 3.0 instead" for the model list and the composer; "" if not retiring."""
+    if not spec.status.retires_on:
+        return ""
+    successor = _ALL.get(spec.status.successor)
+    instead = f"; use {successor.label} instead" if successor is not None else ""
+    return f"Retires {spec.status.retires_on}{instead}"
+
+
+def successor_of(spec: ModelSpec | None) -> ModelSpec | None:
+    """The model named as successor, else the catalog's "Newest" model."""
+    if spec is not None and spec.status.successor in _ALL:
+        return _ALL[spec.status.successor]
+    return next((m for m in _ALL.values() if m.badge == "Newest" and m is not spec), None)
+
+
+def gone_sentence(model_name: str) -> str:
+    """Why a job failed when the service no longer knows its model, naming what to use instead."""
+    spec = find_model(model_name)
+    label = spec.label if spec is not None else model_name
+    retired = f" (it was retired on {spec.status.retires_on})" if spec is not None and spec.status.retires_on else ""
+    successor = successor_of(spec)
+    instead = f" Choose {successor.label} ({successor.key}) and send the job again." if successor is not None else ""
+    return f"The service no longer offers {label}{retired}, so this job was not made and nothing was charged.{instead}"

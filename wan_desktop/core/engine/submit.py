@@ -13,6 +13,7 @@ from wan_desktop.core.dashscope.errors import (
     DashScopeError,
     LocalValidationError,
     ThrottledError,
+    model_gone,
 )
 from wan_desktop.core.engine.config import OCCUPYING_STATES, unknown_model_sentence
 from wan_desktop.core.engine.poll import Poller
@@ -119,7 +120,8 @@ class Submitter:
             rt.journal.save(job.moved_to(JobState.QUEUED))
             rt.block(error)
         elif failure is CreateFailure.REJECTED:
-            rt.fail(job, error.explanation, code=error.code, detail=error.message, request_id=error.request_id)
+            why = catalog.gone_sentence(job.request.model) if model_gone(error) else error.explanation
+            rt.fail(job, why, code=error.code, detail=error.message, request_id=error.request_id)
         else:
             self.uncertain(job, error.message or error.explanation)
 
