@@ -181,7 +181,7 @@ def ratio_size(resolution: str, ratio: str) -> tuple[int, int]:
 
 
 def retirement_words(spec: ModelSpec) -> str:
-    """"Retires 2027-01-15; use Wan 3.0 instead" for the model list and the composer; "" if not retiring."""
+    """ "Retires 2027-01-15; use Wan 3.0 instead" for the model list and the composer; "" if not retiring."""
     if not spec.status.retires_on:
         return ""
     successor = _ALL.get(spec.status.successor)
