@@ -12,12 +12,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from wan_desktop import cli_models
 from wan_desktop.core.dashscope.catalog import MODELS, Region
 from wan_desktop.core.dashscope.types import ShotType
 from wan_desktop.core.events import UncertainDecision
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED, EXIT_BUSY, EXIT_USAGE = 0, 1, 2, 3, 64  # BUSY: another holds the home
-SUBCOMMANDS = {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key"}
+SUBCOMMANDS = {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key", "models"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--shot-type", choices=[s.value for s in ShotType])
     submit.add_argument("--template")
     submit.add_argument("--count", type=int, default=1)
+    cli_models.add_submit_flags(submit)
+    cli_models.set_duration_type(submit)
     submit.add_argument(
         "--fix",
         action="store_true",
@@ -77,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     library.add_argument("action", choices=["rebuild"])
     key = sub.add_parser("key", help="the API key in the system keyring")
     key.add_argument("action", choices=["set", "clear", "show"])
+    cli_models.add_models_command(sub)
     demo = sub.add_parser("demo", help="the same commands against a built-in simulator (no key needed)")
     demo.add_argument("rest", nargs=argparse.REMAINDER)
     return parser

@@ -57,6 +57,11 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _command(args, home: Path, *, demo: bool) -> int:
     settings: Settings | None = None
     try:
+        _use_catalog_of(home)
+        if args.command == "models":
+            from wan_desktop.commands_models import list_models
+
+            return list_models(args.json)
         settings = _settings_for(args, home, demo)
         if args.command == "key":
             return _key_command(args.action, settings)
@@ -66,6 +71,15 @@ def _command(args, home: Path, *, demo: bool) -> int:
         library = settings.library_dir if settings else (args.library or home)
         print(f"wan-desktop: {disk_sentence(error, library)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _use_catalog_of(home: Path) -> None:
+    """The person's own models.json in the home, merged over the shipped catalog; a bad one is named."""
+    from wan_desktop.core.dashscope.catalog import use_home
+
+    refusal = use_home(home)
+    if refusal:
+        print(f"wan-desktop: {refusal} The shipped catalog is used.", file=sys.stderr)
 
 
 def disk_sentence(error: OSError, library: Path) -> str:
@@ -129,10 +143,22 @@ def _settings_for(args, home: Path, demo: bool) -> Settings:
     later run's key."""
     store = SettingsStore(home)
     saved = store.load()
-    remembered = _remembered_library(saved, args, home, demo)
+    remembered = _remembered_workspace(_remembered_library(saved, args, home, demo), args)
     if remembered != saved:
         store.save(remembered)
     return _options_for_this_command(remembered, args, demo)
+
+
+def _remembered_workspace(settings: Settings, args) -> Settings:
+    """`submit --workspace ID` is remembered for the region in effect: `run` sends the job later, and must
+    use the same workspace host (an id is no secret; Settings shows and changes it)."""
+    workspace = getattr(args, "workspace", None)
+    if not workspace:
+        return settings
+    from wan_desktop.core.dashscope.regions import check_workspace
+
+    region = Region(args.region) if getattr(args, "region", None) else settings.region
+    return settings.with_workspace(region, check_workspace(workspace))
 
 
 def _remembered_library(settings: Settings, args, home: Path, demo: bool) -> Settings:
@@ -191,9 +217,18 @@ def _session_command(args, session: Session) -> int:
 
 
 def _submit(args, session: Session) -> int:
-    if not args.images and not args.clip:
+    from wan_desktop import commands_models as cm
+    from wan_desktop.core.dashscope.catalog import find_model
+
+    spec = find_model(args.model)
+    if not args.images and (spec is None or cm.needs_an_image(spec, args)):
         print("wan-desktop: give at least one image (or --clip for wan2.7 continuation)", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        references = cm.references_for(args, spec) if spec else ()
+        duration = cm.duration_for(args, spec) if spec else args.duration
+    except cm.SubmitRefused as refused:
+        return cm.refuse(refused)
     from wan_desktop.cli_inputs import InputRefused, submit_inputs
 
     try:
@@ -211,13 +246,16 @@ def _submit(args, session: Session) -> int:
         audio=inputs.audio,
         first_clip=inputs.clip,
         resolution=args.resolution,
-        duration=args.duration,
+        duration=duration,
         seed=args.seed,
         prompt_extend=not args.no_prompt_extend,
         watermark=args.watermark,
         audio_enabled=args.audio_enabled,
         shot_type=ShotType(args.shot_type) if args.shot_type else None,
         template=args.template,
+        references=references,
+        ratio=args.ratio,
+        enable_thinking=True if args.thinking else None,
     )
     frames = list(inputs.images) or [None]
     requests = [replace(base, first_frame=image) for image in frames for _ in range(max(args.count, 1))]
