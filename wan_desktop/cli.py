@@ -53,13 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     audio.add_argument("--audio", dest="audio_enabled", action="store_const", const=True)
     audio.add_argument("--no-audio", dest="audio_enabled", action="store_const", const=False)
     submit.add_argument("--audio-file")
-    submit.add_argument("--last-frame")
-    submit.add_argument("--clip", help="wan2.7: a video to continue")
     submit.add_argument("--shot-type", choices=[s.value for s in ShotType])
     submit.add_argument("--template")
     submit.add_argument("--count", type=int, default=1)
     cli_models.add_submit_flags(submit)
-    cli_models.set_duration_type(submit)
     submit.add_argument(
         "--fix",
         action="store_true",

@@ -18,6 +18,9 @@ def duration_value(text: str) -> int | str:
 
 
 def add_submit_flags(submit: argparse.ArgumentParser) -> None:
+    set_duration_type(submit)
+    submit.add_argument("--last-frame", help="a last-frame image (first+last-frame models)")
+    submit.add_argument("--clip", help="wan2.7: a video to continue")
     submit.add_argument(
         "--reference",
         action="append",

@@ -180,6 +180,15 @@ def parse_entry(source: str, data: Any, index: int) -> ModelSpec:
         prices=_prices(e, resolutions),
         durations_by_region=_durations_by_region(e, parameters),
         returns_actual_prompt=e.flag(e.data, "returns_actual_prompt", True),
+        **_extras(e, parameters),
+    )
+
+
+def _extras(e: _Entry, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields added with Wan 3.0: status, roles and rules, ratios, smart duration, hosts, billing."""
+    roles = _roles(e)
+    prompt = e.mapping(e.data, "prompt")
+    return dict(
         badge=e.text(e.data, "badge", ""),
         status=_status(e),
         roles=MappingProxyType(roles),
@@ -188,14 +197,14 @@ def parse_entry(source: str, data: Any, index: int) -> ModelSpec:
         default_ratio=_default_ratio(e, parameters),
         auto_duration=_auto_duration(e, parameters),
         thinking=e.flag(parameters, "parameters.thinking", False),
-        prompt_required=e.flag(e.mapping(e.data, "prompt"), "prompt.required", False),
-        prompt_truncated=e.flag(e.mapping(e.data, "prompt"), "prompt.truncated", False),
+        prompt_required=e.flag(prompt, "prompt.required", False),
+        prompt_truncated=e.flag(prompt, "prompt.truncated", False),
         fps=e.integer(e.data, "fps", 1, 120, 0) or None,
         workspace_host_only=e.flag(e.data, "workspace_host_only", False),
         bills_input_video=e.flag(e.data, "bills_input_video", False),
         aliases=tuple(str(a) for a in e.items(e.data, "aliases")),
         has_prompt_extend=e.flag(parameters, "parameters.prompt_extend", True),
-        has_negative_prompt=e.integer(e.mapping(e.data, "prompt"), "prompt.negative_max", 0, 100_000, 500) > 0,
+        has_negative_prompt=e.integer(prompt, "prompt.negative_max", 0, 100_000, 500) > 0,
     )
 
 

@@ -209,6 +209,19 @@ def _option_problems(request: GenerationRequest, spec: ModelSpec, region: Region
                 f"sound cannot be switched on or off for {spec.label}; leave it unset",
             )
         )
+    problems += _media_option_problems(request, spec)
+    if request.template is not None and request.template not in spec.templates:
+        allowed = (
+            f"{spec.label} offers the effects {_words(spec.templates)}"
+            if spec.templates
+            else f"{spec.label} has no effect templates"
+        )
+        problems.append(Problem("template", request.template, allowed))
+    return problems
+
+
+def _media_option_problems(request: GenerationRequest, spec: ModelSpec) -> list[Problem]:
+    problems: list[Problem] = []
     if request.ratio is not None and request.ratio not in spec.ratios:
         allowed = (
             f"{spec.label} offers the ratios {_words(spec.ratios)}"
@@ -222,13 +235,6 @@ def _option_problems(request: GenerationRequest, spec: ModelSpec, region: Region
         )
     if request.references and not uses_media_rules(spec):
         problems.append(Problem("references", len(request.references), f"{spec.label} takes no references"))
-    if request.template is not None and request.template not in spec.templates:
-        allowed = (
-            f"{spec.label} offers the effects {_words(spec.templates)}"
-            if spec.templates
-            else f"{spec.label} has no effect templates"
-        )
-        problems.append(Problem("template", request.template, allowed))
     return problems
 
 
