@@ -246,7 +246,7 @@ def test_details_and_lineage(qtbot, panel):
 
 
 def test_delete_moves_to_the_trash_after_asking(qtbot, panel, rig, tmp_path, monkeypatch):
-    _db, library = rig
+    _db, _library = rig
     select(qtbot, panel, "job00003")
     video = Path(panel.model.item("job00003").video)
     monkeypatch.setattr(panel, "confirm_delete", lambda job: False)

@@ -68,7 +68,7 @@ def _command(args, home: Path, *, demo: bool) -> int:
         with _home_lock(args.command, home, demo):
             return _locked_command(args, home, settings, demo=demo)
     except OSError as error:
-        library = settings.library_dir if settings else (args.library or home)
+        library = (settings.library_dir if settings else None) or args.library or home
         print(f"wan-desktop: {disk_sentence(error, library)}", file=sys.stderr)
         return EXIT_ERROR
 
@@ -123,7 +123,7 @@ def _locked_command(args, home: Path, settings: Settings, *, demo: bool) -> int:
         with_listener = args.command == "run" and not args.quiet
         session = open_session(
             home,
-            settings.library_dir,
+            _library_dir(settings),
             target,
             listener=_print_event if with_listener else None,
             max_concurrent=settings.max_concurrent_jobs,
@@ -159,6 +159,12 @@ def _remembered_workspace(settings: Settings, args) -> Settings:
 
     region = Region(args.region) if getattr(args, "region", None) else settings.region
     return settings.with_workspace(region, check_workspace(workspace))
+
+
+def _library_dir(settings: Settings) -> Path:
+    if settings.library_dir is None:  # never: _settings_for remembers a library before any command runs
+        raise RuntimeError("no library folder is set")
+    return settings.library_dir
 
 
 def _remembered_library(settings: Settings, args, home: Path, demo: bool) -> Settings:
@@ -343,7 +349,7 @@ def _rebuild(home: Path, settings: Settings) -> int:
     from wan_desktop.core.library import Library
     from wan_desktop.core.store import JobStore
 
-    library = Library(settings.library_dir)
+    library = Library(_library_dir(settings))
     scan = library.scan_sidecars()
     with JobStore(home / "jobs.sqlite3") as store:
         outcome = Engine(store, library, None, EngineConfig(region=settings.region)).import_jobs(scan.jobs)
