@@ -166,3 +166,24 @@ def test_sdk_gets_the_services_errors_for_bad_wan3_media(sdk):
     assert too_many.status_code == HTTPStatus.BAD_REQUEST and too_many.code == "InvalidParameter"
     bad_ratio = VideoSynthesis.async_call(model="wan3.0-video", prompt="x", ratio="2:1")
     assert bad_ratio.status_code == HTTPStatus.BAD_REQUEST and "ratio" in bad_ratio.message
+
+
+def test_the_simulator_answers_at_the_workspace_host_form_of_the_base_url(sim):
+    from wan_desktop.core.dashscope.catalog import Region
+    from wan_desktop.core.dashscope.client import DashScopeClient
+    from wan_desktop.core.dashscope.regions import ServiceEndpoint
+    from wan_desktop.core.dashscope.types import GenerationRequest
+
+    url = sim.workspace_base_url("ws-test1", "cn-beijing")
+    client = DashScopeClient(TEST_KEY, ServiceEndpoint(url, Region.CUSTOM))
+    try:
+        created = client.create(client.prepare(GenerationRequest(model="wan3.0-video", prompt="x", duration=2)))
+        assert client.get_task(created.task_id).task_id == created.task_id
+    finally:
+        client.close()
+    by_host = httpx.post(
+        sim.base_url + "/services/aigc/video-generation/video-synthesis",
+        json={"model": "wan3.0-video", "input": {"prompt": "x"}},
+        headers=ASYNC | {"Authorization": f"Bearer {TEST_KEY}", "Host": "ws-test1.ap-southeast-1.maas.aliyuncs.com"},
+    )
+    assert by_host.status_code == 200, by_host.text
