@@ -187,3 +187,11 @@ def test_the_simulator_answers_at_the_workspace_host_form_of_the_base_url(sim):
         headers=ASYNC | {"Authorization": f"Bearer {TEST_KEY}", "Host": "ws-test1.ap-southeast-1.maas.aliyuncs.com"},
     )
     assert by_host.status_code == 200, by_host.text
+
+
+def test_a_real_1080p_16_9_video_is_1920_by_1080_pixels(sim, http):
+    body = {"model": "wan3.0-video", "input": {"prompt": "x"}, "parameters": {"resolution": "1080P", "duration": 2}}
+    done = finish(sim, http, http.post(CREATE, json=body, headers=ASYNC).json()["output"]["task_id"])
+    with av.open(io.BytesIO(httpx.get(done["output"]["video_url"]).content)) as container:
+        frame = next(container.decode(video=0))
+        assert (frame.width, frame.height) == (1920, 1080)
