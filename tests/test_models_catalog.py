@@ -153,3 +153,26 @@ def test_wan3_without_a_workspace_host_is_refused_before_any_request(tmp_path):
         assert "wan3.0-video" in own.prepare(request).body_json
     finally:
         own.close()
+
+
+def test_a_request_with_references_ratio_and_smart_duration_round_trips_and_bad_ones_are_named():
+    from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef
+    from wan_desktop.core.job_codec import CodecError, request_from_dict, request_to_dict
+
+    request = GenerationRequest(
+        model="wan2.7-r2v",
+        prompt="x",
+        references=(
+            MediaRef("reference_image", "/tmp/a.png", voice="/tmp/v.mp3"),
+            MediaRef("reference_video", "oss://b"),
+        ),
+        ratio="9:16",
+        duration=-1,
+        enable_thinking=True,
+    )
+    data = json.loads(json.dumps(request_to_dict(request)))
+    assert request_from_dict(data) == request
+    old_row = {k: v for k, v in data.items() if k not in ("references", "ratio", "enable_thinking")}
+    assert request_from_dict(old_row).references == ()  # rows written before issue 11 still read
+    with pytest.raises(CodecError, match="references.0"):
+        request_from_dict(data | {"references": [{"role": "reference_image", "reference": 7}]})

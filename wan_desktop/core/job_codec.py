@@ -211,8 +211,8 @@ def _references(name: str, value: Any) -> tuple[MediaRef, ...]:
         voice = _text(MAX_REFERENCE)(f"{where}.voice", item.get("voice"))
         refs.append(
             MediaRef(
-                role_check(f"{where}.role", item.get("role")),
-                ref_check(f"{where}.reference", item.get("reference")),
+                str(role_check(f"{where}.role", item.get("role"))),
+                str(ref_check(f"{where}.reference", item.get("reference"))),
                 voice or None,
             )
         )

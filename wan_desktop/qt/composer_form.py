@@ -35,6 +35,7 @@ class FormValues(TypedDict):
     negative_prompt: str
     resolution: str | None
     duration: int | None
+    ratio: str | None
     random_seed: bool
     seed: int
     variations: int

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPush
 
 from wan_desktop.core import composing
 from wan_desktop.core.dashscope.catalog import ModelSpec
-from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef
 
 from . import theme
 from .background import BackgroundCalls
@@ -32,6 +32,7 @@ class InputValues(TypedDict):
     last_frame: str | None
     audio: str | None
     first_clip: str | None
+    references: tuple[MediaRef, ...]
 
 
 class MediaPicker(QWidget):

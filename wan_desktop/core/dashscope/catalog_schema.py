@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NoReturn
 
 from .specs import (
     AudioLimits,
@@ -67,7 +67,7 @@ class _Entry:
             self.fail("", "must be an object")
         self.data: Mapping[str, Any] = data
 
-    def fail(self, name: str, problem: str) -> None:
+    def fail(self, name: str, problem: str) -> NoReturn:
         where = f", field '{name}'" if name else ""
         raise CatalogError(f"The catalog file {self.source} was refused: entry '{self.entry}'{where} {problem}.")
 
@@ -82,13 +82,13 @@ class _Entry:
             self.fail(path, f"must be a text of at most {MAX_TEXT} characters")
         return value
 
-    def choice(self, container: Mapping[str, Any], path: str, allowed: Mapping[str, Any] | tuple, default=None):
+    def choice(self, container: Mapping[str, Any], path: str, allowed: Mapping[str, Any] | tuple, default=None) -> Any:
         value = self.get(container, path)
         if value is None and default is not None:
             return default
         if value not in allowed:
             self.fail(path, f"must be one of {', '.join(str(a) for a in allowed)}, not {str(value)[:40]!r}")
-        return allowed[value] if isinstance(allowed, Mapping) else value
+        return allowed[str(value)] if isinstance(allowed, Mapping) else value
 
     def number(self, container: Mapping[str, Any], path: str, low: float, high: float, default=None) -> float:
         value = self.get(container, path)
@@ -251,7 +251,8 @@ def _rules(e: _Entry, roles: Mapping[str, RoleSpec]) -> MediaRules:
         path = f"rules.exclusive.{index}"
         if not isinstance(pair, list) or len(pair) != 2:
             e.fail(path, "must be a pair of role lists")
-        sides = [frozenset(_role_list(e, {"side": side}, f"{path}.side", roles)) for side in pair]
+        given: list[Any] = list(pair)
+        sides = [frozenset(_role_list(e, {"side": side}, f"{path}.side", roles)) for side in given]
         exclusive.append((sides[0], sides[1]))
     requires = {}
     for role, needed in e.mapping(rules, "rules.requires").items():
