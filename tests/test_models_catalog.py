@@ -176,3 +176,18 @@ def test_a_request_with_references_ratio_and_smart_duration_round_trips_and_bad_
     assert request_from_dict(old_row).references == ()  # rows written before issue 11 still read
     with pytest.raises(CodecError, match="references.0"):
         request_from_dict(data | {"references": [{"role": "reference_image", "reference": 7}]})
+
+
+def test_the_price_file_for_the_money_side_agrees_with_the_catalog():
+    """core/dashscope/prices.json is in the format money's core/pricing.py reads (its docstring); every row
+    must be the catalog's own figure, so the two cannot drift."""
+    path = Path(catalog.__file__).parent / "prices.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["format"] == 1 and data["prices"]
+    for row in data["prices"]:
+        spec = catalog.MODELS[row["model"]]
+        region = Region(row["region"])
+        price = spec.price_per_second(row["resolution"], catalog.Currency(row["currency"]), row["audio"], region)
+        assert price is not None and price.per_second == row["per_second"] and price.as_of == row["valid_from"]
+        assert catalog.REGIONS[region].currency.value == row["currency"]
+        assert ("input_per_second" in row) is spec.bills_input_video
