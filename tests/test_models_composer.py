@@ -111,3 +111,20 @@ def test_smart_duration_shows_a_cost_range(wan3):
     one, _batch = wan3.estimated()
     assert one.amount_low is not None and one.amount_low < one.amount
     assert " to " in one.text() and "chooses the length" in wan3.cost_label.text()
+
+
+def test_reference_audio_is_checked_on_drop_for_its_length_and_the_total(qtbot, tmp_path, wan3):
+    from wan_desktop.simulator.testing import wav
+
+    long_one, first, second = tmp_path / "long.wav", tmp_path / "a.wav", tmp_path / "b.wav"
+    long_one.write_bytes(wav(20.0))
+    first.write_bytes(wav(10.0))
+    second.write_bytes(wav(8.0))
+    wan3.tray.add_reference(str(long_one))
+    qtbot.waitUntil(lambda: not wan3.tray.busy)
+    assert "must last 1 to 15 seconds" in wan3.problems()[0] and wan3.tray.references() == ()
+    add_refs(qtbot, wan3, first)
+    wan3.tray.add_reference(str(second))
+    qtbot.waitUntil(lambda: not wan3.tray.busy)
+    assert "18.0 s together" in wan3.problems()[0] and "15 s in all" in wan3.problems()[0]
+    assert wan3.tray.rows["reference_audio"].badge.text() == "1 / 5"
