@@ -58,3 +58,13 @@ def test_a_job_whose_model_is_gone_fails_once_naming_the_successor(tmp_path, ret
 def test_without_a_named_successor_the_newest_model_is_offered():
     sentence = catalog.gone_sentence("wan2.6-i2v")
     assert "Wan 3.0 (wan3.0-video)" in sentence and "nothing was charged" in sentence
+
+
+def test_the_billed_figure_counts_input_clips_where_the_model_bills_them():
+    from wan_desktop.core import cost
+    from wan_desktop.core.dashscope.types import TaskUsage
+
+    usage = TaskUsage(output_seconds=5.0, input_video_seconds=4.0)
+    assert cost.billed_seconds("wan2.7-r2v", usage) == 9.0
+    assert cost.billed_seconds("wan3.0-video", usage) == 5.0  # estimate on output (contract 12.1.8)
+    assert cost.billed_seconds("wan2.7-r2v", None) is None

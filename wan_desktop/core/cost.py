@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from wan_desktop.core.dashscope.catalog import REGIONS, AudioMode, Currency, Region, find_model
-from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.dashscope.types import GenerationRequest, TaskUsage
 from wan_desktop.core.wording import count
 
 PRICE_UNKNOWN = "price unknown"
@@ -73,6 +73,17 @@ def estimate(request: GenerationRequest, region: Region) -> CostEstimate:
     low = round(price.per_second * spec.durations[0], 6) if smart else None
     amount = round(price.per_second * seconds, 6)
     return CostEstimate(amount, currency, price.per_second, seconds, "; ".join(notes), amount_low=low)
+
+
+def billed_seconds(model: str, usage: TaskUsage | None) -> float | None:
+    """The seconds the service bills for a finished task: its output, plus the input clips' seconds for the
+    models that bill them (wan2.7 r2v/videoedit: ``usage.duration`` is input + output, contract 12.2)."""
+    if usage is None or not usage.output_seconds:
+        return None
+    spec = find_model(model)
+    if spec is not None and spec.bills_input_video:
+        return usage.output_seconds + (usage.input_video_seconds or 0.0)
+    return usage.output_seconds
 
 
 def _audio_for_price(request: GenerationRequest, mode: AudioMode) -> bool | None:
