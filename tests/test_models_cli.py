@@ -127,3 +127,10 @@ def test_the_simulator_behind_demo_mode_makes_every_models_video(unlimited, key)
         assert client.get_task(created.task_id).status is TaskStatus.SUCCEEDED
     finally:
         client.close()
+
+
+def test_submitting_wan3_without_a_workspace_says_where_to_find_it_and_queues_nothing(tmp_path):
+    home = tmp_path / "home"
+    out = cli(home, "--region", "ap-southeast-1", "submit", "--model", "wan3.0-video", "--prompt", "a cat")
+    assert out.returncode == 64 and "Workspace ID" in out.stderr and "Settings" in out.stderr
+    assert json.loads(cli(home, "jobs", "--json").stdout) == []

@@ -129,7 +129,7 @@ def _locked_command(args, home: Path, settings: Settings, *, demo: bool) -> int:
             max_concurrent=settings.max_concurrent_jobs,
         )
         try:
-            return _session_command(args, session)
+            return _session_command(args, session, settings)
         finally:
             session.close()
     finally:
@@ -199,10 +199,10 @@ def _offline_or_real_target(settings: Settings, command: str, demo: bool) -> Tar
     return Target(settings.region, ServiceEndpoint("http://127.0.0.1:9/api/v1", settings.region), api_key="")
 
 
-def _session_command(args, session: Session) -> int:
+def _session_command(args, session: Session, settings: Settings) -> int:
     engine = session.engine
     if args.command == "submit":
-        return _submit(args, session)
+        return _submit(args, session, settings)
     if args.command == "jobs":
         _list_jobs(engine.jobs(), session, as_json=args.json)
         return EXIT_OK
@@ -222,7 +222,7 @@ def _session_command(args, session: Session) -> int:
     return EXIT_OK
 
 
-def _submit(args, session: Session) -> int:
+def _submit(args, session: Session, settings: Settings) -> int:
     from wan_desktop import commands_models as cm
     from wan_desktop.core.dashscope.catalog import find_model
 
@@ -233,6 +233,7 @@ def _submit(args, session: Session) -> int:
     try:
         references = cm.references_for(args, spec) if spec else ()
         duration = cm.duration_for(args, spec) if spec else args.duration
+        cm.check_host(spec, settings)
     except cm.SubmitRefused as refused:
         return cm.refuse(refused)
     from wan_desktop.cli_inputs import InputRefused, submit_inputs

@@ -39,6 +39,20 @@ def duration_for(args, spec: ModelSpec) -> int | None:
     return spec.auto_duration
 
 
+def check_host(spec: ModelSpec | None, settings) -> None:
+    """A model that answers only on a workspace host, queued for a region without a workspace id, is
+    refused now with where to find the id, rather than failing when `run` sends it."""
+    from wan_desktop.core.dashscope.regions import ServiceEndpoint, workspace_problem
+    from wan_desktop.core.dashscope.specs import Region
+
+    if spec is None or settings.region is Region.CUSTOM:
+        return
+    endpoint = ServiceEndpoint.for_region(settings.region, workspace=settings.workspace_for(settings.region))
+    problem = workspace_problem(spec, endpoint)
+    if problem:
+        raise SubmitRefused(problem)
+
+
 def needs_an_image(spec: ModelSpec, args) -> bool:
     """`submit` without images: fine where the model's rules allow text alone or references."""
     return not (spec.text_only_allowed or args.reference or args.clip)
