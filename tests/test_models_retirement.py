@@ -68,3 +68,11 @@ def test_the_billed_figure_counts_input_clips_where_the_model_bills_them():
     assert cost.billed_seconds("wan2.7-r2v", usage) == 9.0
     assert cost.billed_seconds("wan3.0-video", usage) == 5.0  # estimate on output (contract 12.1.8)
     assert cost.billed_seconds("wan2.7-r2v", None) is None
+
+
+def test_the_model_list_and_the_composer_show_the_retirement(retiring):
+    from wan_desktop.core import composing
+    from wan_desktop.core.dashscope.catalog import Region
+
+    assert "(retires 2027-01-15; use Wan 3.0 instead)" in composing.model_title(retiring)
+    assert "Retires 2027-01-15; use Wan 3.0 instead." in composing.model_info(retiring, Region.BEIJING)

@@ -157,7 +157,7 @@ def model_title(spec: ModelSpec) -> str:
         marks.append("preview")
     retiring = retirement_words(spec)
     if retiring:
-        marks.append(retiring.lower())
+        marks.append(retiring[:1].lower() + retiring[1:])
     shown = f" ({', '.join(marks)})" if marks else ""
     return f"{spec.label}{shown} — {spec.description}"
 
