@@ -44,13 +44,15 @@ def closed_port() -> int:
         return sock.getsockname()[1]  # nothing listens here once the socket is closed
 
 
-def test_workspace_only_for_frankfurt_and_base_url_only_for_custom(make_dialog):
+def test_workspace_for_every_public_region_and_base_url_only_for_custom(make_dialog):
+    # Issue 11: every region has an optional workspace id (Wan 3.0 needs one), not Frankfurt alone.
     dialog = make_dialog()
     for region, workspace, base_url in [
-        (Region.SINGAPORE, False, False),
+        (Region.SINGAPORE, True, False),
         (Region.FRANKFURT, True, False),
         (Region.CUSTOM, False, True),
-        (Region.BEIJING, False, False),
+        (Region.BEIJING, True, False),
+        (Region.HONG_KONG, True, False),
     ]:
         dialog.region_combo.setCurrentIndex(dialog.region_combo.findData(region.value))
         assert dialog.workspace_edit.isVisibleTo(dialog) is workspace
@@ -200,3 +202,29 @@ def test_the_key_is_saved_to_the_real_keyring_per_region(qtbot, make_dialog):
                 backend.delete_password(service, username_for(region))
             except Exception:
                 pass
+
+
+def test_each_region_keeps_its_own_workspace_and_test_key_uses_that_host(make_dialog):
+    from wan_desktop.qt.settings_dialog import endpoints_to_try
+
+    dialog = make_dialog()
+    dialog.region_combo.setCurrentIndex(dialog.region_combo.findData(Region.SINGAPORE.value))
+    dialog.workspace_edit.setText("ws-sg1")
+    dialog.region_combo.setCurrentIndex(dialog.region_combo.findData(Region.BEIJING.value))
+    assert dialog.workspace_edit.text() == ""
+    dialog.workspace_edit.setText("ws-bj1")
+    settings = dialog.new_settings()
+    assert settings.workspace_for(Region.SINGAPORE) == "ws-sg1" and settings.workspace_for(Region.BEIJING) == "ws-bj1"
+    dialog.region_combo.setCurrentIndex(dialog.region_combo.findData(Region.SINGAPORE.value))
+    assert dialog.workspace_edit.text() == "ws-sg1"
+    [chosen, *_] = endpoints_to_try(Region.SINGAPORE, "ws-sg1", "")
+    assert chosen.host == "ws-sg1.ap-southeast-1.maas.aliyuncs.com"
+
+
+def test_a_mistyped_workspace_id_is_refused_with_where_to_find_it(qtbot, make_dialog):
+    dialog = make_dialog()
+    dialog.region_combo.setCurrentIndex(dialog.region_combo.findData(Region.SINGAPORE.value))
+    dialog.workspace_edit.setText("My Workspace!")
+    with qtbot.assertNotEmitted(dialog.settings_saved):
+        dialog.save()
+    assert "Model Studio console" in dialog.problem_text()

@@ -25,6 +25,7 @@ def test_round_trip_of_every_field(tmp_path):
         library_dir=tmp_path / "Videos" / "Wan Desktop",
         region=Region.FRANKFURT,
         workspace="ws-123",
+        workspaces=(("cn-hongkong", "ws-hk1"),),
         custom_base_url="http://127.0.0.1:8000/api/v1",
         max_concurrent_jobs=3,
         notifications=False,

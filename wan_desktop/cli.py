@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from wan_desktop import cli_models
 from wan_desktop.cli_batch import BATCH_SUBCOMMANDS, add_batch_commands
 from wan_desktop.cli_money import MONEY_SUBCOMMANDS, add_money_commands
 from wan_desktop.core.dashscope.catalog import MODELS, Region
@@ -20,7 +21,7 @@ from wan_desktop.core.events import UncertainDecision
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED, EXIT_BUSY, EXIT_USAGE = 0, 1, 2, 3, 64  # BUSY: another holds the home
 SUBCOMMANDS = (
-    {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key"}
+    {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key", "models"}
     | MONEY_SUBCOMMANDS
     | BATCH_SUBCOMMANDS
 )
@@ -58,11 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     audio.add_argument("--audio", dest="audio_enabled", action="store_const", const=True)
     audio.add_argument("--no-audio", dest="audio_enabled", action="store_const", const=False)
     submit.add_argument("--audio-file")
-    submit.add_argument("--last-frame")
-    submit.add_argument("--clip", help="wan2.7: a video to continue")
     submit.add_argument("--shot-type", choices=[s.value for s in ShotType])
     submit.add_argument("--template")
     submit.add_argument("--count", type=int, default=1)
+    cli_models.add_submit_flags(submit)
     submit.add_argument(
         "--fix",
         action="store_true",
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     key = sub.add_parser("key", help="the API key in the system keyring")
     key.add_argument("action", choices=["set", "clear", "show"])
     add_batch_commands(sub)
+    cli_models.add_models_command(sub)
     demo = sub.add_parser("demo", help="the same commands against a built-in simulator (no key needed)")
     demo.add_argument("rest", nargs=argparse.REMAINDER)
     return parser

@@ -60,6 +60,11 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _command(args, home: Path, *, demo: bool) -> int:
     settings: Settings | None = None
     try:
+        _use_catalog_of(home)
+        if args.command == "models":
+            from wan_desktop.commands_models import list_models
+
+            return list_models(args.json)
         settings = _settings_for(args, home, demo)
         if args.command == "key":
             return _key_command(args.action, settings)
@@ -83,6 +88,15 @@ def _batch_command(args, home: Path, settings: Settings) -> int:
     if args.command == "preset":
         return commands_batch.preset_command(args, home)
     return commands_batch.batch_dry_run(args, home, settings.region)
+
+
+def _use_catalog_of(home: Path) -> None:
+    """The person's own models.json in the home, merged over the shipped catalog; a bad one is named."""
+    from wan_desktop.core.dashscope.catalog import use_home
+
+    refusal = use_home(home)
+    if refusal:
+        print(f"wan-desktop: {refusal} The shipped catalog is used.", file=sys.stderr)
 
 
 def disk_sentence(error: OSError, library: Path) -> str:
@@ -132,7 +146,7 @@ def _locked_command(args, home: Path, settings: Settings, *, demo: bool) -> int:
             max_concurrent=settings.max_concurrent_jobs,
         )
         try:
-            return _session_command(args, session)
+            return _session_command(args, session, settings)
         finally:
             session.close()
     finally:
@@ -146,10 +160,22 @@ def _settings_for(args, home: Path, demo: bool) -> Settings:
     later run's key."""
     store = SettingsStore(home)
     saved = store.load()
-    remembered = _remembered_library(saved, args, home, demo)
+    remembered = _remembered_workspace(_remembered_library(saved, args, home, demo), args)
     if remembered != saved:
         store.save(remembered)
     return _options_for_this_command(remembered, args, demo)
+
+
+def _remembered_workspace(settings: Settings, args) -> Settings:
+    """`submit --workspace ID` is remembered for the region in effect: `run` sends the job later, and must
+    use the same workspace host (an id is no secret; Settings shows and changes it)."""
+    workspace = getattr(args, "workspace", None)
+    if not workspace:
+        return settings
+    from wan_desktop.core.dashscope.regions import check_workspace
+
+    region = Region(args.region) if getattr(args, "region", None) else settings.region
+    return settings.with_workspace(region, check_workspace(workspace))
 
 
 def _library_dir(settings: Settings) -> Path:
@@ -190,10 +216,10 @@ def _offline_or_real_target(settings: Settings, command: str, demo: bool) -> Tar
     return Target(settings.region, ServiceEndpoint("http://127.0.0.1:9/api/v1", settings.region), api_key="")
 
 
-def _session_command(args, session: Session) -> int:
+def _session_command(args, session: Session, settings: Settings) -> int:
     engine = session.engine
     if args.command == "submit":
-        return _submit(args, session)
+        return _submit(args, session, settings)
     if args.command == "batch":
         from wan_desktop.commands_batch import batch_queue
 
@@ -217,10 +243,20 @@ def _session_command(args, session: Session) -> int:
     return EXIT_OK
 
 
-def _submit(args, session: Session) -> int:
-    if not args.images and not args.clip:
+def _submit(args, session: Session, settings: Settings) -> int:
+    from wan_desktop import commands_models as cm
+    from wan_desktop.core.dashscope.catalog import find_model
+
+    spec = find_model(args.model)
+    if not args.images and (spec is None or cm.needs_an_image(spec, args)):
         print("wan-desktop: give at least one image (or --clip for wan2.7 continuation)", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        references = cm.references_for(args, spec) if spec else ()
+        duration = cm.duration_for(args, spec) if spec else args.duration
+        cm.check_host(spec, settings)
+    except cm.SubmitRefused as refused:
+        return cm.refuse(refused)
     from wan_desktop.cli_inputs import InputRefused, submit_inputs
 
     try:
@@ -238,13 +274,16 @@ def _submit(args, session: Session) -> int:
         audio=inputs.audio,
         first_clip=inputs.clip,
         resolution=args.resolution,
-        duration=args.duration,
+        duration=duration,
         seed=args.seed,
         prompt_extend=not args.no_prompt_extend,
         watermark=args.watermark,
         audio_enabled=args.audio_enabled,
         shot_type=ShotType(args.shot_type) if args.shot_type else None,
         template=args.template,
+        references=references,
+        ratio=args.ratio,
+        enable_thinking=True if args.thinking else None,
     )
     frames = list(inputs.images) or [None]
     requests = [replace(base, first_frame=image) for image in frames for _ in range(max(args.count, 1))]

@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wan_desktop.core import cost
-from wan_desktop.core.dashscope.catalog import MODELS, REGIONS, AudioMode, ModelSpec, Region
+from wan_desktop.core.dashscope.catalog import MODELS, REGIONS, AudioMode, ModelSpec, Region, retirement_words
 from wan_desktop.core.dashscope.errors import Problem
 from wan_desktop.core.dashscope.requests import SEED_MAX, validate_request
-from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
+from wan_desktop.core.dashscope.specs import Status
+from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef, ShotType
 
 MAX_VARIATIONS = 4
 _FIELD_WORDS = {
@@ -62,6 +63,8 @@ class Choices:
     sound: bool = True
     shot_type: ShotType | None = None
     template: str | None = None
+    references: tuple[MediaRef, ...] = ()
+    ratio: str | None = None
 
     @property
     def spec(self) -> ModelSpec:
@@ -95,6 +98,8 @@ def request_for(choices: Choices, first_frame: str | None, seed: int | None) -> 
         audio_enabled=choices.sound if spec.audio_mode is AudioMode.SWITCHABLE else None,
         shot_type=_shot_type(choices, spec),
         template=choices.template if spec.has_templates else None,
+        references=tuple(ref for ref in choices.references if spec.takes(ref.role)),
+        ratio=choices.ratio if choices.ratio in spec.ratios else None,
     )
 
 
@@ -145,6 +150,33 @@ def check_requests(requests: Sequence[GenerationRequest], region: Region) -> tup
     return tuple(problems)
 
 
+def model_title(spec: ModelSpec) -> str:
+    """The model list's line: "Wan 3.0 (Newest, preview) — One model for ..."; words from the catalog."""
+    marks = [spec.badge] if spec.badge else []
+    if spec.status.state is Status.PREVIEW:
+        marks.append("preview")
+    retiring = retirement_words(spec)
+    if retiring:
+        marks.append(retiring[:1].lower() + retiring[1:])
+    shown = f" ({', '.join(marks)})" if marks else ""
+    return f"{spec.label}{shown} — {spec.description}"
+
+
+AUTO_DURATION_WORDS = "Let the model choose"
+
+
+def duration_items(spec: ModelSpec, durations: Sequence[int]) -> list[tuple[str, int]]:
+    items = [(f"{d} s", d) for d in durations]
+    if spec.auto_duration is not None:
+        words = "Keep the input's length" if spec.auto_duration == 0 else AUTO_DURATION_WORDS
+        items.insert(0, (words, spec.auto_duration))
+    return items
+
+
+def ratio_items(spec: ModelSpec) -> list[tuple[str, str]]:
+    return [("Adaptive (follows the input)" if r == "adaptive" else r, r) for r in spec.ratios]
+
+
 def region_offers(spec: ModelSpec) -> str:
     return ", ".join(REGIONS[r].label for r in spec.names_by_region) or "no region"
 
@@ -157,7 +189,11 @@ def model_info(spec: ModelSpec, region: Region) -> str:
         hint = f" No {currency.value} price is known for it."
     else:
         hint = f" From {currency.value} {min(prices):g} per second of video."
-    return f"Offered in {region_offers(spec)}.{hint}"
+    retiring = retirement_words(spec)
+    status = f" {retiring}." if retiring else ""
+    if spec.status.state is Status.PREVIEW:
+        status += " " + (spec.status.note or "In preview.")
+    return f"Offered in {region_offers(spec)}.{hint}{status}"
 
 
 def cost_line(one: cost.CostEstimate, batch: cost.CostEstimate, count: int) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from wan_desktop.core.dashscope.catalog import REGIONS, AudioMode, Currency, Region, find_model
-from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.dashscope.types import GenerationRequest, TaskUsage
 from wan_desktop.core.wording import count
 
 PRICE_UNKNOWN = "price unknown"
@@ -24,15 +24,18 @@ class CostEstimate:
     per_second: float | None
     seconds: int
     note: str = ""
+    amount_low: float | None = None  # the model chooses the length: the least it may cost (amount: the most)
 
     @property
     def known(self) -> bool:
         return self.amount is not None
 
     def text(self) -> str:
-        """ "USD 0.75" or "price unknown", for a label."""
+        """ "USD 0.75", "USD 0.10 to 1.50" (the model chooses the length) or "price unknown", for a label."""
         if self.amount is None:
             return PRICE_UNKNOWN
+        if self.amount_low is not None and self.amount_low != self.amount:
+            return f"{format_money(self.amount_low, self.currency)} to {format_money(self.amount, self.currency)}"
         return format_money(self.amount, self.currency)
 
 
@@ -48,20 +51,39 @@ def estimate(request: GenerationRequest, region: Region) -> CostEstimate:
     spec = find_model(request.model)
     if spec is None:
         return CostEstimate(None, currency, None, request.duration or 0, PRICE_UNKNOWN)
-    seconds = request.duration or spec.default_duration
+    duration = request.duration if request.duration is not None else spec.default_duration
+    smart = spec.auto_duration is not None and duration == spec.auto_duration
+    seconds = spec.durations[-1] if smart else (duration or spec.default_duration)
     resolution = request.resolution or spec.default_resolution
     audio = _audio_for_price(request, spec.audio_mode)
-    price = spec.price_per_second(resolution, currency, audio)
+    price = spec.price_per_second(resolution, currency, audio, region)
     if price is None:
         return CostEstimate(None, currency, None, seconds, PRICE_UNKNOWN)
     notes = []
     if request.first_clip and spec.takes_first_clip:
         # wan2.7 continuation: `duration` is the total output length, and the total is billed.
         notes.append("billed on the total length, including the clip you continue")
-    if spec.audio_mode is AudioMode.SWITCHABLE:
+    if spec.bills_input_video and any(ref.role in ("reference_video", "video") for ref in request.references):
+        notes.append("the input clips' seconds are billed too")  # wan2.7 r2v/videoedit: usage.duration = in + out
+    if smart:
+        notes.append(f"the model chooses the length ({spec.durations[0]} to {spec.durations[-1]} s); billed as made")
+    if spec.audio_mode is AudioMode.SWITCHABLE and price.audio is not None:
         notes.append("with sound" if audio else "silent (cheaper)")
     notes.append(f"price as of {price.as_of}")
-    return CostEstimate(round(price.per_second * seconds, 6), currency, price.per_second, seconds, "; ".join(notes))
+    low = round(price.per_second * spec.durations[0], 6) if smart else None
+    amount = round(price.per_second * seconds, 6)
+    return CostEstimate(amount, currency, price.per_second, seconds, "; ".join(notes), amount_low=low)
+
+
+def billed_seconds(model: str, usage: TaskUsage | None) -> float | None:
+    """The seconds the service bills for a finished task: its output, plus the input clips' seconds for the
+    models that bill them (wan2.7 r2v/videoedit: ``usage.duration`` is input + output, contract 12.2)."""
+    if usage is None or not usage.output_seconds:
+        return None
+    spec = find_model(model)
+    if spec is not None and spec.bills_input_video:
+        return usage.output_seconds + (usage.input_video_seconds or 0.0)
+    return usage.output_seconds
 
 
 def _audio_for_price(request: GenerationRequest, mode: AudioMode) -> bool | None:

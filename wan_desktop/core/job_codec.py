@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
+from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef, ShotType
 from wan_desktop.core.jobs import Job, JobState
 
 MAX_TEXT = 100_000  # prompts, error texts
@@ -41,7 +41,12 @@ class CodecError(ValueError):
 
 # -- writing ------------------------------------------------------------------------------------------------
 def request_to_dict(request: GenerationRequest) -> dict[str, Any]:
-    return {name: _plain(getattr(request, name)) for name in _REQUEST_FIELDS}
+    data = {name: _plain(getattr(request, name)) for name in _REQUEST_FIELDS if name != "references"}
+    data["references"] = [
+        {"role": ref.role, "reference": ref.reference} | ({"voice": ref.voice} if ref.voice else {})
+        for ref in request.references
+    ]
+    return data
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:
@@ -191,6 +196,29 @@ def _text_list(name: str, value: Any) -> tuple[str, ...]:
     return tuple(str(check(name, item)) for item in value)
 
 
+def _references(name: str, value: Any) -> tuple[MediaRef, ...]:
+    """A media-array model's extra inputs: a list of {role, reference, voice?} objects, at most MAX_LIST."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_LIST:
+        raise CodecError(f"the field '{name}' is not a list of at most {MAX_LIST} inputs")
+    role_check, ref_check = _text(MAX_NAME, optional=False, empty=False), _text(MAX_REFERENCE, optional=False)
+    refs = []
+    for index, item in enumerate(value):
+        where = f"{name}.{index}"
+        if not isinstance(item, Mapping) or set(item) - {"role", "reference", "voice"}:
+            raise CodecError(f"the field '{where}' is not an input with a role and a reference")
+        voice = _text(MAX_REFERENCE)(f"{where}.voice", item.get("voice"))
+        refs.append(
+            MediaRef(
+                str(role_check(f"{where}.role", item.get("role"))),
+                str(ref_check(f"{where}.reference", item.get("reference"))),
+                voice or None,
+            )
+        )
+    return tuple(refs)
+
+
 def _usage(name: str, value: Any) -> dict[str, object]:
     """The service's counts: names to plain values. The lengths the gallery sorts and shows by must be
     numbers; other entries may nest a little (lists and objects of plain values), never deeply."""
@@ -271,13 +299,16 @@ _REQUEST_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "audio": _text(MAX_REFERENCE),
     "first_clip": _text(MAX_REFERENCE),
     "resolution": _text(MAX_NAME),
-    "duration": _integer(minimum=0),
+    "duration": _integer(minimum=-1),  # -1 (Wan 3.0) lets the model choose the length
     "seed": _integer(minimum=0),
     "prompt_extend": _flag(optional=False),
     "watermark": _flag(optional=False),
     "audio_enabled": _flag(optional=True),
     "shot_type": _enum(ShotType, optional=True),
     "template": _text(MAX_NAME),
+    "references": lambda name, value: _references(name, value),
+    "ratio": _text(MAX_NAME),
+    "enable_thinking": _flag(optional=True),
 }
 
 _JOB_CHECKS: dict[str, Callable[[str, Any], Any]] = {

@@ -56,7 +56,7 @@ def key_for(settings: Settings, vault: KeyVault) -> str:
 
 def target_for(settings: Settings, vault: KeyVault) -> Target:
     endpoint = ServiceEndpoint.for_region(
-        settings.region, workspace=settings.workspace, custom_base_url=settings.custom_base_url
+        settings.region, workspace=settings.workspace_for(settings.region), custom_base_url=settings.custom_base_url
     )
     return Target(settings.region, endpoint, key_for(settings, vault))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wan_desktop.core.dashscope.catalog import Region
-from wan_desktop.core.dashscope.regions import check_base_url
+from wan_desktop.core.dashscope.regions import check_base_url, check_workspace
 from wan_desktop.core.library import atomic_write_bytes, atomic_write_text
 
 SETTINGS_FILE = "settings.json"
@@ -26,7 +26,8 @@ _SECRET_NAME = re.compile(r"(^|_)(api_?key|key|secret|password|token)s?$", re.IG
 class Settings:
     library_dir: Path | None = None  # None: not chosen yet (first run asks, the CLI uses the default)
     region: Region = Region.SINGAPORE
-    workspace: str = ""  # Frankfurt's workspace id
+    workspace: str = ""  # the first round's one workspace id: Frankfurt's (and a custom URL's header)
+    workspaces: tuple[tuple[str, str], ...] = ()  # (region value, workspace id): that region's workspace host
     custom_base_url: str = ""  # Region.CUSTOM: a simulator or proxy
     max_concurrent_jobs: int | None = None  # None: the model's own cap
     notifications: bool = True
@@ -36,6 +37,19 @@ class Settings:
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+    def workspace_for(self, region: Region) -> str:
+        """The workspace id requests to ``region`` use (its workspace host); "" for the shared host."""
+        given = dict(self.workspaces).get(region.value, "")
+        if given:
+            return given
+        return self.workspace if region in (Region.FRANKFURT, Region.CUSTOM) else ""
+
+    def with_workspace(self, region: Region, workspace: str) -> Settings:
+        chosen = {**dict(self.workspaces), region.value: workspace.strip()}
+        pairs = tuple(sorted((r, w) for r, w in chosen.items() if w))
+        legacy = workspace.strip() if region in (Region.FRANKFURT, Region.CUSTOM) else self.workspace
+        return replace(self, workspaces=pairs, workspace=legacy)
 
 
 # A settings file is plain text anyone can read; make sure no field could ever hold a credential.
@@ -60,6 +74,20 @@ def _base_url(value: Any) -> str:
     # A file anyone could edit must not point the key at a plain-http host elsewhere.
     text = _text(value)
     return check_base_url(text) if text.strip() else ""
+
+
+def _workspaces(value: Any) -> tuple[tuple[str, str], ...]:
+    """{region: workspace id}; every id checked, as a typed one is, so a hand-edited file cannot point
+    requests at a host name made of anything."""
+    if not isinstance(value, dict) or len(value) > 16:
+        raise ValueError("not a table of workspace ids")
+    pairs = []
+    for region, workspace in value.items():
+        Region(region)
+        if not isinstance(workspace, str):
+            raise ValueError("not a workspace id")
+        pairs.append((region, check_workspace(workspace)))
+    return tuple(sorted(pair for pair in pairs if pair[1]))
 
 
 def _flag(value: Any) -> bool:
@@ -90,6 +118,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "library_dir": _optional_path,
     "region": Region,
     "workspace": _text,
+    "workspaces": _workspaces,
     "custom_base_url": _base_url,
     "max_concurrent_jobs": _optional_count,
     "notifications": _flag,
@@ -108,6 +137,8 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
             value = str(value)
         elif isinstance(value, Region):
             value = value.value
+        elif f.name == "workspaces":
+            value = dict(value)
         data[f.name] = value
     return data
 

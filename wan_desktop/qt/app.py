@@ -56,6 +56,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
 
 def _run_window(app: QApplication, args: argparse.Namespace, home: Path, claim: HomeClaim) -> int:
+    _use_catalog_of(home)
     store = SettingsStore(home)
     settings = store.load()
     if args.library:
@@ -133,6 +134,15 @@ def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tupl
         return None
     store.save(saved[-1])
     return False, saved[-1]
+
+
+def _use_catalog_of(home: Path) -> None:
+    # A small file read once before the window exists (like settings.json); a bad one is named, not fatal.
+    from wan_desktop.core.dashscope.catalog import use_home
+
+    refusal = use_home(home)
+    if refusal:
+        print(f"wan-desktop: {refusal} The shipped catalog is used.", file=sys.stderr)
 
 
 def temporary_home() -> Path:

@@ -80,6 +80,7 @@ class Composer(QWidget):
         self.first_zone, self.last_zone = i.first_zone, i.last_zone
         self.audio_picker, self.clip_picker = i.audio_picker, i.clip_picker
         self.audio_row, self.clip_row = i.audio_row, i.clip_row
+        self.tray, self.ratio_combo = i.tray, o.ratio_combo
 
     def _build_feedback(self) -> None:
         self.cost_label = QLabel()
@@ -111,6 +112,8 @@ class Composer(QWidget):
         self.options.model_chosen.connect(self._model_changed)
         self.options.changed.connect(self._update_cost)
         self.inputs.changed.connect(self._update_cost)
+        self.tray.refused.connect(lambda sentence: self._show_problems([sentence]))
+        self.tray.chip_chosen.connect(self.insert_in_prompt)
         for zone in (self.first_zone, self.last_zone):
             zone.changed.connect(self._update_generate_enabled)
         self.generate_button.clicked.connect(self.generate)
@@ -146,10 +149,17 @@ class Composer(QWidget):
 
     def _model_changed(self) -> None:
         self.options.apply_model(self.region())
-        self.inputs.apply_model(self.spec())
+        aside = self.inputs.apply_model(self.spec())
         self._update_cost()
-        self._show_problems([])
+        self._show_problems([aside] if aside else [])
         self.model_changed.emit(self.spec().key)
+
+    def insert_in_prompt(self, name: str) -> None:
+        """A reference chip: its name goes in at the cursor, as these models expect ("Image 1")."""
+        cursor = self.prompt_edit.textCursor()
+        before = self.prompt_edit.toPlainText()[: cursor.position()]
+        cursor.insertText(("" if not before or before.endswith(" ") else " ") + name + " ")
+        self.prompt_edit.setTextCursor(cursor)
 
     # -- live feedback ----------------------------------------------------------------------------------
     def choices(self) -> composing.Choices:

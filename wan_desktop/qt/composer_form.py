@@ -35,6 +35,7 @@ class FormValues(TypedDict):
     negative_prompt: str
     resolution: str | None
     duration: int | None
+    ratio: str | None
     random_seed: bool
     seed: int
     variations: int
@@ -131,6 +132,8 @@ class OptionsForm(QWidget):
         theme.name(self.resolution_combo, "Resolution")
         self.duration_combo = QComboBox()
         theme.name(self.duration_combo, "Duration", "Length of the video in seconds")
+        self.ratio_combo = QComboBox()
+        theme.name(self.ratio_combo, "Aspect ratio", "The video's shape; Adaptive follows the input")
         fixed = "Untick to repeat a result with a fixed seed"
         self.random_seed = _check("&Random seed", "Random seed", fixed, True)
         self.seed_spin = QSpinBox()
@@ -164,6 +167,7 @@ class OptionsForm(QWidget):
         form.addRow("", self.negative_count)
         labelled_row(form, "Resol&ution:", self.resolution_combo)
         labelled_row(form, "&Duration:", self.duration_combo)
+        labelled_row(form, "Rati&o:", self.ratio_combo)
         seed_row = QWidget()
         seed_layout = QHBoxLayout(seed_row)
         seed_layout.setContentsMargins(0, 0, 0, 0)
@@ -186,6 +190,7 @@ class OptionsForm(QWidget):
         priced = (
             self.resolution_combo.currentIndexChanged,
             self.duration_combo.currentIndexChanged,
+            self.ratio_combo.currentIndexChanged,
             self.variations.valueChanged,
             self.sound.toggled,
             self.template_combo.currentIndexChanged,
@@ -218,7 +223,7 @@ class OptionsForm(QWidget):
         for spec in MODELS.values():
             offered = spec.offered_in(region)
             missing = "" if offered else f" (not offered in {where})"
-            self.model_combo.addItem(f"{spec.label} — {spec.description}{missing}", spec.key)
+            self.model_combo.addItem(composing.model_title(spec) + missing, spec.key)
             item = items.item(self.model_combo.count() - 1)
             item.setEnabled(offered)
             reason = "" if offered else f"Not offered in {where}. "
@@ -234,10 +239,14 @@ class OptionsForm(QWidget):
         self.model_info.setText(composing.model_info(spec, region))
         fill_combo(self.resolution_combo, [(r, r) for r in spec.resolutions], spec.default_resolution)
         durations = spec.allowed_durations(region)
-        default = spec.default_duration if spec.default_duration in durations else durations[0]
-        fill_combo(self.duration_combo, [(f"{d} s", d) for d in durations], default)
+        choices = composing.duration_items(spec, durations)
+        offered = [value for _text, value in choices]
+        default = spec.default_duration if spec.default_duration in offered else durations[0]
+        fill_combo(self.duration_combo, choices, default)
         self.resolution_combo.setEnabled(len(spec.resolutions) > 1)
-        self.duration_combo.setEnabled(len(durations) > 1)
+        self.duration_combo.setEnabled(len(choices) > 1)
+        fill_combo(self.ratio_combo, composing.ratio_items(spec), spec.default_ratio)
+        self.form.setRowVisible(self.ratio_combo, bool(spec.ratios))
         switchable = spec.audio_mode is AudioMode.SWITCHABLE
         self.sound.setVisible(switchable)
         self.sound.setEnabled(switchable)
@@ -269,6 +278,7 @@ class OptionsForm(QWidget):
             negative_prompt=self.negative_edit.toPlainText(),
             resolution=self.resolution_combo.currentData(),
             duration=self.duration_combo.currentData(),
+            ratio=self.ratio_combo.currentData() if self.spec().ratios else None,
             random_seed=self.random_seed.isChecked(),
             seed=self.seed_spin.value(),
             variations=self.variations.value(),
@@ -287,7 +297,9 @@ class OptionsForm(QWidget):
         self.prompt_edit.setPlainText(request.prompt)
         self.negative_edit.setPlainText(request.negative_prompt)
         select_data(self.resolution_combo, request.resolution or spec.default_resolution)
-        select_data(self.duration_combo, request.duration or spec.default_duration)
+        select_data(self.duration_combo, request.duration if request.duration is not None else spec.default_duration)
+        if request.ratio:
+            select_data(self.ratio_combo, request.ratio)
         self.random_seed.setChecked(request.seed is None)
         if request.seed is not None:
             self.seed_spin.setValue(request.seed)

@@ -13,10 +13,11 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPush
 
 from wan_desktop.core import composing
 from wan_desktop.core.dashscope.catalog import ModelSpec
-from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef
 
 from . import theme
 from .background import BackgroundCalls
+from .composer_refs import ReferenceTray
 from .drop_zone import DropZone, ImageChecker
 from .thumbnails import ThumbnailCache
 
@@ -31,6 +32,7 @@ class InputValues(TypedDict):
     last_frame: str | None
     audio: str | None
     first_clip: str | None
+    references: tuple[MediaRef, ...]
 
 
 class MediaPicker(QWidget):
@@ -94,21 +96,36 @@ class InputArea(QWidget):
         self.clip_picker = MediaPicker("Video clip to continue", VIDEO_FILTER, "Browse clip…")
         self.audio_row = _labelled("&Audio:", self.audio_picker, self.audio_picker.edit)
         self.clip_row = _labelled("Continue c&lip:", self.clip_picker, self.clip_picker.edit)
+        self.tray = ReferenceTray(calls, self._frames)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.first_zone, self.last_zone, self.audio_row, self.clip_row):
+        for widget in (self.first_zone, self.last_zone, self.tray, self.audio_row, self.clip_row):
             layout.addWidget(widget)
         layout.addStretch(1)
-        for signal in (self.first_zone.changed, self.last_zone.changed, self.clip_picker.changed):
+        for signal in (self.first_zone.changed, self.last_zone.changed, self.clip_picker.changed, self.tray.changed):
             signal.connect(self.changed)
         self._spec: ModelSpec | None = None
 
     @property
     def busy(self) -> bool:
-        return self.first_zone.busy or self.last_zone.busy
+        return self.first_zone.busy or self.last_zone.busy or self.tray.busy
 
-    def apply_model(self, spec: ModelSpec) -> None:
+    def _frames(self) -> GenerationRequest:
+        """The frames set now, for checking a reference dropped beside them."""
+        spec_key = self._spec.key if self._spec else ""
+        first, last = self.first_zone.references(), self.last_zone.references()
+        takes_last = self._spec is not None and self._spec.takes_last_frame
+        return GenerationRequest(
+            model=spec_key,
+            first_frame=first[0] if first and self._spec and self._spec.takes("first_frame") else None,
+            last_frame=last[0] if last and takes_last else None,
+        )
+
+    def apply_model(self, spec: ModelSpec) -> str:
+        """Show the inputs ``spec`` takes; returns what was set aside in words ("" if nothing)."""
         self._spec = spec
+        aside = self.tray.apply_model(spec)
+        self.first_zone.setVisible(spec.takes("first_frame"))
         self.last_zone.setVisible(spec.takes_last_frame)
         takes_audio = composing.takes_audio(spec)
         self.audio_row.setVisible(takes_audio)
@@ -117,6 +134,9 @@ class InputArea(QWidget):
         self.clip_picker.setEnabled(spec.takes_first_clip)
         for zone in (self.first_zone, self.last_zone):
             zone.set_limits(spec.image_limits, spec.label)
+        if self.last_zone.references() and not spec.takes_last_frame:
+            aside = (aside + " " if aside else "") + f"The last frame is set aside: {spec.label} takes none."
+        return aside
 
     def values(self) -> InputValues:
         """The inputs' part of ``composing.Choices`` (what the model does not take is dropped there)."""
@@ -126,6 +146,7 @@ class InputArea(QWidget):
             last_frame=last[0] if last else None,
             audio=self.audio_picker.reference(),
             first_clip=self.clip_picker.reference(),
+            references=self.tray.references(),
         )
 
     def local_problems(self) -> list[str]:
@@ -144,6 +165,7 @@ class InputArea(QWidget):
         self.clip_picker.edit.setText(request.first_clip or "")
         self.first_zone.set_references([request.first_frame] if request.first_frame else [])
         self.last_zone.set_references([request.last_frame] if request.last_frame else [])
+        self.tray.set_references(request.references)
 
     def shutdown(self) -> None:
         self.thumbnails.shutdown()

@@ -111,7 +111,11 @@ class SettingsDialog(QDialog):
         theme.name(self.region_combo, "Region", "Where your Model Studio account and key live")
         self.workspace_edit = QLineEdit()
         self.workspace_edit.setPlaceholderText("Workspace id from the Model Studio console")
-        theme.name(self.workspace_edit, "Workspace id", "Frankfurt's API host name contains your workspace id")
+        theme.name(
+            self.workspace_edit,
+            "Workspace id",
+            "Optional (required in Frankfurt and for Wan 3.0): requests then go to this workspace's own host",
+        )
         self.base_url_edit = QLineEdit()
         self.base_url_edit.setPlaceholderText("http://127.0.0.1:8000/api/v1")
         theme.name(self.base_url_edit, "Custom base URL", "A simulator or proxy that speaks the DashScope API")
@@ -224,7 +228,8 @@ class SettingsDialog(QDialog):
 
     def _load(self, settings: Settings) -> None:
         self.region_combo.setCurrentIndex(max(0, self.region_combo.findData(settings.region.value)))
-        self.workspace_edit.setText(settings.workspace)
+        self._shown_region = settings.region
+        self.workspace_edit.setText(settings.workspace_for(settings.region))
         self.base_url_edit.setText(settings.custom_base_url)
         self.library_edit.setText(str(settings.library_dir) if settings.library_dir else "")
         self.jobs_spin.setValue(settings.max_concurrent_jobs or 0)
@@ -249,7 +254,13 @@ class SettingsDialog(QDialog):
 
     def _region_changed(self) -> None:
         region = self.region()
-        self._form.setRowVisible(self.workspace_edit, REGIONS[region].needs_workspace)
+        # Each region keeps its own workspace id: remember the one typed for the region left behind.
+        previous = getattr(self, "_shown_region", region)
+        if previous is not region:
+            self._settings = self._settings.with_workspace(previous, self.workspace_edit.text())
+            self.workspace_edit.setText(self._settings.workspace_for(region))
+            self._shown_region = region
+        self._form.setRowVisible(self.workspace_edit, region is not Region.CUSTOM)
         self._form.setRowVisible(self.base_url_edit, region is Region.CUSTOM)
         self.test_result.clear()
         self._refresh_key_status()
@@ -337,9 +348,8 @@ class SettingsDialog(QDialog):
     def new_settings(self) -> Settings:
         """The settings as the form shows them (no key: that lives in the keyring)."""
         library = self.library_edit.text().strip()
-        return self._settings.with_changes(
+        return self._settings.with_workspace(self.region(), self.workspace_edit.text()).with_changes(
             region=self.region(),
-            workspace=self.workspace_edit.text().strip(),
             custom_base_url=self.base_url_edit.text().strip(),
             library_dir=Path(library).expanduser() if library else None,
             max_concurrent_jobs=self.jobs_spin.value() or None,
@@ -361,7 +371,9 @@ class SettingsDialog(QDialog):
         settings = self.new_settings()
         try:
             ServiceEndpoint.for_region(
-                settings.region, workspace=settings.workspace, custom_base_url=settings.custom_base_url
+                settings.region,
+                workspace=settings.workspace_for(settings.region),
+                custom_base_url=settings.custom_base_url,
             )
         except ValueError as error:
             self._show_problem(str(error))

@@ -26,9 +26,17 @@ Timing: queueing 2-20 s, generation 1-5 min in all (random, seeded by the task i
 lifetime 24 h, uploads 48 h; all multiplied by the time scale except the policy deadline. A task turns
 SUCCEEDED only once its MP4 is rendered (a worker pool started with the server).
 
+Media-array models (Wan 3.0, wan2.7 r2v/videoedit/t2v; ``media_array.py``): the catalog's role rules are
+checked by the app's own checker, so the simulator and the app give the same verdicts (tests/media_cases.py);
+frames mixed with references make a task that FAILS with the documented message, other violations a 400
+``InvalidParameter``; ``duration: -1`` lets the simulator choose (longer prompts, longer videos), ratios give
+their listed sizes, Wan 3.0's ``usage`` has float durations, ``fps`` and the resolved ``ratio``; an external
+clip or audio stands in for ``#seconds=N`` of its URL. The workspace-host form of the base URL is
+``/ws/{WorkspaceId}/{region}/api/v1`` on loopback (or that host in the Host header).
+
 Not modelled yet:
-* regions and workspaces: every key works with every model, ``X-DashScope-WorkSpace`` is ignored, there is
-  no wrong-region 401;
+* regions and workspaces: every key works with every model and workspace, ``X-DashScope-WorkSpace`` is
+  ignored, there is no wrong-region 401, and no model demands a workspace host;
 * content moderation (DataInspectionFailed, IPInfringementSuspect) and billing states (Arrearage, free
   quota) other than through injected faults;
 * downloading external http(s) media: it is accepted and replaced by a generated placeholder picture

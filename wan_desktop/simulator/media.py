@@ -179,10 +179,22 @@ def _check_file(url: str, data: bytes, limits: AudioLimits | VideoLimits, kind: 
         raise invalid(f"{field}: the {kind} is larger than {limits.max_bytes // 2**20} MB.")
 
 
+def stand_in_seconds(url: str, default: float | None) -> float | None:
+    """How long the stand-in for an external clip or audio lasts: ``#seconds=N`` on its URL, so a test can
+    give the simulator lengths without serving files (a URL fragment never reaches a real server)."""
+    fragment = urlsplit(url).fragment
+    if fragment.startswith("seconds="):
+        try:
+            return max(0.0, min(float(fragment[len("seconds=") :]), 3600.0))
+        except ValueError:
+            return default
+    return default
+
+
 def audio(url: str, sources: Sources, limits: AudioLimits, field: str) -> Media:
     data, _ = _fetch(url, sources, field, allow_data=False)
     if data is None:
-        return Media(url, b"", _digest(url.encode()), placeholder=True)
+        return Media(url, b"", _digest(url.encode()), placeholder=True, seconds=stand_in_seconds(url, None))
     _check_file(url, data, limits, "audio", field)
     seconds, _, _ = _probe_seconds(data, "audio", field)
     if not limits.min_seconds <= seconds <= limits.max_seconds:
@@ -196,7 +208,10 @@ def video(url: str, sources: Sources, limits: VideoLimits, field: str) -> Media:
     data, _ = _fetch(url, sources, field, allow_data=False)
     if data is None:
         frame = placeholder_image(url)
-        return Media(url, b"", _digest(url.encode()), placeholder=True, size=(1280, 720), seconds=5.0, last_frame=frame)
+        seconds = stand_in_seconds(url, 5.0)
+        return Media(
+            url, b"", _digest(url.encode()), placeholder=True, size=(1280, 720), seconds=seconds, last_frame=frame
+        )
     _check_file(url, data, limits, "video", field)
     seconds, size, last = _probe_seconds(data, "video", field)
     if not limits.min_seconds - 0.05 <= seconds <= limits.max_seconds + 0.05:

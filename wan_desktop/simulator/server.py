@@ -170,6 +170,10 @@ class SimulatorServer:
     def add_faults(self, faults: list[dict]) -> None:
         self.service.faults.add(faults)
 
+    def workspace_base_url(self, workspace: str, region: str) -> str:
+        """The API root as a workspace host would serve it: ``{root}/ws/{workspace}/{region}/api/v1``."""
+        return f"{self.root_url}/ws/{workspace}/{region}/api/v1"
+
     def tasks(self) -> list[dict]:
         return [wire.admin_task(task, status) for task, status in self.service.task_states()]
 

@@ -160,6 +160,8 @@ class SimService:
             if self.renderer is None:
                 raise RuntimeError("the simulator is not started: no renderer")
             task = self.store.add(call.api_key, call.request_id, plan, now, self.renderer.submit(plan.render))
+            if plan.failure is not None:
+                task.failure = plan.failure
             task.render.add_done_callback(lambda _done, task=task: task.mark_rendered(self.now()))
             fault = self.faults.take("task")
             if fault is not None and fault.action is None:

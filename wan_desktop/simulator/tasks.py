@@ -95,6 +95,25 @@ def _seconds(value: float) -> int | float:
 def usage(plan: Plan) -> dict:
     spec = plan.spec
     sr = int(plan.resolution.rstrip("P"))
+    if spec.family is ModelFamily.WAN30:  # floats, fps and the resolved ratio (contract 12.1.7)
+        return {
+            "video_count": 1,
+            "duration": float(plan.duration),
+            "input_video_duration": float(plan.input_video_seconds),
+            "output_video_duration": float(plan.duration),
+            "fps": 30,
+            "SR": sr,
+            "ratio": plan.ratio,
+        }
+    if spec.bills_input_video:  # wan2.7-r2v / -videoedit bill input and output together (contract 12.2)
+        return {
+            "duration": float(plan.duration + plan.input_video_seconds),
+            "input_video_duration": float(plan.input_video_seconds),
+            "output_video_duration": float(plan.duration),
+            "video_count": 1,
+            "SR": sr,
+            "ratio": plan.ratio,
+        }
     if spec.key.startswith(("wanx2.1", "wan2.1")):
         return {"video_duration": plan.duration, "video_ratio": "standard", "video_count": 1}
     if spec.family in (ModelFamily.WAN26, ModelFamily.WAN27):

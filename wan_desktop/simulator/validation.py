@@ -22,8 +22,10 @@ from ..core.dashscope.catalog import (
     VideoLimits,
     output_size,
 )
+from ..core.dashscope.requests import uses_media_rules
 from . import media as media_mod
 from .errors import URL_ERROR, invalid
+from .media_array import ArrayInputs, output_dimensions, plan_media_array, resolved_ratio
 from .render import RenderSpec
 
 SEED_MAX = 2147483647
@@ -47,6 +49,9 @@ class Plan:
     input_video_seconds: float
     render: RenderSpec
     input_sha256: dict[str, str] = field(default_factory=dict)
+    failure: tuple[str, str] | None = None  # a create the service takes, then FAILS (contract 12.1.10)
+    ratio: str = ""  # the resolved ratio `usage` reports (media-array models)
+    media_types: tuple[str, ...] = ()
 
 
 def _bool(parameters: dict, name: str, default: bool) -> bool:
@@ -78,14 +83,16 @@ def _options(spec: ModelSpec, parameters: dict, inputs: dict) -> tuple[str, int]
             f"use one of {', '.join(spec.resolutions)}."
         )
     duration = parameters.get("duration", spec.default_duration)
-    if not isinstance(duration, int) or isinstance(duration, bool) or duration not in spec.durations:
+    allowed = (*spec.durations, spec.auto_duration) if spec.auto_duration is not None else spec.durations
+    if not isinstance(duration, int) or isinstance(duration, bool) or duration not in allowed:
         allowed = ", ".join(str(d) for d in spec.durations)
         raise invalid(
             f"parameters.duration {duration!r} is not supported by {spec.key}; use one of {allowed} (seconds)."
         )
     if "seed" in parameters:
         seed = parameters["seed"]
-        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= SEED_MAX:
+        lowest = -1 if spec.ratios else 0  # the media-array models take -1 as "random" (contract 12.1.6)
+        if not isinstance(seed, int) or isinstance(seed, bool) or not lowest <= seed <= SEED_MAX:
             raise invalid(f"parameters.seed must be an integer from 0 to {SEED_MAX}, got {seed!r}.")
     if "shot_type" in parameters:
         if not spec.shot_type:
@@ -96,7 +103,13 @@ def _options(spec: ModelSpec, parameters: dict, inputs: dict) -> tuple[str, int]
         if spec.audio_mode is not AudioMode.SWITCHABLE:
             raise invalid(f"parameters.audio is not supported by {spec.key}.")
         _bool(parameters, "audio", True)
+    if "enable_thinking" in parameters:
+        if not spec.thinking:
+            raise invalid(f"parameters.enable_thinking is not supported by {spec.key}.")
+        _bool(parameters, "enable_thinking", False)
     for name in _REFUSED_PARAMETERS:
+        if name == "ratio" and spec.ratios:
+            continue
         if name in parameters:
             raise invalid(f"parameters.{name} is not supported by image-to-video models; the video follows the image.")
     template = inputs.get("template")
@@ -112,6 +125,8 @@ def _options(spec: ModelSpec, parameters: dict, inputs: dict) -> tuple[str, int]
 
 def _prompts(spec: ModelSpec, inputs: dict, truncate_negative: bool) -> tuple[str, str]:
     prompt = _text(inputs, "prompt")
+    if spec.prompt_truncated:
+        prompt = prompt[: spec.prompt_max]  # silently, as the reference says (contract 12.1.3)
     if len(prompt) > spec.prompt_max:
         raise invalid(f"input.prompt is {len(prompt)} characters; {spec.key} accepts at most {spec.prompt_max}.")
     negative = _text(inputs, "negative_prompt")
@@ -233,6 +248,11 @@ def plan_create(
     prompt, negative = _prompts(spec, inputs, truncate_negative)
     prompt_extend = _bool(parameters, "prompt_extend", True)
     watermark = _bool(parameters, "watermark", False)
+    if uses_media_rules(spec):
+        arrays = plan_media_array(spec, inputs, parameters, duration, prompt, sources)
+        return _array_plan(
+            spec, model_name, (prompt, negative), resolution, (prompt_extend, watermark), parameters, arrays
+        )
     if spec.input_style is InputStyle.MEDIA:
         resolved = _media_inputs(spec, inputs, duration, sources)
     elif spec.input_style is InputStyle.KEYFRAMES:
@@ -265,4 +285,45 @@ def plan_create(
         input_video_seconds=resolved.clip_seconds,
         render=render,
         input_sha256=resolved.hashes,
+    )
+
+
+def _array_plan(
+    spec: ModelSpec,
+    model_name: str,
+    prompts: tuple[str, str],
+    resolution: str,
+    flags: tuple[bool, bool],
+    parameters: dict,
+    arrays: ArrayInputs,
+) -> Plan:
+    with_audio = _bool(parameters, "audio", True) if spec.audio_mode is AudioMode.SWITCHABLE else True
+    width, height = output_dimensions(arrays, resolution)
+    audio = arrays.audio
+    render = RenderSpec(
+        first=arrays.first,
+        width=width,
+        height=height,
+        duration=arrays.duration,
+        last=arrays.last,
+        audio=audio.data if with_audio and audio is not None and not audio.placeholder else None,
+        tone=with_audio and (audio is None or audio.placeholder),
+        watermark=flags[1],
+    )
+    return Plan(
+        spec=spec,
+        model_name=model_name,
+        prompt=prompts[0],
+        negative_prompt=prompts[1],
+        resolution=resolution,
+        duration=arrays.duration,
+        prompt_extend=flags[0],
+        watermark=flags[1],
+        with_audio=with_audio,
+        input_video_seconds=arrays.input_video_seconds,
+        render=render,
+        input_sha256=arrays.hashes,
+        failure=arrays.failure,
+        ratio=resolved_ratio(width, height),
+        media_types=arrays.media_types,
     )

@@ -161,6 +161,7 @@ def admin_task(task: Task, status: str) -> dict:
         "prompt": plan.prompt,
         "negative_prompt": plan.negative_prompt,
         "input_sha256": dict(plan.input_sha256),
+        "media_types": list(plan.media_types),
         "create_request_count": task.create_request_count,
         "size": [plan.render.width, plan.render.height],
         "failure": list(task.failure) if task.failure else None,
@@ -228,3 +229,18 @@ def multipart(content_type: str, body: bytes) -> UploadForm:
         else:
             fields[str(name)] = payload.decode("utf-8", "replace")
     return UploadForm(fields, files)
+
+
+_WORKSPACE_PATH = re.compile(r"^/ws/([a-z0-9][a-z0-9-]{2,62})/([a-z0-9-]{2,32})(/api/v1(?:/.*)?)$")
+_WORKSPACE_HOST = re.compile(r"^([a-z0-9][a-z0-9-]{2,62})\.([a-z0-9-]{2,32})\.maas\.aliyuncs\.com(?::\d+)?$")
+
+
+def workspace_route(path: str, host: str | None) -> tuple[str, str]:
+    """(the API path, the workspace id) of a request made the workspace-host way (contract 12.1.2):
+    ``/ws/{WorkspaceId}/{region}/api/v1/...`` on loopback stands in for ``{WorkspaceId}.{region}.maas...``
+    (which cannot resolve here), and a request carrying that Host header is taken as it is."""
+    found = _WORKSPACE_PATH.match(path)
+    if found:
+        return found.group(3), found.group(1)
+    by_host = _WORKSPACE_HOST.match((host or "").lower())
+    return path, by_host.group(1) if by_host else ""

@@ -43,7 +43,7 @@ from .errors import (
 )
 from .inputs import content_type_for, resolve_media
 from .keycheck import KeyCheck, KeyStatus
-from .regions import ServiceEndpoint, Timeouts, is_loopback_host
+from .regions import ServiceEndpoint, Timeouts, is_loopback_host, workspace_problem
 from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers import them from here)
     SERVICE_TZ,
     error_from_response,
@@ -178,6 +178,9 @@ class DashScopeClient:
         ensure_valid(request, region)
         spec = find_model(request.model)
         assert spec is not None  # ensure_valid names an unknown model
+        refusal = workspace_problem(spec, self.endpoint)
+        if refusal:
+            raise LocalValidationError([Problem("workspace", "", refusal)])
         name = spec.request_name(region)
         urls = resolve_media(request, lambda path: self.upload_file(name, path))
         return build_body(request, region, urls)

@@ -218,3 +218,9 @@ def error_for(
     if (http_status is not None and 400 <= http_status < 500) or code:
         return InvalidRequestError(message, **kwargs)
     return ProtocolError(message, **kwargs)
+
+
+def model_gone(error: DashScopeError) -> bool:
+    """The service does not know the model (retired, or never in this region): no retry can help."""
+    text = (error.message or "").lower()
+    return error.code in ("ModelNotFound", "Model.NotFound") or "model not exist" in text or "model not found" in text

@@ -75,4 +75,17 @@ def resolve_media(request: GenerationRequest, upload: Callable[[Path], str]) -> 
             continue
         url = data_url_for_image(path) if name in IMAGE_FIELDS else None
         resolved[name] = url if url is not None else upload(path)
+    for index, ref in enumerate(request.references):
+        for key, reference, image in (
+            (f"ref:{index}", ref.reference, ref.role == "reference_image"),
+            (f"ref:{index}:voice", ref.voice, False),
+        ):
+            if not reference:
+                continue
+            path = local_path(reference)
+            if path is None:
+                resolved[key] = reference
+                continue
+            url = data_url_for_image(path) if image else None
+            resolved[key] = url if url is not None else upload(path)
     return resolved

@@ -3,10 +3,40 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .catalog import REGIONS, Region
+from .catalog import REGIONS, ModelSpec, Region
+
+# Model Studio workspace ids are short lower-case names such as "llm-abc123xyz" (letters, digits, dashes).
+_WORKSPACE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,62}$")
+WORKSPACE_WHERE = (
+    "Find it in the Model Studio console: open the workspace list (Workspace management), "
+    "and copy the Workspace ID shown beside your workspace"
+)
+
+
+def check_workspace(text: str) -> str:
+    """A workspace id as typed, trimmed, or ValueError in a sentence. Empty is allowed (no workspace)."""
+    workspace = (text or "").strip()
+    if workspace and not _WORKSPACE_ID.match(workspace):
+        raise ValueError(
+            f"The workspace id {workspace[:64]!r} is not one: it has 3 to 63 lower-case letters, digits and "
+            f"dashes. {WORKSPACE_WHERE}."
+        )
+    return workspace
+
+
+def workspace_problem(spec: ModelSpec, endpoint: ServiceEndpoint) -> str:
+    """ "" when ``spec`` can be called at ``endpoint``; else the sentence saying where to find the id.
+    Models such as Wan 3.0 answer only on a workspace host (contract 12.1.2)."""
+    if not spec.workspace_host_only or endpoint.region is Region.CUSTOM or endpoint.is_workspace_host:
+        return ""
+    return (
+        f"{spec.label} only answers on your workspace's own host, and no workspace id is set for "
+        f"{endpoint.label}. {WORKSPACE_WHERE}, then enter it in Settings (or pass --workspace)."
+    )
 
 
 def is_loopback_host(host: str) -> bool:
@@ -57,7 +87,7 @@ class ServiceEndpoint:
 
     @classmethod
     def for_region(cls, region: Region, *, workspace: str = "", custom_base_url: str = "") -> ServiceEndpoint:
-        workspace = workspace.strip()
+        workspace = check_workspace(workspace)
         if region is Region.CUSTOM:
             return cls(check_base_url(custom_base_url), region, workspace)
         info = REGIONS[region]
@@ -67,6 +97,10 @@ class ServiceEndpoint:
                 "its API host name contains it."
             )
         return cls(info.base_url(workspace), region, workspace)
+
+    @property
+    def is_workspace_host(self) -> bool:
+        return self.host.endswith(".maas.aliyuncs.com") and not self.host.startswith(("trial.", "trail."))
 
     @property
     def host(self) -> str:

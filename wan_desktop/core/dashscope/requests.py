@@ -27,7 +27,8 @@ from .catalog import (
 )
 from .errors import LocalValidationError, Problem
 from .inputs import local_path
-from .types import GenerationRequest
+from .media_rules import ROLE_WORDS, MediaItem, check_media
+from .types import GenerationRequest, MediaRef
 
 SEED_MAX = 2147483647
 _MB = 1024 * 1024
@@ -85,8 +86,75 @@ def validate_request(request: GenerationRequest, region: Region) -> list[Problem
             )
         ]
     problems = _option_problems(request, spec, region)
-    problems += _media_presence_problems(request, spec)
+    if uses_media_rules(spec):
+        problems += media_rule_problems(request, spec)
+        problems += _reference_file_problems(request, spec)
+    else:
+        problems += _media_presence_problems(request, spec)
     problems += _local_file_problems(request, spec)
+    return problems
+
+
+def uses_media_rules(spec: ModelSpec) -> bool:
+    """The media-array models the catalog's role rules describe. wan2.7-i2v (the model that continues a
+    clip) keeps its own table of combinations, whose sentences people already know."""
+    return spec.input_style is InputStyle.MEDIA and not spec.takes("first_clip")
+
+
+def request_role(request_field: str, spec: ModelSpec) -> str:
+    """The catalog role a GenerationRequest field fills for this model (``audio`` is two roles)."""
+    if request_field == "audio":
+        return "driving_audio" if spec.takes("driving_audio") else "audio_url"
+    return request_field
+
+
+def media_items(request: GenerationRequest, spec: ModelSpec, *, probe: bool = True) -> list[MediaItem]:
+    """The request's inputs as the rules see them; lengths of local clips and audio are read when ``probe``."""
+    items = [MediaItem(request_role(name, spec)) for name in request.media_references()]
+    for ref in request.references:
+        seconds = None
+        path = (
+            local_path(ref.reference) if probe and ref.role in ("reference_video", "reference_audio", "video") else None
+        )
+        if path is not None and path.is_file():
+            seconds = _media_seconds(path)
+        items.append(MediaItem(ref.role, seconds, bool(ref.voice)))
+    return items
+
+
+def media_rule_problems(request: GenerationRequest, spec: ModelSpec) -> list[Problem]:
+    duration = request.duration if request.duration is not None else spec.default_duration
+    breaks = check_media(spec, media_items(request, spec), duration, request.prompt)
+    return [Problem(b.role, ROLE_WORDS.get(b.role, b.role), b.sentence) for b in breaks]
+
+
+def _reference_file_problems(request: GenerationRequest, spec: ModelSpec) -> list[Problem]:
+    problems: list[Problem] = []
+    for ref in request.references:
+        path = local_path(ref.reference)
+        word = ROLE_WORDS.get(ref.role, ref.role)
+        if path is None:
+            if ref.reference.startswith("data:") and ref.role != "reference_image":
+                problems.append(
+                    Problem(ref.role, ref.reference[:40] + "…", f"the {word} must be a file or an http(s)/oss URL")
+                )
+            continue
+        if not path.is_file():
+            problems.append(
+                Problem(ref.role, str(path), f"the {word} file does not exist or is not a file; choose it again")
+            )
+        elif ref.role == "reference_image":
+            problems += _image_problems("first_frame", path, spec.image_limits)
+        elif ref.role in ("reference_video", "video") and spec.video_limits is not None:
+            limits = spec.video_limits
+            problems += _file_problems(
+                ref.role, path, limits.extensions, limits.max_bytes, (limits.min_seconds, limits.max_seconds)
+            )
+        elif ref.role == "reference_audio" and spec.audio_limits is not None:
+            limits = spec.audio_limits
+            problems += _file_problems(
+                ref.role, path, limits.extensions, limits.max_bytes, (limits.min_seconds, limits.max_seconds)
+            )
     return problems
 
 
@@ -101,7 +169,7 @@ def _option_problems(request: GenerationRequest, spec: ModelSpec, region: Region
     if request.resolution is not None and request.resolution not in spec.resolutions:
         problems.append(Problem("resolution", request.resolution, f"{spec.label} makes {_words(spec.resolutions)}"))
     durations = spec.allowed_durations(region)
-    if request.duration is not None and request.duration not in durations:
+    if request.duration is not None and request.duration not in durations and request.duration != spec.auto_duration:
         problems.append(
             Problem(
                 "duration",
@@ -125,7 +193,7 @@ def _option_problems(request: GenerationRequest, spec: ModelSpec, region: Region
                 f"the negative prompt may have at most {spec.negative_prompt_max} characters",
             )
         )
-    if request.seed is not None and not (0 <= request.seed <= SEED_MAX):
+    if request.seed is not None and not (0 <= request.seed <= SEED_MAX):  # -1 is "random": leave it unset
         problems.append(Problem("seed", request.seed, f"the seed must be a whole number from 0 to {SEED_MAX}"))
     if request.shot_type is not None and not spec.shot_type:
         problems.append(
@@ -141,6 +209,7 @@ def _option_problems(request: GenerationRequest, spec: ModelSpec, region: Region
                 f"sound cannot be switched on or off for {spec.label}; leave it unset",
             )
         )
+    problems += _media_option_problems(request, spec)
     if request.template is not None and request.template not in spec.templates:
         allowed = (
             f"{spec.label} offers the effects {_words(spec.templates)}"
@@ -148,6 +217,24 @@ def _option_problems(request: GenerationRequest, spec: ModelSpec, region: Region
             else f"{spec.label} has no effect templates"
         )
         problems.append(Problem("template", request.template, allowed))
+    return problems
+
+
+def _media_option_problems(request: GenerationRequest, spec: ModelSpec) -> list[Problem]:
+    problems: list[Problem] = []
+    if request.ratio is not None and request.ratio not in spec.ratios:
+        allowed = (
+            f"{spec.label} offers the ratios {_words(spec.ratios)}"
+            if spec.ratios
+            else f"{spec.label} has no ratio option; the video follows its input"
+        )
+        problems.append(Problem("ratio", request.ratio, allowed))
+    if request.enable_thinking is not None and not spec.thinking:
+        problems.append(
+            Problem("enable_thinking", request.enable_thinking, f"{spec.label} has no thinking mode; leave it unset")
+        )
+    if request.references and not uses_media_rules(spec):
+        problems.append(Problem("references", len(request.references), f"{spec.label} takes no references"))
     return problems
 
 
@@ -247,7 +334,7 @@ def _media_seconds(path: Path) -> float | None:
 def _file_problems(
     name: str, path: Path, extensions: tuple[str, ...], max_bytes: int, seconds_range: tuple[float, float]
 ) -> list[Problem]:
-    label = _FIELD_LABELS[name]
+    label = _FIELD_LABELS.get(name) or ROLE_WORDS.get(name, name)
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in extensions:
         return [Problem(name, path.name, f"the {label} must be a {_words(tuple(e.upper() for e in extensions))} file")]
@@ -320,7 +407,7 @@ def build_body(request: GenerationRequest, region: Region, media_urls: Mapping[s
 
 
 def _resolved_urls(request: GenerationRequest, media_urls: Mapping[str, str]) -> dict[str, str]:
-    urls: dict[str, str] = {}
+    urls: dict[str, str] = _reference_urls(request.references, media_urls)
     for name, reference in request.media_references().items():
         url = media_urls.get(name)
         if url is None:
@@ -328,6 +415,21 @@ def _resolved_urls(request: GenerationRequest, media_urls: Mapping[str, str]) ->
                 raise ValueError(f"the local {_FIELD_LABELS[name]} {reference!r} was not uploaded or encoded")
             url = reference
         urls[name] = url
+    return urls
+
+
+def _reference_urls(references: tuple[MediaRef, ...], media_urls: Mapping[str, str]) -> dict[str, str]:
+    urls: dict[str, str] = {}
+    for index, ref in enumerate(references):
+        for key, reference in ((f"ref:{index}", ref.reference), (f"ref:{index}:voice", ref.voice)):
+            if not reference:
+                continue
+            url = media_urls.get(key)
+            if url is None:
+                if local_path(reference) is not None:
+                    raise ValueError(f"the local {ROLE_WORDS.get(ref.role, ref.role)} {reference!r} was not uploaded")
+                url = reference
+            urls[key] = url
     return urls
 
 
@@ -341,8 +443,29 @@ def _img_url_input(request: GenerationRequest, urls: Mapping[str, str]) -> dict[
 
 
 def _media_input(request: GenerationRequest, urls: Mapping[str, str]) -> dict[str, Any]:
+    """input.media in the order the prompt numbers them (contract 12.1.3): frames first, then the
+    references as given. The wan2.7-t2v audio is input.audio_url, not a media item."""
+    spec = find_model(request.model)
+    assert spec is not None
     order = ("first_clip", "first_frame", "last_frame", "audio")
-    return {"media": [{"type": _MEDIA_KIND[name].value, "url": urls[name]} for name in order if name in urls]}
+    fields: dict[str, Any] = {}
+    media: list[dict[str, str]] = []
+    for name in order:
+        if name not in urls:
+            continue
+        role = request_role(name, spec)
+        if role == "audio_url":
+            fields["audio_url"] = urls[name]
+        else:
+            media.append({"type": role, "url": urls[name]})
+    for index, ref in enumerate(request.references):
+        item = {"type": ref.role, "url": urls[f"ref:{index}"]}
+        if ref.voice:
+            item["reference_voice"] = urls[f"ref:{index}:voice"]
+        media.append(item)
+    if media:
+        fields["media"] = media
+    return fields
 
 
 def _keyframes_input(request: GenerationRequest, urls: Mapping[str, str]) -> dict[str, Any]:
@@ -367,4 +490,10 @@ def _parameters(request: GenerationRequest, spec: ModelSpec) -> dict[str, Any]:
         parameters["shot_type"] = request.shot_type.value
     if request.audio_enabled is not None and spec.audio_mode is AudioMode.SWITCHABLE:
         parameters["audio"] = request.audio_enabled
+    if spec.ratios:
+        ratio = request.ratio or spec.default_ratio
+        if ratio is not None:
+            parameters["ratio"] = ratio
+    if request.enable_thinking is not None and spec.thinking:
+        parameters["enable_thinking"] = request.enable_thinking
     return parameters

@@ -16,6 +16,7 @@ class Region(str, Enum):
     SINGAPORE = "ap-southeast-1"
     VIRGINIA = "us-east-1"
     FRANKFURT = "eu-central-1"
+    HONG_KONG = "cn-hongkong"
     CUSTOM = "custom"
 
 
@@ -26,35 +27,70 @@ class Currency(str, Enum):
 
 @dataclass(frozen=True)
 class RegionInfo:
+    """A region's two kinds of host (contract 12.3): the shared DashScope host, which any key of the region
+    may use, and the workspace-dedicated host, which holds the workspace id in its name. A region with no
+    shared host needs the workspace id."""
+
     region: Region
     label: str
-    base_url_template: str  # may hold "{workspace}"
+    base_url_template: str  # the shared host's API root; "" where the region has none
     currency: Currency
-    needs_workspace: bool = False
+    workspace_template: str = ""  # holds "{workspace}"
+
+    @property
+    def needs_workspace(self) -> bool:
+        return not self.base_url_template and bool(self.workspace_template)
 
     def base_url(self, workspace: str = "") -> str:
-        if self.needs_workspace and not workspace:
+        """The workspace host once a workspace id is given, else the shared host."""
+        if workspace and self.workspace_template:
+            return self.workspace_template.format(workspace=workspace)
+        if self.needs_workspace:
             raise ValueError(f"{self.label} needs a workspace id in its host name")
-        return self.base_url_template.format(workspace=workspace)
+        return self.base_url_template
+
+
+def _workspace_host(region: Region) -> str:
+    return "https://{workspace}." + region.value + ".maas.aliyuncs.com/api/v1"
 
 
 REGIONS: Mapping[Region, RegionInfo] = MappingProxyType(
     {
         Region.BEIJING: RegionInfo(
-            Region.BEIJING, "China (Beijing)", "https://dashscope.aliyuncs.com/api/v1", Currency.CNY
+            Region.BEIJING,
+            "China (Beijing)",
+            "https://dashscope.aliyuncs.com/api/v1",
+            Currency.CNY,
+            _workspace_host(Region.BEIJING),
         ),
         Region.SINGAPORE: RegionInfo(
-            Region.SINGAPORE, "Singapore", "https://dashscope-intl.aliyuncs.com/api/v1", Currency.USD
+            Region.SINGAPORE,
+            "Singapore",
+            "https://dashscope-intl.aliyuncs.com/api/v1",
+            Currency.USD,
+            _workspace_host(Region.SINGAPORE),
         ),
         Region.VIRGINIA: RegionInfo(
-            Region.VIRGINIA, "US (Virginia)", "https://dashscope-us.aliyuncs.com/api/v1", Currency.USD
+            Region.VIRGINIA,
+            "US (Virginia)",
+            "https://dashscope-us.aliyuncs.com/api/v1",
+            Currency.USD,
+            _workspace_host(Region.VIRGINIA),
         ),
         Region.FRANKFURT: RegionInfo(
             Region.FRANKFURT,
             "Germany (Frankfurt)",
-            "https://{workspace}.eu-central-1.maas.aliyuncs.com/api/v1",
+            "",
             Currency.USD,
-            needs_workspace=True,
+            _workspace_host(Region.FRANKFURT),
+        ),
+        # Hong Kong bills in USD on the international price list (contract 12.1.2, 12.3).
+        Region.HONG_KONG: RegionInfo(
+            Region.HONG_KONG,
+            "China (Hong Kong)",
+            "https://cn-hongkong.dashscope.aliyuncs.com/api/v1",
+            Currency.USD,
+            _workspace_host(Region.HONG_KONG),
         ),
         # A simulator or a proxy: prices are shown in USD, the international list.
         Region.CUSTOM: RegionInfo(Region.CUSTOM, "Custom base URL", "", Currency.USD),
@@ -76,6 +112,7 @@ class InputStyle(str, Enum):
 class ModelFamily(str, Enum):
     """Decides the usage block and a few behaviours the service keys on."""
 
+    WAN30 = "wan3.0"
     WAN27 = "wan2.7"
     WAN26 = "wan2.6"
     WAN25 = "wan2.5"
@@ -98,6 +135,10 @@ class MediaKind(str, Enum):
     LAST_FRAME = "last_frame"
     DRIVING_AUDIO = "driving_audio"
     FIRST_CLIP = "first_clip"
+    REFERENCE_IMAGE = "reference_image"
+    REFERENCE_VIDEO = "reference_video"
+    REFERENCE_AUDIO = "reference_audio"
+    VIDEO = "video"  # wan2.7-videoedit: the video to edit
 
 
 WAN27_MEDIA_COMBINATIONS: frozenset[frozenset[MediaKind]] = frozenset(
@@ -142,6 +183,7 @@ class VideoLimits:
     min_aspect: float = 1 / 8
     max_aspect: float = 8.0
     max_bytes: int = 100 * 1024 * 1024
+    min_fps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -150,14 +192,53 @@ class Price:
     per_second: float
     currency: Currency
     source: str
-    as_of: str  # when the figure was read
+    as_of: str  # when the figure was read (the catalog's valid_from)
     audio: bool | None = None  # None: the price does not depend on sound
+    region: Region | None = None  # None: any region billing in this currency
 
 
 @dataclass(frozen=True)
 class RateLimits:
     submit_per_second: float
     concurrent_tasks: int
+
+
+class Status(str, Enum):
+    GA = "ga"
+    PREVIEW = "preview"  # may need an access application
+    RETIRING = "retiring"  # works until `retires_on`, then the service no longer knows it
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    state: Status = Status.GA
+    retires_on: str = ""  # YYYY-MM-DD
+    successor: str = ""  # a catalog key
+    apply_url: str = ""  # where to ask for access (preview)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """One kind of input a model takes: how many, and whether each may carry a voice (wan2.7-r2v)."""
+
+    name: str
+    max_count: int = 1
+    min_count: int = 0
+    voice: bool = False
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    """The combinations a model accepts, as rules over role names (checked by ``media_rules``)."""
+
+    one_of: tuple[str, ...] = ()  # at least one of these roles must be given (empty: text alone is fine)
+    exclusive: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()  # the two sides never mix
+    requires: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    max_total: tuple[tuple[frozenset[str], int], ...] = ()  # at most N items of these roles together
+    total_seconds: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    duration_max_with: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    input_plus_output_max: int | None = None  # seconds of input video plus output
 
 
 @dataclass(frozen=True)
@@ -189,6 +270,22 @@ class ModelSpec:
     durations_by_region: Mapping[Region, tuple[int, ...]] = field(default_factory=lambda: MappingProxyType({}))
     rate_limits_by_region: Mapping[Region, RateLimits] = field(default_factory=lambda: MappingProxyType({}))
     returns_actual_prompt: bool = True  # the 2.6/2.7 docs say they return only orig_prompt
+    badge: str = ""  # "Newest" and the like, from the catalog data
+    status: ModelStatus = ModelStatus()
+    roles: Mapping[str, RoleSpec] = field(default_factory=lambda: MappingProxyType({}))
+    rules: MediaRules = MediaRules()
+    ratios: tuple[str, ...] = ()
+    default_ratio: str | None = None
+    auto_duration: int | None = None  # the duration value that lets the model choose (-1, or 0 = keep input)
+    thinking: bool = False
+    prompt_required: bool = False
+    prompt_truncated: bool = False
+    fps: int | None = None
+    workspace_host_only: bool = False
+    bills_input_video: bool = False
+    aliases: tuple[str, ...] = ()
+    has_prompt_extend: bool = True
+    has_negative_prompt: bool = True
 
     # -- region-aware views --------------------------------------------------------------------
     def offered_in(self, region: Region) -> bool:
@@ -208,13 +305,29 @@ class ModelSpec:
     def limits_in(self, region: Region) -> RateLimits:
         return self.rate_limits_by_region.get(region, self.rate_limits)
 
-    def price_per_second(self, resolution: str, currency: Currency, audio: bool | None = None) -> Price | None:
-        for price in self.prices:
-            if price.resolution != resolution or price.currency != currency:
-                continue
+    def price_per_second(
+        self, resolution: str, currency: Currency, audio: bool | None = None, region: Region | None = None
+    ) -> Price | None:
+        """The region's own price where the catalog has one, else any price in the region's currency."""
+        candidates = [p for p in self.prices if p.resolution == resolution and p.currency == currency]
+        if region is not None and any(p.region is region for p in candidates):
+            candidates = [p for p in candidates if p.region is region]
+        for price in candidates:
             if price.audio is None or audio is None or price.audio == audio:
                 return price
         return None
+
+    def takes(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def text_only_allowed(self) -> bool:
+        return not self.rules.one_of
+
+    @property
+    def duration_choices(self) -> tuple[int, ...]:
+        """The durations a person may pick, with the "let the model choose" value first where offered."""
+        return ((self.auto_duration,) if self.auto_duration is not None else ()) + self.durations
 
     @property
     def has_templates(self) -> bool:

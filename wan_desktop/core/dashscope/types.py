@@ -22,6 +22,16 @@ class ShotType(str, Enum):
 
 
 @dataclass(frozen=True)
+class MediaRef:
+    """One more input of a media-array model: its role (a catalog role name such as ``reference_image``),
+    the file or URL, and for wan2.7-r2v an optional voice (audio file or URL) for that character."""
+
+    role: str
+    reference: str
+    voice: str | None = None
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     """What a person asked for. Media fields hold a URL or a local path; None where not given.
 
@@ -42,6 +52,9 @@ class GenerationRequest:
     audio_enabled: bool | None = None  # wan2.6-i2v-flash `parameters.audio`
     shot_type: ShotType | None = None
     template: str | None = None
+    references: tuple[MediaRef, ...] = ()  # references, or the video to edit, in prompt order
+    ratio: str | None = None
+    enable_thinking: bool | None = None
 
     def media_references(self) -> dict[str, str]:
         """The request's media by field name, only those given."""

@@ -113,7 +113,7 @@ class Poller:
         self.rt.schedule.set(job.id, 0)
 
     def _final_cost(self, job: Job, info: TaskInfo) -> float | None:
-        seconds = info.usage.output_seconds if info.usage else None
+        seconds = cost.billed_seconds(job.request.model, info.usage)
         if not seconds:
             return None
         return cost.estimate(replace(job.request, duration=round(seconds)), self.rt.config.region).amount

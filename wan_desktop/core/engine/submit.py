@@ -15,6 +15,7 @@ from wan_desktop.core.dashscope.errors import (
     DashScopeError,
     LocalValidationError,
     ThrottledError,
+    model_gone,
 )
 from wan_desktop.core.dashscope.types import is_remote
 from wan_desktop.core.engine.config import OCCUPYING_STATES, unknown_model_sentence
@@ -171,7 +172,8 @@ class Submitter:
             rt.journal.save(job.moved_to(JobState.QUEUED))
             rt.block(error)
         elif failure is CreateFailure.REJECTED:
-            rt.fail(job, error.explanation, code=error.code, detail=error.message, request_id=error.request_id)
+            why = catalog.gone_sentence(job.request.model) if model_gone(error) else error.explanation
+            rt.fail(job, why, code=error.code, detail=error.message, request_id=error.request_id)
         else:
             self.uncertain(job, error.message or error.explanation)
 
