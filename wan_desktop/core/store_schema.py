@@ -78,6 +78,24 @@ def _v3_video_seconds(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE jobs SET video_seconds = ? WHERE id = ?", (seconds, job_id))
 
 
+def _v5_storyboards(conn: sqlite3.Connection) -> None:
+    # Storyboards (issue 12): the whole board as strict JSON (core/storyboard/codec.py); jobs stay untouched.
+    conn.execute(
+        """CREATE TABLE storyboards (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            updated_ts REAL NOT NULL,
+            data TEXT NOT NULL
+        )"""
+    )
+
+
 # Ordered: MIGRATIONS[n] takes a database from version n to n + 1. Append only; never edit a released one.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1_jobs, _v2_search, _v3_video_seconds)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1_jobs,
+    _v2_search,
+    _v3_video_seconds,
+    # v4 is the money helper's; the lead renumbers when the branches meet
+    _v5_storyboards,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
