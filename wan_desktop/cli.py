@@ -12,12 +12,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from wan_desktop.cli_storyboard import add_storyboard_parser
 from wan_desktop.core.dashscope.catalog import MODELS, Region
 from wan_desktop.core.dashscope.types import ShotType
 from wan_desktop.core.events import UncertainDecision
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED, EXIT_BUSY, EXIT_USAGE = 0, 1, 2, 3, 64  # BUSY: another holds the home
-SUBCOMMANDS = {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key"}
+SUBCOMMANDS = {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key", "storyboard"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     library.add_argument("action", choices=["rebuild"])
     key = sub.add_parser("key", help="the API key in the system keyring")
     key.add_argument("action", choices=["set", "clear", "show"])
+    add_storyboard_parser(sub)
     demo = sub.add_parser("demo", help="the same commands against a built-in simulator (no key needed)")
     demo.add_argument("rest", nargs=argparse.REMAINDER)
     return parser

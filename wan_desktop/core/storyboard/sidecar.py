@@ -19,10 +19,12 @@ from wan_desktop.core.dashscope.types import is_remote
 from wan_desktop.core.job_codec import CodecError
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library, UnsafePath, atomic_write_text, slugify
+from wan_desktop.core.store import StoreError
 
 from .codec import board_from_dict, board_to_dict
 from .metadata import shot_metadata
 from .model import Shot, Storyboard
+from .repository import StoryboardRepository
 
 FORMAT = "wan-desktop-storyboard"
 VERSION = 1
@@ -94,3 +96,24 @@ def _rerooted(library: Library, path: Path, shot: Shot) -> Shot:
             except UnsafePath as error:
                 raise ValueError(f"'{path.name}': {error}") from None
     return replace(shot, request=replace(shot.request, **changes)) if changes else shot
+
+
+def restore(repository: StoryboardRepository, library: Library) -> tuple[list[str], list[str]]:
+    """Boards from the library's notes that the database lacks (``library rebuild``): (names restored,
+    sentences about notes skipped). A board already there is left as it is; a name already taken by another
+    board gets " (restored)" added."""
+    scan_ = scan(library)
+    restored: list[str] = []
+    skipped = [f"skipped {path}: {why}" for path, why in scan_.problems]
+    for board in scan_.boards:
+        if repository.get(board.id) is not None:
+            continue
+        if repository.by_name(board.name) is not None:
+            board = replace(board, name=f"{board.name[:100]} (restored)")
+        try:
+            repository.save(board)
+        except StoreError as error:
+            skipped.append(f"skipped the storyboard {board.name!r}: {error}")
+            continue
+        restored.append(board.name)
+    return restored, skipped
