@@ -25,7 +25,7 @@ from wan_desktop.core.storyboard.estimate import film_estimate
 from wan_desktop.core.storyboard.export import ExportError
 from wan_desktop.core.storyboard.film import export_film
 from wan_desktop.core.storyboard.model import Join, Storyboard
-from wan_desktop.core.storyboard.planner import plan
+from wan_desktop.core.storyboard.planner import board_jobs, plan
 from wan_desktop.core.storyboard.render import StoryboardRenderer
 from wan_desktop.core.storyboard.repository import StoryboardRepository
 from wan_desktop.core.wording import count
@@ -51,7 +51,7 @@ class Context:
         return board
 
     def jobs(self, board: Storyboard) -> dict[str, Job]:
-        return {job.id: job for job in self._jobs() if job.project == board.project}
+        return board_jobs(board, self._jobs())
 
     @property
     def renderer(self) -> StoryboardRenderer:

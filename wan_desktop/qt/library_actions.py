@@ -27,10 +27,11 @@ MENU = (
     ("open", "Open in the system player"),
     ("copy", "Copy prompt"),
     ("export", "Export a copy with its notes…"),
+    ("storyboard", "Make a storyboard from this lineage"),
     ("delete", "Move to the trash…"),
 )
 HEALTH = (("relink", "Relink a moved library…"), ("import", "Import a folder of Wan Desktop videos…"))
-_NEED_VIDEO = ("continue", "continue_clip", "last_frame", "play", "reveal", "open", "export")
+_NEED_VIDEO = ("continue", "continue_clip", "last_frame", "play", "reveal", "open", "export", "storyboard")
 
 
 class ActionBar(QWidget):

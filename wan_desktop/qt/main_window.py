@@ -32,7 +32,7 @@ from wan_desktop.core.wording import count
 from wan_desktop.demo import DEMO_TIME_SCALE, demo_home
 from wan_desktop.resources import ICON_SIZES, icon_path
 
-from . import theme
+from . import storyboard_tab, theme
 from .background import BackgroundCalls
 from .composer import Composer
 from .engine_thread import EngineThread
@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(create, "&Create")
         self.tabs.addTab(self._library_host, "&Library")
         self.tabs.currentChanged.connect(lambda index: index == 1 and self.ensure_library_panel())
+        storyboard_tab.install(self)  # issue 12
         return self.tabs
 
     def ensure_library_panel(self):
@@ -207,6 +208,7 @@ class MainWindow(QMainWindow):
         panel.job_deleted.connect(self.queue_model.remove)
         panel.library_root_changed.connect(lambda root: self.apply_settings(replace(self.settings, library_dir=root)))
         panel.notice.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        panel.storyboard_requested.connect(lambda job_id: storyboard_tab.make_from_lineage(self, job_id))
         panel.refresh()
         return panel
 
@@ -487,6 +489,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.shutdown()
         if self.library_panel is not None:  # Library tab (issue 5)
             self.library_panel.shutdown()
+        storyboard_tab.shutdown(self)
         if self.tray is not None:
             self.tray.hide()
 

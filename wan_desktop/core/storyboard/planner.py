@@ -4,7 +4,7 @@ never given another job unless a person asks for one)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -103,3 +103,10 @@ def ready(plans: tuple[ShotPlan, ...]) -> list[ShotPlan]:
 def finished(plans: tuple[ShotPlan, ...]) -> bool:
     """Nothing more that render can do: every shot has a video, or failed, or waits on one that failed."""
     return all(item.state not in (ShotState.READY, ShotState.WAITING, ShotState.RENDERING) for item in plans)
+
+
+def board_jobs(board: Storyboard, jobs: Iterable[Job]) -> dict[str, Job]:
+    """The jobs of a board: those it queued (``Job.project``) and those its takes name (a board made from a
+    lineage takes jobs that were queued by hand)."""
+    named = {take.job_id for shot in board.shots for take in shot.takes}
+    return {job.id: job for job in jobs if job.project == board.project or job.id in named}

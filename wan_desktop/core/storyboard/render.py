@@ -45,7 +45,7 @@ class StoryboardRenderer:
     # -- what the person asks ---------------------------------------------------------------------------
     def render_all(self, board_id: str) -> StepReport:
         board = self._board(board_id)
-        self._save(replace(board, render_requested=True))
+        self.save(replace(board, render_requested=True))
         return self.step(board_id)
 
     def new_take(self, board_id: str, shot_id: str, **changes: object) -> StepReport:
@@ -62,7 +62,7 @@ class StoryboardRenderer:
 
     def pick(self, board_id: str, shot_id: str, job_id: str) -> Storyboard:
         board = edits.pick_take(self._board(board_id), shot_id, job_id, _now())
-        self._save(board)
+        self.save(board)
         return board
 
     # -- the steps --------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ class StoryboardRenderer:
         done = planner.finished(plans)
         if done and board.render_requested:
             board = replace(board, render_requested=False)
-        self._save(board)
+        self.save(board)
         return StepReport(tuple(queued), tuple(problems), done)
 
     def resume(self) -> list[StepReport]:
@@ -108,17 +108,17 @@ class StoryboardRenderer:
             request = self._request(shot, item.basis)
         except media.MediaError as error:
             return f"Shot {item.number}: the video before it cannot be continued ({error})"
-        self._save(edits.reserve(board, shot.id, _now()))
+        self.save(edits.reserve(board, shot.id, _now()))
         try:
             jobs = self.engine.add_jobs(
                 [request], parent_job_id=item.basis.id if item.basis else None, project=board.project
             )
         except (DashScopeError, OSError, ValueError) as error:
             current = self._board(board.id)
-            self._save(edits.update_shot_unchecked(current, shot.id, reserved_at=None))
+            self.save(edits.update_shot_unchecked(current, shot.id, reserved_at=None))
             return f"Shot {item.number}: {getattr(error, 'explanation', None) or error}"
         take = Take(jobs[0].id, item.basis.id if item.basis else None)
-        self._save(edits.add_take(self._board(board.id), shot.id, take, _now()))
+        self.save(edits.add_take(self._board(board.id), shot.id, take, _now()))
         return None
 
     def _request(self, shot: Shot, basis: Job | None) -> GenerationRequest:
@@ -142,9 +142,10 @@ class StoryboardRenderer:
         return board
 
     def _jobs(self, board: Storyboard) -> dict[str, Job]:
-        return {job.id: job for job in self.engine.jobs() if job.project == board.project}
+        return planner.board_jobs(board, self.engine.jobs())
 
-    def _save(self, board: Storyboard) -> None:
+    def save(self, board: Storyboard) -> None:
+        """Save a board and write its note in the library (the note is rewritten at the next change if this fails)."""
         self.repository.save(board)
         try:
             sidecar.write(self.engine.library, board, self._jobs(board))
@@ -156,7 +157,8 @@ def _orphans_attached(board: Storyboard, jobs: Mapping[str, Job]) -> Storyboard:
     """A job of this board that no take names was queued just before a crash: it belongs to the shot that
     was reserved then (reservations and jobs are made one at a time, so their orders match)."""
     named = {take.job_id for shot in board.shots for take in shot.takes}
-    orphans = sorted((job for job in jobs.values() if job.id not in named), key=lambda job: job.created_at)
+    mine = (job for job in jobs.values() if job.project == board.project and job.id not in named)
+    orphans = sorted(mine, key=lambda job: job.created_at)
     reserved = sorted((s for s in board.shots if s.reserved_at), key=lambda s: s.reserved_at or _now())
     for number, shot in enumerate(reserved):
         if number < len(orphans):
