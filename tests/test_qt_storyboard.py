@@ -61,3 +61,23 @@ def test_render_all_from_the_panel_and_a_refused_drag(qtbot, rig):
     assert len(view.videos()) == 3 and [len(shot.takes) for shot in view.shots] == [1, 1, 1]
     panel.play_film()
     assert panel.player.playlist == view.videos()
+
+
+def test_the_main_window_has_a_storyboard_tab_built_when_shown(qtbot, tmp_path):
+    from tests.test_qt_main_window import open_window, settings_for
+
+    window = open_window(qtbot, tmp_path / "home", settings_for(tmp_path), demo=True)
+    try:
+        titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+        assert "&Storyboard" in titles and window.storyboard_panel is None
+        window.tabs.setCurrentIndex(titles.index("&Storyboard"))
+        panel = window.storyboard_panel
+        assert panel is not None and not panel.editor.generate_button.isVisible()
+        with qtbot.waitSignal(window.engine_ready, timeout=30000):
+            pass
+        panel.create_board("From the window")
+        qtbot.waitUntil(lambda: panel.board_combo.currentText() == "From the window", timeout=30000)
+        window.tabs.setCurrentIndex(1)
+        assert "storyboard" in window.ensure_library_panel().menu_actions
+    finally:
+        window.quit()

@@ -137,3 +137,27 @@ def test_a_new_take_touches_only_its_shot_and_makes_the_next_stale(rig, tmp_path
     board = rig.renderer.pick(board.id, board.shots[0].id, new)
     states = [item.state for item in plan(board, board_jobs(rig, board))]
     assert states == [ShotState.DONE, ShotState.STALE, ShotState.DONE]
+
+
+def test_a_lineage_made_by_hand_becomes_a_storyboard_and_its_seams_play(rig, tmp_path):
+    from wan_desktop.core import history
+    from wan_desktop.core.storyboard.lineage import board_from_lineage
+    from wan_desktop.core.storyboard.seams import seam_clip
+
+    board = three_shot_board(rig.library, tmp_path)
+    rig.renderer.repository.save(board)
+    render_to_the_end(rig, board.id)
+    rendered = rig.renderer.repository.get(board.id)
+    last = rendered.shots[2].picked_job_id
+    made = board_from_lineage(history.lineage(rig.store, last), "By hand", NOW)
+    assert [shot.join.value for shot in made.shots] == ["cut", "last_frame", "clip"]
+    assert [shot.picked_job_id for shot in made.shots] == [shot.picked_job_id for shot in rendered.shots]
+    rig.renderer.repository.save(replace(made, render_requested=True))
+    report = rig.renderer.step(made.id)  # every shot has its take: nothing is queued, nothing is stale
+    assert report.queued == () and report.finished
+    assert [item.state for item in plan(made, rig.renderer._jobs(made))] == [ShotState.DONE] * 3
+    jobs = board_jobs(rig, rendered)
+    one, two = (rig.library.video_path(jobs[shot.picked_job_id]) for shot in rendered.shots[:2])
+    seam = seam_clip(one, two, tmp_path / "seam.mp4")
+    with av.open(str(seam)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 120  # the last 2 s and the first 2 s at 30 fps

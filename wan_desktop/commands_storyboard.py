@@ -96,7 +96,11 @@ def _open(stack: ExitStack, args, home: Path, settings: Settings, demo: bool) ->
     )
     listener = _print_event if sends and not args.quiet else None
     session = open_session(
-        home, settings.library_dir, target, listener=listener, max_concurrent=settings.max_concurrent_jobs
+        home,
+        settings.library_dir or home / "library",
+        target,
+        listener=listener,
+        max_concurrent=settings.max_concurrent_jobs,
     )
     stack.callback(session.close)
     return Context(stack.enter_context(StoryboardRepository(db)), session, session.engine.jobs)

@@ -271,16 +271,17 @@ class StoryboardPanel(QWidget):
         board_id, shot_id, region = self.current_board_id(), self.strip.current_shot(), self._region()
         request, join, notes = *self._shot_request(), self.notes.text()
         self._edit(
-            lambda b: edits.update_shot(b, shot_id, region, _now(), request=request, join=join, notes=notes), board_id
+            lambda b: edits.update_shot(b, shot_id or "", region, _now(), request=request, join=join, notes=notes),
+            board_id,
         )
 
     def duplicate_shot(self) -> None:
         shot_id, region = self.strip.current_shot(), self._region()
-        self._edit(lambda b: edits.duplicate_shot(b, shot_id, region, _now()), self.current_board_id())
+        self._edit(lambda b: edits.duplicate_shot(b, shot_id or "", region, _now()), self.current_board_id())
 
     def remove_shot(self) -> None:
         shot_id, region = self.strip.current_shot(), self._region()
-        self._edit(lambda b: edits.remove_shot(b, shot_id, region, _now()), self.current_board_id())
+        self._edit(lambda b: edits.remove_shot(b, shot_id or "", region, _now()), self.current_board_id())
 
     def move_shot(self, shot_id: str, to: int) -> None:
         region = self._region()

@@ -22,11 +22,12 @@ def install(window: MainWindow) -> None:
     host = QWidget()
     QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
     window.storyboard_panel = None  # pyright: ignore[reportAttributeAccessIssue]
+    window.storyboard_host = host  # pyright: ignore[reportAttributeAccessIssue]
     index = window.tabs.addTab(host, TAB_TITLE)
-    window.tabs.currentChanged.connect(lambda shown: shown == index and ensure_panel(window, host))
+    window.tabs.currentChanged.connect(lambda shown: shown == index and ensure_panel(window))
 
 
-def ensure_panel(window: MainWindow, host: QWidget | None = None) -> StoryboardPanel:
+def ensure_panel(window: MainWindow) -> StoryboardPanel:
     panel = getattr(window, "storyboard_panel", None)
     if panel is not None:
         return panel
@@ -45,7 +46,9 @@ def ensure_panel(window: MainWindow, host: QWidget | None = None) -> StoryboardP
         editor,
     )
     window.storyboard_panel = panel  # pyright: ignore[reportAttributeAccessIssue]
-    (host or window.tabs.widget(window.tabs.count() - 1)).layout().addWidget(panel)
+    layout = window.storyboard_host.layout()  # pyright: ignore[reportAttributeAccessIssue]
+    assert layout is not None  # made with the host in install()
+    layout.addWidget(panel)
     panel.notice.connect(lambda text: window.statusBar().showMessage(text, 10000))
     window.engine_ready.connect(panel.engine_ready)
     window.engine_ready.connect(panel.refresh)
@@ -59,7 +62,7 @@ def ensure_panel(window: MainWindow, host: QWidget | None = None) -> StoryboardP
 def make_from_lineage(window: MainWindow, job_id: str) -> None:
     panel = ensure_panel(window)
     panel.from_lineage(job_id)
-    window.tabs.setCurrentIndex(window.tabs.count() - 1)
+    window.tabs.setCurrentWidget(window.storyboard_host)  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def shutdown(window: MainWindow) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+from av.error import FFmpegError
 from PIL import ImageOps
 
 from wan_desktop.core.jobs import Job, JobState
@@ -32,7 +33,7 @@ from .export_audio import AudioTrack
 from .metadata import chapter_title, shot_metadata
 from .model import Storyboard
 
-_MEDIA_ERRORS = (av.FFmpegError, ValueError, IndexError, EOFError)
+_MEDIA_ERRORS = (FFmpegError, ValueError, IndexError, EOFError)
 
 
 class ExportError(Exception):
@@ -118,8 +119,9 @@ def export_mp4(
         raise ExportError(disk_sentence(error, dest)) from None
     except _MEDIA_ERRORS as error:
         _remove(temp)
-        if isinstance(error, av.FFmpegError) and getattr(error, "errno", None) in (errno.ENOSPC, errno.EROFS):
-            raise ExportError(disk_sentence(OSError(error.errno, str(error)), dest)) from None
+        code = getattr(error, "errno", None)
+        if isinstance(error, FFmpegError) and code in (errno.ENOSPC, errno.EROFS):
+            raise ExportError(disk_sentence(OSError(code, str(error)), dest)) from None
         raise ExportError(f"The film could not be put together ({error}); nothing was written.") from None
     seconds = round(sum(c.seconds for c in clips), 3)
     how = "the pictures were copied without re-encoding" if copied else _reencode_reason(size)
@@ -165,7 +167,7 @@ def _write(
             audio.finish()
 
 
-def _chapters(clips: Sequence[Clip]) -> list[dict[str, Any]]:
+def _chapters(clips: Sequence[Clip]) -> list[Any]:  # av.container.Chapter dicts
     chapters, start = [], Fraction(0)
     for number, clip in enumerate(clips, 1):
         end = start + clip.frames / clip.rate
@@ -193,15 +195,15 @@ def _copy_pictures(out: Any, clips: Sequence[Clip], audio: AudioTrack | None) ->
             video = source.streams.video[0]
             if stream is None:
                 stream = out.add_stream_from_template(video)
-                base = Fraction(video.time_base)
+                base = _base(video)
             clip_end = offset
             for packet in _packets(source, video):
-                pts, dts = (_rescaled(value, video.time_base, base, offset) for value in (packet.pts, packet.dts))
+                pts, dts = (_rescaled(value, _base(video), base, offset) for value in (packet.pts, packet.dts))
                 if last_dts is not None and dts is not None and dts <= last_dts:
                     dts = last_dts + 1  # a seam between takes whose first decode time starts before zero
                     pts = max(pts if pts is not None else dts, dts)
                 packet.pts, packet.dts, packet.time_base, packet.stream = pts, dts, base, stream
-                clip_end = max(clip_end, (pts or 0) + _rescaled(packet.duration or 0, video.time_base, base, 0))
+                clip_end = max(clip_end, (pts or 0) + (_rescaled(packet.duration or 0, _base(video), base, 0) or 0))
                 last_dts = dts
                 out.mux(packet)
             if audio is not None:
@@ -221,6 +223,10 @@ def _packets(source: Any, video: Any) -> Iterator[Any]:
         yield packet
 
 
+def _base(stream: Any) -> Fraction:
+    return Fraction(stream.time_base or Fraction(1, 90000))
+
+
 def _rescaled(value: int | None, source: Fraction, target: Fraction, offset: int) -> int | None:
     if value is None:
         return None
@@ -238,7 +244,7 @@ def _reencode_pictures(out: Any, clips: Sequence[Clip], size: tuple[int, int], a
             video = source.streams.video[0]
             first_time = None
             for frame in source.decode(video):
-                time = Fraction(frame.pts * video.time_base) if frame.pts is not None else Fraction(last + 1) / rate
+                time = frame.pts * _base(video) if frame.pts is not None else Fraction(last + 1) / rate
                 first_time = time if first_time is None else first_time
                 index = round((start + time - first_time) * rate)
                 if index <= last:

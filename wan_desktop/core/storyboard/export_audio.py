@@ -50,6 +50,8 @@ class AudioTrack:
         size = self.stream.codec_context.frame_size or 1024
         while self.fifo.samples >= size or (final and self.fifo.samples):
             frame = self.fifo.read(min(size, self.fifo.samples))
+            if frame is None:
+                return
             frame.pts = self.written
             frame.time_base = Fraction(1, RATE)
             self.written += frame.samples

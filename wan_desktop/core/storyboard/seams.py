@@ -48,7 +48,10 @@ def _head(path: Path, seconds: float):
 def _tail(path: Path, seconds: float):
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        total = float(stream.duration * stream.time_base) if stream.duration else float(container.duration or 0) / 1e6
+        if stream.duration and stream.time_base:
+            total = float(stream.duration * stream.time_base)
+        else:
+            total = float(container.duration or 0) / 1e6
         for frame in container.decode(stream):
             if frame.time is not None and frame.time >= total - seconds:
                 yield frame.to_image()
