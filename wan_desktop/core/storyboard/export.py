@@ -83,7 +83,8 @@ def probe(path: Path, title: str) -> Clip:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             rate = stream.average_rate or stream.guessed_rate or Fraction(30)
-            frames = sum(1 for packet in container.demux(stream) if packet.size)
+            # MP4 headers count the frames; a file that does not (or a damaged count) is counted packet by packet
+            frames = stream.frames or sum(1 for packet in container.demux(stream) if packet.size)
             seconds = float(frames / rate)
             return Clip(
                 path,
@@ -186,24 +187,21 @@ def _chapters(clips: Sequence[Clip]) -> list[Any]:  # av.container.Chapter dicts
 
 
 def _copy_pictures(out: Any, clips: Sequence[Clip], audio: AudioTrack | None) -> None:
-    stream = None
-    base = Fraction(1, 1)
-    offset = 0  # in ``base``
-    last_dts = None
+    stream, base, offset, last_dts = None, Fraction(1), 0, None  # offset: where the clip starts, in ``base``
     for clip in clips:
         with av.open(str(clip.path)) as source:
             video = source.streams.video[0]
             if stream is None:
-                stream = out.add_stream_from_template(video)
-                base = _base(video)
+                stream, base = out.add_stream_from_template(video), _base(video)
+            scale = _base(video) / base  # 1 unless the takes' time bases differ
             clip_end = offset
             for packet in _packets(source, video):
-                pts, dts = (_rescaled(value, _base(video), base, offset) for value in (packet.pts, packet.dts))
+                pts, dts = _shifted(packet.pts, scale, offset), _shifted(packet.dts, scale, offset)
                 if last_dts is not None and dts is not None and dts <= last_dts:
                     dts = last_dts + 1  # a seam between takes whose first decode time starts before zero
                     pts = max(pts if pts is not None else dts, dts)
                 packet.pts, packet.dts, packet.time_base, packet.stream = pts, dts, base, stream
-                clip_end = max(clip_end, (pts or 0) + (_rescaled(packet.duration or 0, _base(video), base, 0) or 0))
+                clip_end = max(clip_end, (pts or 0) + (_shifted(packet.duration or 0, scale, 0) or 0))
                 last_dts = dts
                 out.mux(packet)
             if audio is not None:
@@ -227,10 +225,10 @@ def _base(stream: Any) -> Fraction:
     return Fraction(stream.time_base or Fraction(1, 90000))
 
 
-def _rescaled(value: int | None, source: Fraction, target: Fraction, offset: int) -> int | None:
+def _shifted(value: int | None, scale: Fraction, offset: int) -> int | None:
     if value is None:
         return None
-    return round(value * Fraction(source) / target) + offset
+    return (value if scale == 1 else round(value * scale)) + offset
 
 
 def _reencode_pictures(out: Any, clips: Sequence[Clip], size: tuple[int, int], audio: AudioTrack | None) -> None:
