@@ -73,10 +73,9 @@ def test_the_main_window_has_a_storyboard_tab_built_when_shown(qtbot, tmp_path):
         window.tabs.setCurrentIndex(titles.index("&Storyboard"))
         panel = window.storyboard_panel
         assert panel is not None and not panel.editor.generate_button.isVisible()
-        with qtbot.waitSignal(window.engine_ready, timeout=30000):
-            pass
+        qtbot.waitUntil(lambda: "running" in window.mode_label.text(), timeout=60000)  # the engine is up
         panel.create_board("From the window")
-        qtbot.waitUntil(lambda: panel.board_combo.currentText() == "From the window", timeout=30000)
+        qtbot.waitUntil(lambda: panel.board_combo.currentText() == "From the window", timeout=60000)
         window.tabs.setCurrentIndex(1)
         assert "storyboard" in window.ensure_library_panel().menu_actions
     finally:

@@ -14,6 +14,7 @@ from tests.conftest import TEST_KEY
 from tests.engine_helpers import EngineRig
 from tests.storyboard_helpers import NOW, three_shot_board
 from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.jobs import JobState
 from wan_desktop.core.library import file_sha256
 from wan_desktop.core.storyboard import edits
 from wan_desktop.core.storyboard.planner import ShotState, plan
@@ -161,3 +162,40 @@ def test_a_lineage_made_by_hand_becomes_a_storyboard_and_its_seams_play(rig, tmp
     seam = seam_clip(one, two, tmp_path / "seam.mp4")
     with av.open(str(seam)) as container:
         assert sum(1 for _ in container.decode(video=0)) == 120  # the last 2 s and the first 2 s at 30 fps
+
+
+class ListeningRig(EngineRig):
+    """An engine whose events also reach ``hook`` (on the engine thread), as the window's do."""
+
+    hook = None
+
+    def _record(self, event) -> None:
+        super()._record(event)
+        if self.hook is not None:
+            self.hook(event)
+
+
+def test_the_renderer_follows_engine_events_to_the_end_of_the_chain(tmp_path, simulator):
+    rig = ListeningRig(tmp_path, simulator.base_url, TEST_KEY)
+    repository = StoryboardRepository(rig.store.db_path)
+    renderer = StoryboardRenderer(rig.engine, repository, tmp_path / "scratch")
+    rig.hook = renderer.on_event  # reacts through Engine.post: the next shot starts on the engine thread
+    try:
+        board = three_shot_board(rig.library, tmp_path)
+        repository.save(board)
+        with rig.running():
+            rig.engine.post(lambda: renderer.render_all(board.id))
+
+            def all_done() -> bool:
+                jobs = board_jobs(rig, board)
+                return len(jobs) == 3 and all(job.state is JobState.DONE for job in jobs.values())
+
+            rig.wait_until(all_done, timeout=120)
+        rig.hook = None
+        saved = repository.get(board.id)
+        renderer.step(board.id)
+        assert [len(shot.takes) for shot in repository.get(board.id).shots] == [1, 1, 1]
+        assert saved is not None
+    finally:
+        repository.close()
+        rig.close()
