@@ -150,3 +150,12 @@ def test_a_join_the_model_cannot_do_is_refused_in_words(film):
     assert "Wan 2.2 Flash cannot do a shot that continues the clip" in out.stderr and "Traceback" not in out.stderr
     out = cli(film, "demo", "storyboard", "export", "Fox film", str(film / "x.mp4"))
     assert out.returncode == 1 and "Shot 1 (a fox) has no video to export yet." in out.stderr
+
+
+def test_writing_actions_wait_for_the_home_and_reading_ones_do_not(film):
+    from wan_desktop.core.home_lock import HomeLock
+
+    with HomeLock.acquire(film / "demo", "Wan Desktop window"):
+        busy = cli(film, "demo", "storyboard", "new", "Another")
+        assert busy.returncode == 3 and "Wan Desktop window" in busy.stderr
+        assert cli(film, "demo", "storyboard", "list").returncode == 0

@@ -8,6 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.engine_helpers import make_image
 from wan_desktop.core.dashscope.catalog import Region
@@ -158,3 +160,32 @@ def test_sidecar_restores_the_board_and_confines_its_inputs(tmp_path):
     path.write_text(json.dumps(data))
     scan = sidecar.scan(library)
     assert scan.boards == () and "climbs out" in scan.problems[0][1]
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+        max_leaves=30,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_the_codec_refuses_anything_else_with_its_own_error(data):
+    try:
+        board_from_dict(data)
+    except CodecError:
+        pass
+
+
+@given(
+    st.sampled_from(["id", "name", "created_at", "shots", "render_requested"]),
+    st.none() | st.integers() | st.text(max_size=20) | st.lists(st.integers(), max_size=3),
+)
+@settings(max_examples=100, deadline=None)
+def test_a_board_with_one_field_broken_is_refused_in_words(field, value):
+    data = board_to_dict(three_shots("https://example.com/a.png"))
+    data[field] = value
+    try:
+        board_from_dict(data)
+    except CodecError as error:
+        assert "field" in str(error) or "shot" in str(error)

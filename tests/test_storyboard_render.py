@@ -97,6 +97,14 @@ def test_a_failed_shot_stops_only_the_shots_that_join_it(rig, tmp_path, simulato
     board = rig.renderer.repository.get(board.id)
     states = [item.state for item in plan(board, board_jobs(rig, board))]
     assert states == [ShotState.FAILED, ShotState.BLOCKED, ShotState.DONE, ShotState.DONE]
+    # another take of the failed shot: once it is done, the shot joining it follows by itself
+    assert rig.renderer.new_take(board.id, board.shots[0].id, seed=5).queued == (board.shots[0].id,)
+    for _ in range(3):
+        rig.run_until_idle()
+        rig.renderer.step(board.id)
+    board = rig.renderer.repository.get(board.id)
+    assert [item.state for item in plan(board, board_jobs(rig, board))] == [ShotState.DONE] * 4
+    assert [len(shot.takes) for shot in board.shots] == [2, 1, 1, 1]
 
 
 def test_steps_never_queue_a_second_job_for_a_shot(rig, tmp_path):

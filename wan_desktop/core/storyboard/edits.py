@@ -70,7 +70,7 @@ def remove_shot(board: Storyboard, shot_id: str, region: Region, now: datetime) 
 def update_shot(board: Storyboard, shot_id: str, region: Region, now: datetime, **changes: object) -> Storyboard:
     """Change a shot's request, join or notes (its takes stay; a new take uses the new request)."""
     number = board.index(shot_id)
-    shot = replace(board.shots[number], **changes)  # type: ignore[arg-type]
+    shot = replace(board.shots[number], **changes)
     if len(shot.notes) > MAX_NOTES:
         raise EditRefused(f"Notes may have at most {MAX_NOTES} characters.")
     shots = (*board.shots[:number], shot, *board.shots[number + 1 :])
@@ -79,7 +79,7 @@ def update_shot(board: Storyboard, shot_id: str, region: Region, now: datetime, 
 
 def update_shot_unchecked(board: Storyboard, shot_id: str, **changes: object) -> Storyboard:
     """Bookkeeping that changes no input (a reservation), so needs no check."""
-    shot = replace(board.shots[board.index(shot_id)], **changes)  # type: ignore[arg-type]
+    shot = replace(board.shots[board.index(shot_id)], **changes)
     return _replace_shot(board, shot_id, shot, board.updated_at)
 
 

@@ -56,7 +56,11 @@ class StoryboardRenderer:
         item = plans[shot_id]
         if shot.join.needs_previous and item.basis is None:
             return StepReport((), (f"Shot {item.number} waits for the shot before it to have a video.",), False)
-        template = replace(shot.request, **changes) if changes else shot.request  # type: ignore[arg-type]
+        template = replace(shot.request, **changes) if changes else shot.request
+        if shot.picked_job_id is None and not board.render_requested:
+            # a shot that had no video yet (it failed): the shots joining it follow once this take is done
+            board = replace(board, render_requested=True)
+            self.save(board)
         problem = self._queue(board, replace(item, shot=replace(shot, request=template)))
         return StepReport(() if problem else (shot_id,), (problem,) if problem else (), False)
 
