@@ -4,6 +4,7 @@ full or read-only disk."""
 
 from __future__ import annotations
 
+import array
 import json
 from pathlib import Path
 
@@ -101,3 +102,20 @@ def test_the_otio_file_opens_with_the_library_and_lists_the_clips_in_order(tmp_p
         target = Path(item.media_reference.target_url.removeprefix("file://"))
         assert target.parent == tmp_path / "out" / "cut_clips" and target.read_bytes() == videos[number][0].read_bytes()
         assert item.metadata["wan_desktop"]["prompt"] == f"p{number}"
+
+
+def test_copied_takes_keep_their_sound_and_a_silent_one_gets_silence(tmp_path):
+    videos = [
+        (clip(tmp_path, "a", tone=True), "A"),
+        (clip(tmp_path, "b"), "B"),
+        (clip(tmp_path, "c", tone=True, seconds=3), "C"),
+    ]
+    result = export_mp4(videos, tmp_path / "film.mp4")
+    frames, _, _, _, audio = facts(result.path)
+    assert result.copied and frames == 210 and audio == pytest.approx(7, abs=0.05)
+    loudness: dict[float, float] = {}  # the loudest sample of each encoded frame, by its start time
+    with av.open(str(result.path)) as container:
+        for frame in container.decode(audio=0):
+            loudness[frame.time or 0.0] = max(abs(v) for v in array.array("f", bytes(frame.planes[0])))
+    assert all(level > 0.01 for time, level in loudness.items() if 0.1 < time < 1.9 or 4.1 < time < 6.9)
+    assert all(level < 1e-4 for time, level in loudness.items() if 2.1 < time < 3.9)  # the silent take
