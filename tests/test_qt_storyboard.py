@@ -61,6 +61,9 @@ def test_render_all_from_the_panel_and_a_refused_drag(qtbot, rig):
     assert len(view.videos()) == 3 and [len(shot.takes) for shot in view.shots] == [1, 1, 1]
     panel.play_film()
     assert panel.player.playlist == view.videos()
+    panel.strip.setCurrentRow(1)
+    panel.play_seam()  # made in the background: the last 2 s of shot 1 and the first 2 s of shot 2
+    qtbot.waitUntil(lambda: [p.name for p in panel.player.playlist] == ["seam.mp4"], timeout=60000)
 
 
 def test_the_main_window_has_a_storyboard_tab_built_when_shown(qtbot, tmp_path):

@@ -148,6 +148,9 @@ def test_a_join_the_model_cannot_do_is_refused_in_words(film):
     )
     assert out.returncode == 64
     assert "Wan 2.2 Flash cannot do a shot that continues the clip" in out.stderr and "Traceback" not in out.stderr
+    asked = cli(film, "demo", "storyboard", "render", "Fox film")  # no terminal to ask, and no --yes
+    assert asked.returncode == 64 and "nothing was queued" in asked.stderr and "This renders 3 shots" in asked.stdout
+    assert json.loads(cli(film, "demo", "jobs", "--json").stdout) == []
     out = cli(film, "demo", "storyboard", "export", "Fox film", str(film / "x.mp4"))
     assert out.returncode == 1 and "Shot 1 (a fox) has no video to export yet." in out.stderr
 
