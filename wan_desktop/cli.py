@@ -22,7 +22,7 @@ SUBCOMMANDS = {"submit", "run", "jobs", "cancel", "retry", "decide", "library", 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wan-desktop", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="wan-desktop", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--home", type=Path, help="database and settings folder (env WAN_DESKTOP_HOME)")
     parser.add_argument("--library", type=Path, help="folder for the videos (remembered once given)")
     parser.add_argument(

@@ -67,7 +67,7 @@ def _command(args, home: Path, *, demo: bool) -> int:
         with _home_lock(args.command, home, demo):
             return _locked_command(args, home, settings, demo=demo)
     except OSError as error:
-        library = settings.library_dir if settings else (args.library or home)
+        library = (settings.library_dir if settings else None) or args.library or home
         print(f"wan-desktop: {disk_sentence(error, library)}", file=sys.stderr)
         return EXIT_ERROR
 
@@ -113,7 +113,7 @@ def _locked_command(args, home: Path, settings: Settings, *, demo: bool) -> int:
         with_listener = args.command == "run" and not args.quiet
         session = open_session(
             home,
-            settings.library_dir,
+            _library_dir(settings),
             target,
             listener=_print_event if with_listener else None,
             max_concurrent=settings.max_concurrent_jobs,
@@ -137,6 +137,12 @@ def _settings_for(args, home: Path, demo: bool) -> Settings:
     if remembered != saved:
         store.save(remembered)
     return _options_for_this_command(remembered, args, demo)
+
+
+def _library_dir(settings: Settings) -> Path:
+    if settings.library_dir is None:  # never: _settings_for remembers a library before any command runs
+        raise RuntimeError("no library folder is set")
+    return settings.library_dir
 
 
 def _remembered_library(settings: Settings, args, home: Path, demo: bool) -> Settings:
@@ -311,7 +317,7 @@ def _rebuild(home: Path, settings: Settings) -> int:
     from wan_desktop.core.library import Library
     from wan_desktop.core.store import JobStore
 
-    library = Library(settings.library_dir)
+    library = Library(_library_dir(settings))
     scan = library.scan_sidecars()
     with JobStore(home / "jobs.sqlite3") as store:
         outcome = Engine(store, library, None, EngineConfig(region=settings.region)).import_jobs(scan.jobs)

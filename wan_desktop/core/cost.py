@@ -77,7 +77,8 @@ def total(estimates: Iterable[CostEstimate]) -> CostEstimate:
         return CostEstimate(0.0, Currency.USD, None, 0, "")
     currency = items[0].currency
     seconds = sum(e.seconds for e in items)
-    if any(e.amount is None for e in items) or any(e.currency is not currency for e in items):
+    amounts = [e.amount for e in items if e.amount is not None]
+    if len(amounts) < len(items) or any(e.currency is not currency for e in items):
         return CostEstimate(None, currency, None, seconds, PRICE_UNKNOWN)
-    amount = round(sum(e.amount for e in items), 6)  # type: ignore[misc]
+    amount = round(sum(amounts), 6)
     return CostEstimate(amount, currency, None, seconds, f"{count(len(items), 'video')}, {seconds} s in all")

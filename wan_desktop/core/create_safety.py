@@ -34,7 +34,7 @@ def classify_create_failure(error: DashScopeError) -> CreateFailure:
         return CreateFailure.NOT_CREATED
     if answered and isinstance(error, (AuthError, BillingError)):
         return CreateFailure.REFUSED_ACCOUNT
-    if answered and 400 <= error.http_status < 500:
+    if answered and error.http_status is not None and 400 <= error.http_status < 500:
         return CreateFailure.REJECTED
     return CreateFailure.UNCERTAIN
 

@@ -172,5 +172,8 @@ def _disk_message(error: OSError, folder: Path) -> str:
     if error.errno == errno.ENOSPC:
         return f"The disk holding {folder} is full. Free some space; the download resumes by itself."
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"The library folder {folder} cannot be written (read-only or no permission). Fix it or choose another folder."
+        return (
+            f"The library folder {folder} cannot be written (read-only or no permission). "
+            "Fix it or choose another folder."
+        )
     return f"Could not write the video into {folder}: {error.strerror or error}."

@@ -8,6 +8,11 @@ from wan_desktop.core.dashscope.catalog import ImageLimits
 
 PASTED = Path("<pasted>")  # the name of pasted image data, which has no file
 
+ALPHA_WORDS = "The image has a transparent (alpha) channel, which Wan does not accept; it can be flattened onto white."
+EXIF_ROTATED_WORDS = (
+    "The picture is stored turned, with a rotation note (EXIF) that Wan ignores, so the video would come out "
+    "sideways; the rotation can be applied."
+)
 CMYK_WORDS = "The picture is stored in CMYK (print) colours, which Wan may show wrong; it can be converted to RGB."
 SIXTEEN_BIT_WORDS = (
     "The picture is stored with 16 bits per colour, which Wan may not read as shown; it can be reduced to 8 bits."

@@ -17,7 +17,22 @@ import warnings
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+from wan_desktop.core.dashscope.catalog import ImageLimits
+from wan_desktop.core.image_words import ALPHA_WORDS as _ALPHA_WORDS
+from wan_desktop.core.image_words import CMYK_WORDS as _CMYK_WORDS
+from wan_desktop.core.image_words import EXIF_ROTATED_WORDS as _EXIF_ROTATED_WORDS
+from wan_desktop.core.image_words import PASTED
+from wan_desktop.core.image_words import SIXTEEN_BIT_WORDS as _SIXTEEN_BIT_WORDS
+from wan_desktop.core.image_words import aspect_bounds as _aspect_bounds
+from wan_desktop.core.image_words import display_name as _display_name
+from wan_desktop.core.image_words import format_list as _format_list
+from wan_desktop.core.image_words import megabytes as _megabytes
+from wan_desktop.core.image_words import not_an_image_message as _not_an_image_message
+from wan_desktop.core.image_words import ratio as _ratio
+from wan_desktop.core.image_words import size as _size
+from wan_desktop.core.library import atomic_write_bytes, file_sha256
 
 
 class _OnFirstUse:
@@ -32,21 +47,12 @@ class _OnFirstUse:
         return getattr(module, attribute)
 
 
-Image = _OnFirstUse("PIL.Image")
-ImageOps = _OnFirstUse("PIL.ImageOps")
+if TYPE_CHECKING:  # the checker reads Pillow's own types; at run time the modules load on first use
+    from PIL import Image, ImageOps
+else:
+    Image = _OnFirstUse("PIL.Image")
+    ImageOps = _OnFirstUse("PIL.ImageOps")
 
-from wan_desktop.core.dashscope.catalog import ImageLimits
-from wan_desktop.core.image_words import CMYK_WORDS as _CMYK_WORDS
-from wan_desktop.core.image_words import PASTED
-from wan_desktop.core.image_words import SIXTEEN_BIT_WORDS as _SIXTEEN_BIT_WORDS
-from wan_desktop.core.image_words import aspect_bounds as _aspect_bounds
-from wan_desktop.core.image_words import display_name as _display_name
-from wan_desktop.core.image_words import format_list as _format_list
-from wan_desktop.core.image_words import megabytes as _megabytes
-from wan_desktop.core.image_words import not_an_image_message as _not_an_image_message
-from wan_desktop.core.image_words import ratio as _ratio
-from wan_desktop.core.image_words import size as _size
-from wan_desktop.core.library import atomic_write_bytes, file_sha256
 
 # EXIF orientation values 2..8 mean "display differently from how the pixels are stored".
 _ORIENTATION_TAG = 0x0112
@@ -174,21 +180,9 @@ def _inspect(stream: BinaryIO, path: Path, byte_size: int, limits: ImageLimits) 
             )
         )
     if has_alpha and not limits.alpha_allowed:
-        issues.append(
-            (
-                ImageIssue.HAS_ALPHA,
-                "The image has a transparent (alpha) channel, which Wan does not accept; "
-                "it can be flattened onto white.",
-            )
-        )
+        issues.append((ImageIssue.HAS_ALPHA, _ALPHA_WORDS))
     if rotated:
-        issues.append(
-            (
-                ImageIssue.EXIF_ROTATED,
-                "The picture is stored turned, with a rotation note (EXIF) that Wan ignores, "
-                "so the video would come out sideways; the rotation can be applied.",
-            )
-        )
+        issues.append((ImageIssue.EXIF_ROTATED, _EXIF_ROTATED_WORDS))
     issues.extend(stored_form)
     return ImageReport(
         path=path,
@@ -212,7 +206,8 @@ def _stored_form_issues(image: Image.Image, head: bytes) -> list[tuple[ImageIssu
         issues.append((ImageIssue.HIGH_BIT_DEPTH, _SIXTEEN_BIT_WORDS))
     frames = getattr(image, "n_frames", 1)
     if isinstance(frames, int) and frames > 1:
-        message = f"The picture is animated ({frames} frames), and Wan starts from one still picture; " + (
+        message = (
+            f"The picture is animated ({frames} frames), and Wan starts from one still picture; "
             "the first frame can be taken."
         )
         issues.append((ImageIssue.ANIMATED, message))
@@ -249,8 +244,10 @@ def _size_issues(width: int, height: int, limits: ImageLimits) -> list[tuple[Ima
         issues.append(
             (
                 ImageIssue.BAD_ASPECT,
-                f"The image is {size} ({_ratio(aspect)}); this model accepts {_aspect_bounds(limits)}. "
-                "Crop it closer to a square.",
+                (
+                    f"The image is {size} ({_ratio(aspect)}); this model accepts {_aspect_bounds(limits)}. "
+                    "Crop it closer to a square."
+                ),
             )
         )
     elif issues and fitted_size(width, height, limits) is None:
@@ -258,8 +255,10 @@ def _size_issues(width: int, height: int, limits: ImageLimits) -> list[tuple[Ima
         issues.append(
             (
                 ImageIssue.BAD_ASPECT,
-                f"The image is {size}, too long and thin to scale into {limits.min_side} to "
-                f"{limits.max_side} pixels on each side. Crop it closer to a square.",
+                (
+                    f"The image is {size}, too long and thin to scale into {limits.min_side} to "
+                    f"{limits.max_side} pixels on each side. Crop it closer to a square."
+                ),
             )
         )
     return issues
@@ -294,7 +293,7 @@ def fix_image(path: Path, limits: ImageLimits, dest_dir: Path) -> ImageFix:
     path = Path(path)
     report = inspect_image(path, limits)
     if not report.fixable:
-        unfixable = [m for i, m in zip(report.issues, report.messages) if i not in FIXABLE_ISSUES]
+        unfixable = [m for i, m in zip(report.issues, report.messages, strict=True) if i not in FIXABLE_ISSUES]
         raise ValueError(" ".join(unfixable or report.messages))
     with path.open("rb") as handle:
         image, format_name = _open_decoded(handle)

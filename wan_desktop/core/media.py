@@ -13,12 +13,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+from av.error import FFmpegError
 from PIL import Image
 
 from wan_desktop.core.library import atomic_write_bytes
 
 # Errors PyAV raises for files that are missing, truncated or not media at all.
-_DECODE_ERRORS = (av.FFmpegError, OSError, ValueError, IndexError, EOFError)
+_DECODE_ERRORS = (FFmpegError, OSError, ValueError, IndexError, EOFError)
 
 
 class MediaError(Exception):
@@ -140,7 +141,7 @@ def extract_frame(video: Path, dest: Path, *, at_seconds: float | None = None) -
     return dest
 
 
-def extract_frames(video: Path, count: int, max_side: int) -> list[Image.Image]:
+def extract_frames(video: Path | str, count: int, max_side: int) -> list[Image.Image]:
     """``count`` evenly spaced frames, scaled to ``max_side``, for hover previews."""
     video = Path(video)
     if count <= 0:

@@ -12,19 +12,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from wan_desktop.cli import EXIT_BUSY, EXIT_ERROR, EXIT_OK
 from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.home_lock import HomeBusy, HomeLock
 from wan_desktop.core.paths import default_home, default_library
 from wan_desktop.core.secrets import KeyVault
 from wan_desktop.core.settings import Settings, SettingsStore
+from wan_desktop.demo import demo_home
 
 from .main_window import MainWindow, WindowContext
+from .single_instance import Claim, HomeClaim, bring_forward, ring_or_listen, take_engine_home, tell_refusal
 
 log = logging.getLogger(__name__)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
-    if existing is not None:
+    if isinstance(existing, QApplication):
         return existing
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication(argv or [sys.argv[0]])
@@ -38,11 +42,20 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def run_gui(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
     if args.self_test:
-        from .self_test import run_self_test
-
-        return run_self_test(args.home)
+        return _self_test(args.home)
     app = make_application()
     home = (args.home or default_home()).expanduser()
+    # One window per home: a second start only brings the first forward, before any dialog of its own.
+    claim = ring_or_listen(home)
+    if claim.outcome is Claim.RAISED:
+        return EXIT_OK
+    try:
+        return _run_window(app, args, home, claim)
+    finally:
+        claim.release()
+
+
+def _run_window(app: QApplication, args: argparse.Namespace, home: Path, claim: HomeClaim) -> int:
     store = SettingsStore(home)
     settings = store.load()
     if args.library:
@@ -52,12 +65,38 @@ def run_gui(args: argparse.Namespace) -> int:
     if not demo:
         choice = first_run(settings, store, vault)
         if choice is None:
-            return 0
+            return EXIT_OK
         demo, settings = choice
+    # The engine's home (demo jobs live in HOME/demo) is locked before the window exists, for its whole life.
+    refusal = take_engine_home(claim, demo_home(home) if demo else home)
+    if refusal is not None:
+        tell_refusal(refusal)  # e.g. a CLI `run` has the home: no engine here, so nothing is sent twice
+        return EXIT_BUSY if refusal.busy else EXIT_ERROR
     window = MainWindow(WindowContext(home, store, vault, demo=demo), settings)
+    if claim.guard is not None:
+        claim.guard.raise_requested.connect(lambda: bring_forward(window))
     window.show()
     exit_at_first_paint_if_asked(window)  # bench/bundle.py (packaging)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        window.stop_engine()  # the lock must outlive the engine
+
+
+def _self_test(home: Path | None) -> int:
+    """The self-test runs a demo engine: on a given home it holds HOME/demo like a window (its own scratch
+    home otherwise)."""
+    from .self_test import run_self_test
+
+    if home is None:
+        return run_self_test(None)
+    try:
+        lock = HomeLock.acquire(demo_home(home.expanduser()), "Wan Desktop self-test")
+    except HomeBusy as busy:
+        print(f"wan-desktop: {busy}", file=sys.stderr)
+        return EXIT_BUSY
+    with lock:
+        return run_self_test(home)
 
 
 def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tuple[bool, Settings] | None:
@@ -120,11 +159,15 @@ def exit_at_first_paint_if_asked(window: MainWindow) -> None:
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.window() is window:
-                QApplication.instance().removeEventFilter(self)
+                app = QApplication.instance()
+                if app is not None:  # always, while events are delivered
+                    app.removeEventFilter(self)
                 QTimer.singleShot(0, painted)  # after this paint pass has finished
             return False
 
-    QApplication.instance().installEventFilter(FirstPaint(window))
+    app = QApplication.instance()
+    if app is not None:  # always: the window exists, so the application does
+        app.installEventFilter(FirstPaint(window))
 
 
 # --- end of the start-up benchmark hook ---------------------------------------------------------------------

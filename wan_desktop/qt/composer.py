@@ -147,7 +147,7 @@ class Composer(QWidget):
     # -- live feedback ----------------------------------------------------------------------------------
     def choices(self) -> composing.Choices:
         """What the form holds now, as plain values."""
-        return composing.Choices(**self.options.values(), **self.inputs.values())  # type: ignore[arg-type]
+        return composing.Choices(**self.options.values(), **self.inputs.values())
 
     def image_count(self) -> int:
         return max(1, len(self.first_zone.references()))

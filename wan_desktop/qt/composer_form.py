@@ -4,6 +4,7 @@ variations. It shows only what the chosen model takes and limits every option to
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QStandardItemModel
@@ -24,6 +25,24 @@ from wan_desktop.core.dashscope.requests import SEED_MAX
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
 
 from . import theme
+
+
+class FormValues(TypedDict):
+    """The options form's part of ``composing.Choices`` (typed, so the composer's ``Choices(**...)`` is checked)."""
+
+    model: str
+    prompt: str
+    negative_prompt: str
+    resolution: str | None
+    duration: int | None
+    random_seed: bool
+    seed: int
+    variations: int
+    prompt_extend: bool
+    watermark: bool
+    sound: bool
+    shot_type: ShotType | None
+    template: str | None
 
 
 def labelled_row(form: QFormLayout, text: str, field: QWidget, buddy: QWidget | None = None) -> None:
@@ -193,7 +212,8 @@ class OptionsForm(QWidget):
         current = self.model_combo.currentData()
         self.model_combo.blockSignals(True)
         self.model_combo.clear()
-        items: QStandardItemModel = self.model_combo.model()  # type: ignore[assignment]
+        items = self.model_combo.model()
+        assert isinstance(items, QStandardItemModel)  # a QComboBox's own model; nothing here replaces it
         where = REGIONS[region].label
         for spec in MODELS.values():
             offered = spec.offered_in(region)
@@ -241,9 +261,9 @@ class OptionsForm(QWidget):
         label.setStyleSheet(f"color: {theme.css_colour('error' if over else 'muted')}")
         label.setProperty("over_limit", over)
 
-    def values(self) -> dict[str, object]:
+    def values(self) -> FormValues:
         """The form's part of ``composing.Choices``."""
-        return dict(
+        return FormValues(
             model=self.spec().key,
             prompt=self.prompt_edit.toPlainText(),
             negative_prompt=self.negative_edit.toPlainText(),

@@ -6,6 +6,7 @@ owner's ``BackgroundCalls``."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
@@ -21,6 +22,15 @@ from .thumbnails import ThumbnailCache
 
 AUDIO_FILTER = "Audio (*.wav *.mp3);;All files (*)"
 VIDEO_FILTER = "Video (*.mp4 *.mov);;All files (*)"
+
+
+class InputValues(TypedDict):
+    """The inputs' part of ``composing.Choices`` (typed, so the composer's ``Choices(**...)`` is checked)."""
+
+    first_frames: tuple[str, ...]
+    last_frame: str | None
+    audio: str | None
+    first_clip: str | None
 
 
 class MediaPicker(QWidget):
@@ -108,10 +118,10 @@ class InputArea(QWidget):
         for zone in (self.first_zone, self.last_zone):
             zone.set_limits(spec.image_limits, spec.label)
 
-    def values(self) -> dict[str, object]:
+    def values(self) -> InputValues:
         """The inputs' part of ``composing.Choices`` (what the model does not take is dropped there)."""
         last = self.last_zone.references()
-        return dict(
+        return InputValues(
             first_frames=tuple(self.first_zone.references()),
             last_frame=last[0] if last else None,
             audio=self.audio_picker.reference(),

@@ -74,7 +74,9 @@ def image_bytes(mime: QMimeData) -> bytes | None:
             buffer = QByteArray()
             device = QBuffer(buffer)
             device.open(QIODevice.OpenModeFlag.WriteOnly)
-            image.save(device, "PNG")  # in memory: lossless, and keeps what the person copied
+            # in memory: lossless, and keeps what the person copied. The stubs type format as bytes, which
+            # PySide6 refuses at run time; it takes the str
+            image.save(device, "PNG")  # pyright: ignore[reportCallIssue, reportArgumentType]
             return bytes(buffer.data())
     return None
 
@@ -107,6 +109,11 @@ class DropZone(QFrame):
         self._entries: list[FrameEntry] = []
         self._pending_imports = 0
         self._generation = 0  # bumps when limits change, so stale check results are dropped
+        self._build_widgets(what, multiple)
+        thumbnails.ready.connect(self._thumbnail_ready)
+        self._refresh()
+
+    def _build_widgets(self, what: str, multiple: bool) -> None:
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # so Ctrl+V can target this zone
@@ -144,8 +151,6 @@ class DropZone(QFrame):
         layout.addWidget(self.status)
         layout.addWidget(self.list)
         layout.addWidget(self.preview)
-        thumbnails.ready.connect(self._thumbnail_ready)
-        self._refresh()
 
     # -- what the composer reads ------------------------------------------------------------------
     def entries(self) -> list[FrameEntry]:
@@ -257,30 +262,30 @@ class DropZone(QFrame):
     def _start_import(self, calls: list[Callable[[], tuple[str, ImageReport]]], generation: int) -> None:
         if not calls:
             return
-        results: list[object] = [None] * len(calls)
+        results: list[tuple[str, ImageReport] | Exception | None] = [None] * len(calls)
         remaining = [len(calls)]
         self._pending_imports += 1
 
-        def arrived(index: int, value: object) -> None:
+        def arrived(index: int, value: tuple[str, ImageReport] | Exception) -> None:
             results[index] = value
             remaining[0] -= 1
             if remaining[0] == 0:
                 self._pending_imports -= 1
-                self._finish_import(results, generation)
+                self._finish_import([r for r in results if r is not None], generation)  # all have arrived
 
         for index, call in enumerate(calls):
             self._calls.run(call, lambda value, i=index: arrived(i, value), lambda error, i=index: arrived(i, error))
         self._say("Checking…", "muted")
         self._refresh()
 
-    def _finish_import(self, results: list[object], generation: int) -> None:
+    def _finish_import(self, results: list[tuple[str, ImageReport] | Exception], generation: int) -> None:
         accepted: list[FrameEntry] = []
         rejected: list[str] = []
         for value in results:
             if isinstance(value, Exception):
                 rejected.append(_error_sentence(value))
                 continue
-            reference, report = value  # type: ignore[misc]
+            reference, report = value
             if ImageIssue.NOT_AN_IMAGE in report.issues:
                 rejected.append(report.summary)
             else:

@@ -414,7 +414,8 @@ class GalleryView(QListView):
 
     # -- hover preview ------------------------------------------------------------------------------------
     def preview_pixmap(self, item: GalleryItem) -> QPixmap | None:
-        if not self._hovered.isValid() or self._hovered.data(ItemRole) is not item or not item.has_video:
+        hovered = self._hovered.isValid() and self._hovered.data(ItemRole) is item
+        if not hovered or not item.has_video or item.video is None:
             return None
         frames = self.hover.frames(item.video)
         return frames[self._frame % len(frames)] if frames else None
@@ -428,7 +429,7 @@ class GalleryView(QListView):
         self._frame = 0
         for each in (old, self._hovered):
             if each.isValid():
-                self.update(QModelIndex(each))
+                self.update(each)
         item = index.data(ItemRole) if index.isValid() else None
         if item is not None and item.has_video:
             self.hover.frames(item.video)
@@ -442,14 +443,14 @@ class GalleryView(QListView):
 
     def _preview_arrived(self, _video: str) -> None:
         if self._hovered.isValid():
-            self.update(QModelIndex(self._hovered))
+            self.update(self._hovered)
 
     def _next_frame(self) -> None:
         if not self._hovered.isValid():
             self._timer.stop()
             return
         self._frame += 1
-        self.update(QModelIndex(self._hovered))
+        self.update(self._hovered)
 
     def mouseMoveEvent(self, event) -> None:
         self.hover_index(self.indexAt(event.position().toPoint()))

@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from wan_desktop.core.dashscope.types import is_remote
 from wan_desktop.core.images import ImageIssue, ImageReport
 
+from . import theme
+
 # The service accepts these; the composer explains them and offers the fix, but does not refuse to send
 # (the same rule as the core's request check: a stored EXIF rotation is advice).
 ADVICE_ISSUES = frozenset({ImageIssue.EXIF_ROTATED})
-
-from . import theme
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ count of the videos shown."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
 from PySide6.QtCore import QDate, QTimer, Signal
@@ -27,6 +27,11 @@ _STATE_CHOICES: list[tuple[str, frozenset[JobState]]] = [
 def count_text(count: int) -> str:
     """How many videos are shown: "1 video", "2 videos", "0 videos"."""
     return "1 video" if count == 1 else f"{count} videos"
+
+
+def _local_midnight(day: QDate) -> datetime:
+    # built from the parts: QDate.toPython() gives the same date, but its stubs type it as object
+    return datetime.combine(date(day.year(), day.month(), day.day()), dtime.min).astimezone()
 
 
 def _combo(name: str, items: list[tuple[str, object]]) -> QComboBox:
@@ -64,7 +69,7 @@ class LibraryFilters(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search, 3)
         others = (self.model_filter, self.state_filter, self.resolution_filter, self.favourites, self.dates)
-        for widget in others + (self.since, self.until, self.sort, self.count_label):
+        for widget in (*others, self.since, self.until, self.sort, self.count_label):
             layout.addWidget(widget)
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
@@ -87,8 +92,8 @@ class LibraryFilters(QWidget):
         model, resolution = self.model_filter.currentData(), self.resolution_filter.currentData()
         since = until = None
         if self.dates.isChecked():
-            since = datetime.combine(self.since.date().toPython(), dtime.min).astimezone()
-            until = datetime.combine(self.until.date().toPython(), dtime.min).astimezone() + timedelta(days=1)
+            since = _local_midnight(self.since.date())
+            until = _local_midnight(self.until.date()) + timedelta(days=1)
         return GalleryQuery(
             text=self.search.text().strip(),
             models=frozenset({model}) if model else frozenset(),

@@ -224,7 +224,7 @@ class LibraryPanel(QWidget):
         self.details.show_job(job, lineage)
         self._update_actions()
         item = self.model.item(job.id)
-        if item is not None and item.has_video:
+        if item is not None and item.has_video and item.video is not None:
             self.player.play_files([Path(item.video)], autoplay=False)
         self.details_shown.emit(job.id)
 
@@ -279,7 +279,7 @@ class LibraryPanel(QWidget):
     # -- actions on the files -------------------------------------------------------------------------------------
     def play_current(self) -> None:
         item = self.model.item(self.current.id) if self.current is not None else None
-        if item is not None and item.has_video:
+        if item is not None and item.has_video and item.video is not None:
             self.player.play_files([Path(item.video)])
 
     def play_sequence(self) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -22,15 +22,13 @@ from PySide6.QtWidgets import (
 
 from wan_desktop.core.events import EngineMode, UncertainDecision
 from wan_desktop.core.jobs import Job, JobState, utc_now
-from wan_desktop.core.session import Session
-from wan_desktop.core.settings import Settings, SettingsStore
+from wan_desktop.core.settings import Settings
 
 if TYPE_CHECKING:
-    from wan_desktop.core.secrets import KeyVault
+    pass
 
 from wan_desktop.core.wording import count
-from wan_desktop.demo import DEMO_TIME_SCALE, demo_home
-from wan_desktop.resources import ICON_SIZES, icon_path
+from wan_desktop.demo import demo_home
 
 from . import storyboard_tab, theme
 from .background import BackgroundCalls
@@ -38,77 +36,7 @@ from .composer import Composer
 from .engine_thread import EngineThread
 from .queue_model import JobQueueModel
 from .queue_panel import QueuePanel
-
-
-def app_icon() -> QIcon:
-    icon = QIcon()
-    for size in ICON_SIZES:
-        icon.addFile(str(icon_path(size)))
-    return icon
-
-
-DEMO_BANNER = "Demo mode: a built-in simulator stands in for the service. Nothing is sent to Alibaba Cloud and nothing is charged."
-
-
-class _FirstPaintWatcher(QObject):
-    """Calls ``then`` once, on the turn after the first paint of any widget in ``window``."""
-
-    def __init__(self, window: QWidget, then) -> None:
-        super().__init__(window)
-        self._window = window
-        self._then = then
-        QApplication.instance().installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.window() is self._window:
-            QApplication.instance().removeEventFilter(self)
-            QTimer.singleShot(0, self._then)
-        return False
-
-
-@dataclass(frozen=True)
-class WindowContext:
-    """What the window needs, passed in so tests can give temp folders (no global app object)."""
-
-    home: Path
-    settings_store: SettingsStore
-    vault: KeyVault
-    demo: bool = False
-    demo_time_scale: float = DEMO_TIME_SCALE
-
-
-def session_opener(context: WindowContext, settings: Settings):
-    """A function, run on the engine thread, that opens the session (and the demo simulator)."""
-
-    def open_for(listener) -> Session:
-        from wan_desktop.core.session import open_session, target_for
-        from wan_desktop.demo import DemoService
-
-        if not context.demo:
-            library = settings.library_dir
-            if library is None:
-                raise ValueError("Choose a library folder for the videos in Settings.")
-            target = target_for(settings, context.vault)
-            return open_session(
-                context.home, library, target, listener=listener, max_concurrent=settings.max_concurrent_jobs
-            )
-        home = demo_home(context.home)
-        service = DemoService(home / "simulator", context.demo_time_scale)
-        try:
-            session = open_session(
-                home,
-                settings.library_dir or home / "library",
-                service.target,
-                listener=listener,
-                max_concurrent=settings.max_concurrent_jobs,
-            )
-        except BaseException:
-            service.close()
-            raise
-        session.also_close(service.close)
-        return session
-
-    return open_for
+from .window_context import DEMO_BANNER, WindowContext, app_icon, session_opener, watch_first_paint
 
 
 class MainWindow(QMainWindow):
@@ -141,7 +69,7 @@ class MainWindow(QMainWindow):
         self._connect_queue_panel()
         # After the first paint: the engine thread's imports and the demo simulator must not delay it. A window
         # that is never painted (hidden at start) still gets its engine a moment later.
-        self._first_paint = _FirstPaintWatcher(self, self._start_engine_once)
+        self._first_paint = watch_first_paint(self, self._start_engine_once)
         QTimer.singleShot(1500, self._start_engine_once)
 
     # -- construction -----------------------------------------------------------------------------
@@ -179,7 +107,7 @@ class MainWindow(QMainWindow):
         first paint by ~0.2 s."""
         self.library_panel = None
         self._library_host = QWidget()
-        host_layout = QVBoxLayout(self._library_host)
+        self._library_layout = host_layout = QVBoxLayout(self._library_host)
         host_layout.setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget()
         self.tabs.addTab(create, "&Create")
@@ -201,7 +129,7 @@ class MainWindow(QMainWindow):
         # The history's changes are the engine's to make (the only writer of job rows), whichever runs now.
         writer = writer_for(lambda: self.engine, lambda text: self.statusBar().showMessage(text, 10000))
         self.library_panel = panel = LibraryPanel(lambda: open_reader(db_path), self.library_root(), writer=writer)
-        self._library_host.layout().addWidget(panel)
+        self._library_layout.addWidget(panel)
         panel.remix_requested.connect(self._remix_in_composer)
         panel.continue_requested.connect(self._continue_in_composer)
         panel.last_frame_chosen.connect(self._last_frame_in_composer)
@@ -441,7 +369,7 @@ class MainWindow(QMainWindow):
 
     def jobs(self) -> list[Job]:
         model = self.queue_model
-        return [model.job_at(model.index(row, 0)) for row in range(model.rowCount())]
+        return [job for row in range(model.rowCount()) if (job := model.job_at(model.index(row, 0))) is not None]
 
     def active_jobs(self) -> list[Job]:
         def waiting_on_person(job: Job) -> bool:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Slot
+from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Slot
 
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.dashscope.types import is_remote
@@ -78,7 +78,7 @@ def duration_text(seconds: float | None) -> str:
     """ "1 h 05 min", "4 min 10 s", "12 s"; empty when unknown."""
     if seconds is None:
         return ""
-    seconds = max(0, int(round(seconds)))
+    seconds = max(0, round(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
@@ -150,9 +150,9 @@ class JobQueueModel(QAbstractListModel):
             return self.expires_in(job)
         return None
 
-    def roleNames(self) -> dict[int, bytes]:
+    def roleNames(self) -> dict[int, QByteArray]:
         names = dict(super().roleNames())
-        names.update({int(role): role.name.lower().encode() for role in JobRole})
+        names.update({int(role): QByteArray(role.name.lower().encode()) for role in JobRole})
         return names
 
     # -- derived values -------------------------------------------------------------------------

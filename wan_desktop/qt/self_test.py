@@ -165,36 +165,39 @@ class SelfTest(QObject):
             self._finish(False, f"the job ended {job.state.value}: {job.error_message}")
             return
         self.job = job
+        if job.video_path is None or job.thumbnail_path is None:
+            self._finish(False, "the finished job names no video or no thumbnail")
+            return
         root = self.window.library_root()
         video, thumbnail = root / job.video_path, root / job.thumbnail_path
         self._calls.run(
             lambda: (media.verify_video(video), QImage(str(thumbnail))),
-            self._checked,
+            lambda result: self._checked(job, thumbnail, result),
             lambda error: self._finish(False, f"the video does not verify: {error}"),
         )
 
-    def _checked(self, result) -> None:
+    def _checked(self, job: Job, thumbnail_path: Path, result) -> None:
         info, thumbnail = result
         if thumbnail.isNull():
             self._finish(False, "the thumbnail does not load")
             return
         model = self.window.queue_model
-        shown = model.job(self.job.id)
+        shown = model.job(job.id)
         if shown is None or shown.state is not JobState.DONE:
             self._finish(False, "the queue does not show the finished job")
             return
-        if model.picture_path(shown) != str(self.window.library_root() / self.job.thumbnail_path):
+        picture = model.picture_path(shown)
+        if picture is None or picture != str(thumbnail_path):
             self._finish(False, "the queue row does not show the video's thumbnail")
             return
-        picture = model.picture_path(shown)
-        model.thumbnails.ready.connect(lambda path: path == picture and self._thumbnail_shown(info))
-        model.data(model.index_of(self.job.id), Qt.ItemDataRole.DecorationRole)  # as the view's paint asks
+        model.thumbnails.ready.connect(lambda path: path == picture and self._thumbnail_shown(job, info))
+        model.data(model.index_of(job.id), Qt.ItemDataRole.DecorationRole)  # as the view's paint asks
         if model.thumbnails.cached(picture) is not None:  # the view had painted it already
-            self._thumbnail_shown(info)
+            self._thumbnail_shown(job, info)
 
-    def _thumbnail_shown(self, info) -> None:
-        if self.job.request.prompt != PROMPT:
-            self._finish(False, f"the job's prompt is {self.job.request.prompt!r}, not what was typed")
+    def _thumbnail_shown(self, job: Job, info) -> None:
+        if job.request.prompt != PROMPT:
+            self._finish(False, f"the job's prompt is {job.request.prompt!r}, not what was typed")
             return
         self._finish(True, f"{info.width}x{info.height}, {info.duration:.1f} s, {info.frame_count} frames")
 

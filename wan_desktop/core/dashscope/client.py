@@ -14,6 +14,7 @@ uses epoch milliseconds, and its start/end filters are sent as Beijing-time ``YY
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -42,7 +43,7 @@ from .errors import (
 )
 from .inputs import content_type_for, resolve_media
 from .keycheck import KeyCheck, KeyStatus
-from .regions import ServiceEndpoint, Timeouts
+from .regions import ServiceEndpoint, Timeouts, is_loopback_host
 from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers import them from here)
     SERVICE_TZ,
     error_from_response,
@@ -111,19 +112,19 @@ class DashScopeClient:
         timeout = httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool)
         # Proxy settings from the environment serve people behind a company proxy; a loopback endpoint (the
         # simulator, a local relay) must not be sent through one.
-        loopback = endpoint.host in ("127.0.0.1", "localhost", "::1")
-        common = dict(
+        loopback = is_loopback_host(endpoint.host)
+        make_client = functools.partial(
+            httpx.Client,
             timeout=timeout,
             transport=transport,
             http1=True,
             http2=False,
-            follow_redirects=False,
             headers={"User-Agent": user_agent},
             trust_env=not loopback,
         )
-        self._api = httpx.Client(**common)
+        self._api = make_client(follow_redirects=False)
         # Storage host (uploads) and result downloads: never the key. Signed URLs may redirect.
-        self._storage = httpx.Client(**(common | {"follow_redirects": True}))
+        self._storage = make_client(follow_redirects=True)
 
     def __repr__(self) -> str:  # never the key
         return f"DashScopeClient(endpoint={self.endpoint.base_url!r}, region={self.endpoint.region.value})"
@@ -190,8 +191,9 @@ class DashScopeClient:
             "POST", prepared.path, idempotent=False, content=prepared.body_json.encode("utf-8"), headers=extra
         )
         output = body.get("output")
+        output = output if isinstance(output, Mapping) else {}
         request_id = str(body.get("request_id") or "")
-        task_id = output.get("task_id") if isinstance(output, Mapping) else None
+        task_id = output.get("task_id")
         if not isinstance(task_id, str) or not task_id:
             raise ProtocolError(
                 "the create reply has no task id, so the task cannot be followed",
@@ -337,7 +339,7 @@ class DashScopeClient:
             on_progress=on_progress,
             should_stop=should_stop,
             chunk_size=chunk_size,
-            allow_private=self.endpoint.host in transfer.LOOPBACK_HOSTS,
+            allow_private=is_loopback_host(self.endpoint.host),
         )
 
 

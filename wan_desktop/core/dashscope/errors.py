@@ -9,6 +9,7 @@ exist (and be charged), so the create must never be blindly repeated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 
 class DashScopeError(Exception):
@@ -146,6 +147,15 @@ class LocalValidationError(InvalidRequestError):
         super().__init__(text, code="LocalValidation", explanation=text)
 
 
+class _ErrorFields(TypedDict):
+    """The keyword arguments every DashScopeError takes besides the message, typed so one set serves all classes."""
+
+    code: str
+    request_id: str
+    http_status: int | None
+    explanation: str | None
+
+
 _AUTH_CODES = {
     "InvalidApiKey",
     "NOT AUTHORIZED",
@@ -190,7 +200,9 @@ def error_for(
 ) -> DashScopeError:
     """Map a service error (a reply body, or a FAILED task's code) to the class a caller acts on."""
     code = code or ""
-    kwargs = dict(code=code, request_id=request_id, http_status=http_status, explanation=_EXPLANATIONS.get(code))
+    kwargs = _ErrorFields(
+        code=code, request_id=request_id, http_status=http_status, explanation=_EXPLANATIONS.get(code)
+    )
     if code in _BILLING_CODES:
         return BillingError(message, **kwargs)
     if code in _CONTENT_CODES or code.startswith("DataInspection"):

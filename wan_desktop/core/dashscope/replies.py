@@ -107,7 +107,8 @@ def parse_task(body: Mapping[str, Any], task_id: str) -> TaskInfo:
 
 def parse_task_page(body: Mapping[str, Any], page_no: int, page_size: int) -> TaskPage:
     # The wire reply is flat; SDK 1.x wraps it in "output"; SDK v2 reads "tasks" where 2024 traffic had "data".
-    flat = body.get("output") if isinstance(body.get("output"), Mapping) else body
+    wrapped = body.get("output")
+    flat: Mapping[str, Any] = wrapped if isinstance(wrapped, Mapping) else body
     rows = flat.get("data") if isinstance(flat.get("data"), list) else flat.get("tasks")
     items = tuple(
         TaskSummary(

@@ -35,7 +35,6 @@ from .errors import (
 
 MAX_VIDEO_BYTES = 2 * 1024**3  # a Wan video is tens of megabytes; 2 GiB is far beyond any real one
 MAX_REDIRECTS = 5
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 Progress = Callable[[int, int | None], None]

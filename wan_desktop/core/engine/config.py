@@ -82,7 +82,7 @@ def kind(job: Job) -> tuple[str, str]:
 
 
 def add_id(ids: tuple[str, ...], request_id: str | None) -> tuple[str, ...]:
-    return ids + (request_id,) if request_id and request_id not in ids else ids
+    return (*ids, request_id) if request_id and request_id not in ids else ids
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

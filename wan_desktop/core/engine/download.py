@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from wan_desktop.core.dashscope.errors import DashScopeError
-from wan_desktop.core.dashscope.types import TaskStatus
+from wan_desktop.core.dashscope.types import TaskInfo, TaskStatus
 from wan_desktop.core.downloader import DownloadOutcome, DownloadStatus, ProgressCallback, fetch_video
 from wan_desktop.core.engine.config import DAMAGED_LIMIT, PROGRESS_INTERVAL
 from wan_desktop.core.engine.poll import Poller
@@ -75,7 +75,7 @@ class Downloads:
     # -- starting -----------------------------------------------------------------------------------
     def start(self, job: Job) -> None:
         if self.rt.past_ttl(job):  # whatever kept failing, the service has let go of the video by now
-            self.rt.expire(job, _LINK_EXPIRED)
+            self._give_up(job, _LINK_EXPIRED, expired=True)
             return
         if not job.video_url:
             self._ask_for_link(job, _NO_LINK.format(n=self.rt.config.max_link_queries))
@@ -132,7 +132,7 @@ class Downloads:
         elif status is DownloadStatus.DAMAGED:
             count = Schedule.count(rt.schedule.damaged, job.id)
             if count >= DAMAGED_LIMIT:
-                rt.fail(job, f"The downloaded video was damaged {count} times: {outcome.message}")
+                self._give_up(job, f"The downloaded video was damaged {count} times: {outcome.message}")
             else:
                 rt.schedule.set(job.id, rt.schedule.backoff(job.id))
         elif status is DownloadStatus.DISK:
@@ -149,7 +149,7 @@ class Downloads:
             JobState.DONE,
             video_path=_relative(library, outcome.video_path),
             thumbnail_path=_relative(library, outcome.thumbnail_path),
-            sidecar_path=_relative(library, library.sidecar_path(job)),
+            sidecar_path=_relative(library, outcome.sidecar_path or library.sidecar_path(job)),
             bytes_downloaded=outcome.bytes_written,
             bytes_total=outcome.bytes_total,
             error_code=None,
@@ -157,12 +157,12 @@ class Downloads:
             error_detail=None,
         )
         try:
-            library.write_sidecar(done)
+            note = library.write_sidecar(done)  # a free name when a file of the person's stands at this one
         except OSError as error:
             disk = DownloadOutcome(job.id, DownloadStatus.DISK, f"Could not write the sidecar: {error}")
             self._apply(job, disk)
             return
-        rt.journal.save(done)
+        rt.journal.save(replace(done, sidecar_path=library.relative(note)))
         rt.schedule.forget(job.id)
         self.poller.finished_one(job)
 
@@ -172,13 +172,10 @@ class Downloads:
         video is given up only once the service forgets the task (24 h), asking at most every retry_cap."""
         rt = self.rt
         if rt.past_ttl(job) or not job.task_id:
-            rt.expire(job, _LINK_EXPIRED)
+            self._give_up(job, _LINK_EXPIRED, expired=True)
             return
-        try:
-            rt.throttle.note_query()
-            info = rt.service.get_task(job.task_id)
-        except DashScopeError:
-            rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+        info = self._query(job, job.task_id)
+        if info is None:
             return
         if info.status is TaskStatus.SUCCEEDED and info.video_url:
             fresh = info.video_url != job.video_url
@@ -186,25 +183,46 @@ class Downloads:
                 rt.journal.save(replace(job, video_url=info.video_url))
             rt.schedule.set(job.id, 0 if fresh else rt.schedule.backoff(job.id))
         elif info.status is TaskStatus.UNKNOWN:
-            rt.expire(job, _LINK_EXPIRED)
+            self._give_up(job, _LINK_EXPIRED, expired=True)
         else:
             rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+
+    def _give_up(self, job: Job, message: str, *, expired: bool = False) -> None:
+        """End a job whose video cannot be had, and remove its own half-downloaded file: nothing can resume
+        it, and the library folder is the person's."""
+        part = self.rt.library.part_path(job)
+        try:
+            if part.is_file() and not part.is_symlink():
+                part.unlink()
+        except OSError as error:
+            log.warning("could not remove %s: %s", part, error)
+        if expired:
+            self.rt.expire(job, message)
+        else:
+            self.rt.fail(job, message)
+
+    def _query(self, job: Job, task_id: str) -> TaskInfo | None:
+        """The task as the service has it now, or None (and a backed-off retry) when it could not be asked."""
+        rt = self.rt
+        try:
+            rt.throttle.note_query()
+            return rt.service.get_task(task_id)
+        except DashScopeError:
+            rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+            return None
 
     def _ask_for_link(self, job: Job, problem: str) -> None:
         """The task gave no link, or one that can never work: ask for another a bounded number of times,
         then fail with ``problem``."""
         rt = self.rt
         if not job.task_id or Schedule.count(rt.schedule.link_queries, job.id) > rt.config.max_link_queries:
-            rt.fail(job, problem)
+            self._give_up(job, problem)
             return
-        try:
-            rt.throttle.note_query()
-            info = rt.service.get_task(job.task_id)
-        except DashScopeError:
-            rt.schedule.set(job.id, rt.schedule.backoff(job.id))
+        info = self._query(job, job.task_id)
+        if info is None:
             return
         if info.status is TaskStatus.UNKNOWN:
-            rt.expire(job, _LINK_EXPIRED)
+            self._give_up(job, _LINK_EXPIRED, expired=True)
         elif info.status is TaskStatus.SUCCEEDED and info.video_url and info.video_url != job.video_url:
             rt.journal.save(replace(job, video_url=info.video_url))
             rt.schedule.set(job.id, 0)

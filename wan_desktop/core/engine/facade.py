@@ -43,7 +43,7 @@ class Engine:
         self,
         store: JobStore,
         library: Library,
-        client: VideoService,
+        client: VideoService | None,  # None: offline, for commands that contact nothing
         config: EngineConfig,
         *,
         listener: Listener | None = None,

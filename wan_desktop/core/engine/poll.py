@@ -116,7 +116,7 @@ class Poller:
         seconds = info.usage.output_seconds if info.usage else None
         if not seconds:
             return None
-        return cost.estimate(replace(job.request, duration=int(round(seconds))), self.rt.config.region).amount
+        return cost.estimate(replace(job.request, duration=round(seconds)), self.rt.config.region).amount
 
     def delay(self, job: Job, elapsed: float | None = None) -> float:
         if elapsed is None:

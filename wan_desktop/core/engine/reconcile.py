@@ -61,9 +61,9 @@ class Reconciler:
                 job,
                 "TaskAmbiguous",
                 (
-                    f"The service has {count(len(found), 'task')} of this model from that moment that no job here owns, and "
-                    f"{count(len(rivals) + 1, 'job')} here whose create may have made one, so the app cannot tell which (if "
-                    "any) is this one's. Decide: look again, send again (may charge twice), or drop."
+                    f"The service has {count(len(found), 'task')} of this model from that moment that no job here "
+                    f"owns, and {count(len(rivals) + 1, 'job')} here whose create may have made one, so the app cannot "
+                    "tell which (if any) is this one's. Decide: look again, send again (may charge twice), or drop."
                 ),
             )
         elif verdict is SearchVerdict.SEARCH_AGAIN:

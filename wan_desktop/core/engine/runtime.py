@@ -32,14 +32,14 @@ class Runtime:
         self,
         store: JobStore,
         library: Library,
-        service: VideoService,
+        service: VideoService | None,
         config: EngineConfig,
         clock: Clock,
         listener: Listener | None,
     ) -> None:
         self.store = store
         self.library = library
-        self.service = service
+        self._service = service
         self.config = config
         self.clock = clock
         self._listener = listener
@@ -49,6 +49,13 @@ class Runtime:
         self.throttle = Throttle(clock, config.query_per_second)
         self.mode = EngineMode.RUNNING
         self.mode_reason = ""
+
+    @property
+    def service(self) -> VideoService:
+        # None is an offline engine (submit, jobs, retry from the CLI), which is never started
+        if self._service is None:
+            raise RuntimeError("this engine was opened offline and contacts no service")
+        return self._service
 
     # -- events and mode ----------------------------------------------------------------------------
     def emit(self, event: EngineEvent) -> None:

@@ -14,10 +14,12 @@ from wan_desktop.core.dashscope.errors import (
     LocalValidationError,
     ThrottledError,
 )
+from wan_desktop.core.dashscope.types import is_remote
 from wan_desktop.core.engine.config import OCCUPYING_STATES, unknown_model_sentence
 from wan_desktop.core.engine.poll import Poller
 from wan_desktop.core.engine.runtime import Runtime, log
 from wan_desktop.core.jobs import Job, JobState
+from wan_desktop.core.library import UnsafePath
 
 
 class Submitter:
@@ -57,6 +59,10 @@ class Submitter:
     def submit(self, job: Job) -> None:
         rt = self.rt
         spec = catalog.model(job.request.model)
+        outside = self._input_outside(job)
+        if outside is not None:
+            rt.fail(job, outside, code="UnsafePath")
+            return
         try:
             prepared = rt.service.prepare(job.request)
         except LocalValidationError as error:
@@ -74,6 +80,19 @@ class Submitter:
         rt.throttle.note_submit(spec.key)
         self._send(claimed, prepared)
 
+    def _input_outside(self, job: Job) -> str | None:
+        """A sentence when a local input recorded for ``job`` (read back from the database) is not in the
+        library's inputs folder, where the app keeps its copies: such a file is never uploaded."""
+        library = self.rt.library
+        for role, reference in job.request.media_references().items():
+            if is_remote(reference):
+                continue
+            try:
+                library.confined(reference, within=library.inputs_dir)
+            except UnsafePath as error:
+                return f"The {role.replace('_', ' ')} of this job is not in the library's inputs folder. {error}"
+        return None
+
     def _send(self, job: Job, prepared) -> None:
         rt = self.rt
         try:
@@ -89,7 +108,7 @@ class Submitter:
             job.moved_to(
                 JobState.PENDING,
                 task_id=created.task_id,
-                request_ids=job.request_ids + (created.request_id,),
+                request_ids=(*job.request_ids, created.request_id),
                 error_code=None,
                 error_message=None,
                 error_detail=None,
