@@ -174,7 +174,7 @@ def test_a_request_with_references_ratio_and_smart_duration_round_trips_and_bad_
     assert request_from_dict(data) == request
     old_row = {k: v for k, v in data.items() if k not in ("references", "ratio", "enable_thinking")}
     assert request_from_dict(old_row).references == ()  # rows written before issue 11 still read
-    with pytest.raises(CodecError, match="references.0"):
+    with pytest.raises(CodecError, match=r"references\.0"):
         request_from_dict(data | {"references": [{"role": "reference_image", "reference": 7}]})
 
 

@@ -15,13 +15,14 @@ from pathlib import Path
 from wan_desktop import cli_models
 from wan_desktop.cli_batch import BATCH_SUBCOMMANDS, add_batch_commands
 from wan_desktop.cli_money import MONEY_SUBCOMMANDS, add_money_commands
+from wan_desktop.cli_storyboard import add_storyboard_parser
 from wan_desktop.core.dashscope.catalog import MODELS, Region
 from wan_desktop.core.dashscope.types import ShotType
 from wan_desktop.core.events import UncertainDecision
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED, EXIT_BUSY, EXIT_USAGE = 0, 1, 2, 3, 64  # BUSY: another holds the home
 SUBCOMMANDS = (
-    {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key", "models"}
+    {"submit", "run", "jobs", "cancel", "retry", "decide", "library", "demo", "key", "models", "storyboard"}
     | MONEY_SUBCOMMANDS
     | BATCH_SUBCOMMANDS
 )
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("action", choices=["set", "clear", "show"])
     add_batch_commands(sub)
     cli_models.add_models_command(sub)
+    add_storyboard_parser(sub)
     demo = sub.add_parser("demo", help="the same commands against a built-in simulator (no key needed)")
     demo.add_argument("rest", nargs=argparse.REMAINDER)
     return parser

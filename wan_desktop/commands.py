@@ -50,7 +50,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     home = (args.home or default_home()).expanduser()
     if args.command == "demo":
         if not args.rest or args.rest[0] not in SUBCOMMANDS - {"demo", "key"}:
-            parser.error("demo takes a command: submit, run, jobs, cancel, retry, decide or library")
+            parser.error("demo takes a command: submit, run, jobs, cancel, retry, decide, library or storyboard")
         inner = parser.parse_args(args.rest)
         inner.home, inner.library = home, args.library
         return _command(inner, demo_home(home), demo=True)
@@ -68,6 +68,10 @@ def _command(args, home: Path, *, demo: bool) -> int:
         settings = _settings_for(args, home, demo)
         if args.command == "key":
             return _key_command(args.action, settings)
+        if args.command == "storyboard":  # takes the home lock itself, for its writing actions only
+            from wan_desktop.commands_storyboard import storyboard_command
+
+            return storyboard_command(args, home, settings, demo=demo)
         if args.command in MONEY_SUBCOMMANDS:
             return run_money_command(args, home, settings, demo=demo)
         if args.command in READING_BATCH_COMMANDS or (args.command == "batch" and args.dry_run):
@@ -309,7 +313,9 @@ def _run(session: Session) -> int:
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        session.engine.run(stop, until_idle=True)
+        from wan_desktop.commands_storyboard import render_until_done
+
+        render_until_done(session, stop)  # the queue, and every storyboard's shots that can start after it
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -380,6 +386,9 @@ def _rebuild(home: Path, settings: Settings) -> int:
     scan = library.scan_sidecars()
     with JobStore(home / "jobs.sqlite3") as store:
         outcome = Engine(store, library, None, EngineConfig(region=settings.region)).import_jobs(scan.jobs)
+    from wan_desktop.commands_storyboard import restore_storyboards
+
+    restore_storyboards(home / "jobs.sqlite3", library)
     for problem in scan.problems:
         print(f"wan-desktop: skipped {problem.path}: {problem.message}", file=sys.stderr)
     for job_id, why in outcome.refused:

@@ -123,11 +123,24 @@ def _v4_money(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE money_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _v5_storyboards(conn: sqlite3.Connection) -> None:
+    # Storyboards (issue 12): the whole board as strict JSON (core/storyboard/codec.py); jobs stay untouched.
+    conn.execute(
+        """CREATE TABLE storyboards (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            updated_ts REAL NOT NULL,
+            data TEXT NOT NULL
+        )"""
+    )
+
+
 # Ordered: MIGRATIONS[n] takes a database from version n to n + 1. Append only; never edit a released one.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_jobs,
     _v2_search,
     _v3_video_seconds,
     _v4_money,
+    _v5_storyboards,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

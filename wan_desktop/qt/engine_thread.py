@@ -130,6 +130,10 @@ class EngineThread(QThread):
     def set_paused(self, paused: bool) -> None:
         self._send(lambda engine: engine.pause() if paused else engine.resume())
 
+    def run_on_engine(self, command: Callable) -> None:
+        """Run ``command(engine)`` on the engine thread (the storyboard view's edits and renders)."""
+        self._send(command)
+
     def stop(self) -> None:
         """Ask the loop to finish; downloads stop at a resumable point. Call ``wait()`` after."""
         self._stop.set()

@@ -29,10 +29,11 @@ MENU = (
     ("export", "Export a copy with its notes…"),
     ("keep", "Mark as kept"),
     ("reject", "Mark as rejected"),
+    ("storyboard", "Make a storyboard from this lineage"),
     ("delete", "Move to the trash…"),
 )
 HEALTH = (("relink", "Relink a moved library…"), ("import", "Import a folder of Wan Desktop videos…"))
-_NEED_VIDEO = ("continue", "continue_clip", "last_frame", "play", "reveal", "open", "export")
+_NEED_VIDEO = ("continue", "continue_clip", "last_frame", "play", "reveal", "open", "export", "storyboard")
 
 
 class ActionBar(QWidget):

@@ -46,6 +46,7 @@ class LibraryPanel(QWidget):
     notice = Signal(str)  # a sentence for the status bar
     details_shown = Signal(str)  # job id, once the details pane shows it (tests wait on this)
     action_done = Signal(str)  # the name of a finished action (tests wait on this)
+    storyboard_requested = Signal(str)  # job id: make a storyboard of its lineage (issue 12)
 
     def __init__(
         self,
@@ -104,6 +105,7 @@ class LibraryPanel(QWidget):
             "delete": self.delete_current,
             "relink": lambda: self.health.relink_dialog(self.reading.reader),
             "import": lambda: self.health.import_dialog(self.library),
+            "storyboard": on_current(lambda job: self.storyboard_requested.emit(job.id)),
         }
 
     def _with_current(self, act: Callable[[Job], None]) -> None:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 from wan_desktop.core.wording import count
 from wan_desktop.demo import demo_home
 
-from . import theme
+from . import storyboard_tab, theme
 from .background import BackgroundCalls
 from .batch_dialog import open_batch_dialog
 from .composer import Composer
@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._library_host, "&Library")
         self.tabs.currentChanged.connect(lambda index: index == 1 and self.ensure_library_panel())
         self.spend_panel = spend_tab(self)  # Spend tab (issue 14)
+        storyboard_tab.install(self)  # issue 12
         return self.tabs
 
     def ensure_library_panel(self):
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         panel.job_deleted.connect(self.queue_model.remove)
         panel.library_root_changed.connect(lambda root: self.apply_settings(replace(self.settings, library_dir=root)))
         panel.notice.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        panel.storyboard_requested.connect(lambda job_id: storyboard_tab.make_from_lineage(self, job_id))
         panel.refresh()
         return panel
 
@@ -427,6 +429,7 @@ class MainWindow(QMainWindow):
         if self.library_panel is not None:  # Library tab (issue 5)
             self.library_panel.shutdown()
         self.spend_panel.shutdown()
+        storyboard_tab.shutdown(self)
         if self.tray is not None:
             self.tray.hide()
 

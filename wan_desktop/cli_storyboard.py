@@ -1,0 +1,72 @@
+"""The parser of ``wan-desktop storyboard ...`` (the handlers are in commands_storyboard)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from wan_desktop.core.dashscope.catalog import MODELS
+
+ACTIONS_THAT_WRITE = frozenset({"new", "add", "render", "take", "pick", "export", "remove", "move", "duplicate"})
+
+
+def add_storyboard_parser(sub) -> None:
+    board = sub.add_parser("storyboard", help="plan, render and export a film of several shots")
+    actions = board.add_subparsers(dest="action", required=True)
+    new = actions.add_parser("new", help="a new, empty storyboard")
+    new.add_argument("name")
+    add = actions.add_parser("add", help="add a shot at the end")
+    add.add_argument("name")
+    _shot_options(add)
+    join = add.add_mutually_exclusive_group()
+    join.add_argument("--image", type=Path, help="a hard cut: the shot's own first frame")
+    join.add_argument("--continue", dest="continue_clip", action="store_true", help="continue the clip (wan2.7)")
+    join.add_argument(
+        "--from-last-frame", dest="last_frame", action="store_true", help="start from the last frame before"
+    )
+    join.add_argument("--reference-previous", action="store_true", help="use the clip before as a reference")
+    add.add_argument("--notes", default="")
+    listing = actions.add_parser("list", help="the storyboards")
+    listing.add_argument("--json", action="store_true")
+    show = actions.add_parser("show", help="a storyboard's shots, their takes and states")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true")
+    render = actions.add_parser("render", help="queue every shot without a take; with --run, render to the end")
+    render.add_argument("name")
+    render.add_argument("--run", action="store_true", help="keep rendering until every shot is done")
+    render.add_argument("--yes", action="store_true", help="do not ask before queuing (the estimate is printed)")
+    render.add_argument("--quiet", action="store_true")
+    take = actions.add_parser("take", help="another take of one shot (its number), leaving the others")
+    take.add_argument("name")
+    take.add_argument("shot", type=int)
+    take.add_argument("--seed", type=int)
+    take.add_argument("--prompt")
+    pick = actions.add_parser("pick", help="use one take of a shot (its job id or a unique prefix)")
+    pick.add_argument("name")
+    pick.add_argument("shot", type=int)
+    pick.add_argument("job")
+    for verb, text in (("remove", "remove a shot"), ("duplicate", "copy a shot (without its takes)")):
+        edit = actions.add_parser(verb, help=text)
+        edit.add_argument("name")
+        edit.add_argument("shot", type=int)
+    move = actions.add_parser("move", help="move a shot to another place")
+    move.add_argument("name")
+    move.add_argument("shot", type=int)
+    move.add_argument("to", type=int)
+    export = actions.add_parser("export", help="one MP4 of the picked takes (and an .otio cut)")
+    export.add_argument("name")
+    export.add_argument("out", type=Path)
+    export.add_argument("--otio", type=Path)
+
+
+def _shot_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--prompt", default="")
+    parser.add_argument("--negative", default="")
+    parser.add_argument("--model", default="wan2.2-i2v-flash", choices=sorted(MODELS))
+    parser.add_argument("--resolution")
+    parser.add_argument("--duration", type=int)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--no-prompt-extend", action="store_true")
+    audio = parser.add_mutually_exclusive_group()
+    audio.add_argument("--audio", dest="audio_enabled", action="store_const", const=True)
+    audio.add_argument("--no-audio", dest="audio_enabled", action="store_const", const=False)

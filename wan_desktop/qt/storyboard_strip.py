@@ -1,0 +1,70 @@
+"""The strip of shots: a thumbnail, the number, the join's icon, the state and the length of each; drag a
+shot to reorder it (the panel asks the engine thread to save the new order)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QDropEvent, QIcon, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
+
+from wan_desktop.core.storyboard.model import Join
+from wan_desktop.core.storyboard.view import ShotView
+
+JOIN_ICONS = {Join.CUT: "✂", Join.LAST_FRAME: "⇥", Join.CLIP: "⟿", Join.REFERENCE: "⧉"}
+SHOT_ID = Qt.ItemDataRole.UserRole
+
+
+def shot_text(shot: ShotView) -> str:
+    length = f"{shot.seconds:g} s" if shot.seconds else "–"
+    return f"{shot.number} {JOIN_ICONS[shot.join]}  {length}\n{shot.state.label}\n{shot.prompt[:28]}"
+
+
+class ShotStrip(QListWidget):
+    moved = Signal(str, int)  # shot id, its new place (0-based)
+    chosen = Signal(str)  # shot id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setMovement(QListView.Movement.Snap)
+        self.setIconSize(QSize(160, 90))
+        self.setGridSize(QSize(190, 170))
+        self.setFixedHeight(196)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setAccessibleName("Shots of the storyboard")
+        self.currentItemChanged.connect(lambda item, _old: item is not None and self.chosen.emit(item.data(SHOT_ID)))
+
+    def show_shots(self, shots: tuple[ShotView, ...], pictures: dict[str, QPixmap]) -> None:
+        current = self.current_shot()
+        self.blockSignals(True)
+        self.clear()
+        for shot in shots:
+            item = QListWidgetItem(shot_text(shot))
+            item.setData(SHOT_ID, shot.shot_id)
+            item.setToolTip(f"Shot {shot.number}: {shot.join.label}. {shot.state.label}.\n{shot.prompt}")
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            picture = pictures.get(shot.shot_id)
+            if picture is not None:
+                item.setIcon(QIcon(picture))
+            self.addItem(item)
+            if shot.shot_id == current:
+                self.setCurrentItem(item)
+        self.blockSignals(False)
+
+    def current_shot(self) -> str | None:
+        item = self.currentItem()
+        return item.data(SHOT_ID) if item is not None else None
+
+    def shot_ids(self) -> list[str]:
+        return [self.item(row).data(SHOT_ID) for row in range(self.count())]
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        moving = self.current_shot()
+        before = self.shot_ids()
+        super().dropEvent(event)
+        after = self.shot_ids()
+        if moving is not None and after != before and moving in after:
+            self.moved.emit(moving, after.index(moving))
