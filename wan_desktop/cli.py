@@ -46,6 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--self-test", action="store_true", help="GUI: run one demo job end to end and exit")
     add_money_commands(sub := parser.add_subparsers(dest="command"))  # spend, budget, ledger (cli_money.py)
 
+    _add_submit(sub)
+    run = sub.add_parser("run", help="work the queue until nothing is left to do without you")
+    run.add_argument("--quiet", action="store_true")
+    jobs = sub.add_parser("jobs", help="list the jobs")
+    jobs.add_argument("--json", action="store_true")
+    for name, text in (("cancel", "cancel a job"), ("retry", "queue a failed/canceled/expired job again")):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("job", help="job id (a unique prefix is enough)")
+    decide = sub.add_parser("decide", help="decide a job whose create may not have reached the service")
+    decide.add_argument("job")
+    decide.add_argument("decision", choices=[d.value for d in UncertainDecision])
+    sub.add_parser("library", help="library tools").add_argument("action", choices=["rebuild"])
+    key = sub.add_parser("key", help="the API key in the system keyring")
+    key.add_argument("action", choices=["set", "clear", "show"])
+    add_batch_commands(sub)
+    cli_models.add_models_command(sub)
+    add_storyboard_parser(sub)
+    demo = sub.add_parser("demo", help="the same commands against a built-in simulator (no key needed)")
+    demo.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _add_submit(sub) -> None:
     submit = sub.add_parser("submit", help="validate and queue one job per image (x count)")
     submit.add_argument("images", nargs="*", help="first-frame images (files or URLs)")
     submit.add_argument("--prompt", default="")
@@ -69,26 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fix pictures stored turned, in CMYK, 16-bit or animated (a fixed copy; the original stays)",
     )
-
-    run = sub.add_parser("run", help="work the queue until nothing is left to do without you")
-    run.add_argument("--quiet", action="store_true")
-    jobs = sub.add_parser("jobs", help="list the jobs")
-    jobs.add_argument("--json", action="store_true")
-    for name, text in (("cancel", "cancel a job"), ("retry", "queue a failed/canceled/expired job again")):
-        command = sub.add_parser(name, help=text)
-        command.add_argument("job", help="job id (a unique prefix is enough)")
-    decide = sub.add_parser("decide", help="decide a job whose create may not have reached the service")
-    decide.add_argument("job")
-    decide.add_argument("decision", choices=[d.value for d in UncertainDecision])
-    sub.add_parser("library", help="library tools").add_argument("action", choices=["rebuild"])
-    key = sub.add_parser("key", help="the API key in the system keyring")
-    key.add_argument("action", choices=["set", "clear", "show"])
-    add_batch_commands(sub)
-    cli_models.add_models_command(sub)
-    add_storyboard_parser(sub)
-    demo = sub.add_parser("demo", help="the same commands against a built-in simulator (no key needed)")
-    demo.add_argument("rest", nargs=argparse.REMAINDER)
-    return parser
 
 
 def main(argv: list[str]) -> int:
