@@ -158,6 +158,7 @@ def _remux_with_tags(video: Path, tags: Mapping[str, str]) -> None:
 def _copy_streams(source: Path, target: Path, tags: Mapping[str, str]) -> None:
     """Packets copied as they are (no decode, no encode); only the container's tags change."""
     import av
+    from av.error import FFmpegError
 
     try:
         with (
@@ -171,7 +172,7 @@ def _copy_streams(source: Path, target: Path, tags: Mapping[str, str]) -> None:
                     continue
                 packet.stream = streams[packet.stream.index]
                 dst.mux(packet)
-    except (av.FFmpegError, IndexError, KeyError) as error:
+    except (FFmpegError, IndexError, KeyError) as error:
         raise TagError(f"the streams could not be copied ({error})") from None
 
 
@@ -179,6 +180,7 @@ def _copy_streams(source: Path, target: Path, tags: Mapping[str, str]) -> None:
 def read_tags(path: Path) -> dict[str, str]:
     """The container's tags, bounded; {} for anything that is not a readable MP4 of a sane size."""
     import av
+    from av.error import FFmpegError
 
     path = Path(path)
     try:
@@ -186,7 +188,7 @@ def read_tags(path: Path) -> dict[str, str]:
             return {}
         with av.open(str(path)) as container:
             return {str(k)[:100]: str(v)[: MAX_TAG_CHARS + 1] for k, v in list(container.metadata.items())[:100]}
-    except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError):
+    except (FFmpegError, OSError, ValueError, UnicodeDecodeError):
         return {}
 
 

@@ -82,10 +82,11 @@ def preset_from_dict(data: Any, *, builtin: bool = False) -> Preset:
     if unknown:
         raise PresetError(f"The preset '{name}' has fields the app does not know: {', '.join(unknown)}.")
     model = data.get("model")
-    if not isinstance(model, str) or find_model(model) is None:
+    spec = find_model(model) if isinstance(model, str) else None
+    if spec is None:
         raise PresetError(f"The preset '{name}' names a model that does not exist ({str(model)[:40]!r}).")
     values = {key: _typed(name, key, data[key]) for key in _OPTION_FIELDS if key in data}
-    preset = Preset(name=name, model=find_model(model).key, builtin=builtin, **values)
+    preset = Preset(name=name, model=spec.key, builtin=builtin, **values)
     _check_options(preset)
     return preset
 

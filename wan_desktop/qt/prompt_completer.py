@@ -36,7 +36,7 @@ class PromptCompleter(QObject):
         self.completer.setWidget(edit)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.completer.activated[str].connect(self.insert)
+        self.completer.activated.connect(self.insert)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DELAY_MS)
@@ -53,7 +53,7 @@ class PromptCompleter(QObject):
             self._calls.cancel(self._token)
             self._token = None
         if len(words) < MIN_CHARS:
-            self.completer.popup().hide()
+            self._hide_popup()
             return
         self._token = self._calls.run(
             lambda: self._search(words), lambda texts: self._found(words, texts), self._failed
@@ -73,7 +73,7 @@ class PromptCompleter(QObject):
             rect.setWidth(max(300, self._edit.width() // 2))
             self.completer.complete(rect)
         else:
-            self.completer.popup().hide()
+            self._hide_popup()
 
     def _failed(self, _error: Exception) -> None:
         self._token = None  # a history that cannot be read offers nothing; typing goes on
@@ -85,7 +85,11 @@ class PromptCompleter(QObject):
             self._edit.moveCursor(QTextCursor.MoveOperation.End)
         finally:
             self._inserting = False
-        self.completer.popup().hide()
+        self._hide_popup()
+
+    def _hide_popup(self) -> None:
+        if (popup := self.completer.popup()) is not None:
+            popup.hide()
 
     def shutdown(self) -> None:
         self._timer.stop()
