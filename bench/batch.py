@@ -30,8 +30,8 @@ from wan_desktop.core import cost
 from wan_desktop.core.batch import BatchSettings, preview
 from wan_desktop.core.batch_files import read_source
 from wan_desktop.core.dashscope.catalog import Region
-from wan_desktop.core.dashscope.requests import validate_request
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.request_checks import validate_request
 from wan_desktop.qt.app import make_application
 from wan_desktop.qt.batch_dialog import BatchDialog
 from wan_desktop.qt.self_test import run_events_until

@@ -89,6 +89,12 @@ def test_the_core_imports_neither_the_simulator_nor_demo_mode():
     assert offenders("core", ("wan_desktop.simulator", "wan_desktop.demo")) == {}
 
 
+def test_the_service_layer_imports_none_of_the_apps_file_modules():
+    # core/dashscope knows the service; the library, the job store and the image checks sit above it
+    forbidden = ("wan_desktop.core.library", "wan_desktop.core.store", "wan_desktop.core.images")
+    assert offenders("core/dashscope", forbidden) == {}
+
+
 def test_the_qt_layer_never_opens_the_job_store_for_writing():
     # it reads through JobReader / open_reader; every change to a job is a request to the engine
     writers = ("wan_desktop.core.store.JobStore", "wan_desktop.core.engine.journal")

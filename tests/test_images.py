@@ -371,8 +371,8 @@ def test_advice_is_not_a_refusal_of_the_request():
 
 def test_advice_passes_the_request_check(tmp_path):
     from wan_desktop.core.dashscope.catalog import Region
-    from wan_desktop.core.dashscope.requests import ensure_valid
     from wan_desktop.core.dashscope.types import GenerationRequest
+    from wan_desktop.core.request_checks import ensure_valid
 
     source = sixteen_bit_rgb_png(tmp_path / "deep.png", size=(640, 480))
     ensure_valid(GenerationRequest(model="wan2.6-i2v-flash", first_frame=str(source)), Region.SINGAPORE)

@@ -9,8 +9,9 @@ import pytest
 from tests.media_cases import CASES, Case
 from wan_desktop.core.dashscope.catalog import MODELS, Region, ratio_size
 from wan_desktop.core.dashscope.media_rules import MediaItem, check_media
-from wan_desktop.core.dashscope.requests import build_body, validate_request
+from wan_desktop.core.dashscope.requests import build_body
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef
+from wan_desktop.core.request_checks import validate_request
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -19,8 +19,9 @@ from wan_desktop.core.dashscope.inputs import (
     resolve_media,
 )
 from wan_desktop.core.dashscope.regions import ServiceEndpoint
-from wan_desktop.core.dashscope.requests import build_body, ensure_valid, validate_request
+from wan_desktop.core.dashscope.requests import build_body
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef, ShotType
+from wan_desktop.core.request_checks import ensure_valid, validate_request
 
 URL = "https://example.com/a.png"
 

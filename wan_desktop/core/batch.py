@@ -22,9 +22,10 @@ from wan_desktop.core import cost
 from wan_desktop.core.batch_files import SourceRow, SourceTable
 from wan_desktop.core.composing import problem_text
 from wan_desktop.core.dashscope.catalog import MODELS, Region, find_model
-from wan_desktop.core.dashscope.requests import SEED_MAX, validate_request
+from wan_desktop.core.dashscope.requests import SEED_MAX
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType, is_remote
 from wan_desktop.core.presets import Preset
+from wan_desktop.core.request_checks import validate_request
 
 MAX_COUNT = 20  # videos from one row; more is a typo that would be paid for
 MAX_JOBS = 10_000

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from wan_desktop.core import cost
 from wan_desktop.core.dashscope.catalog import MODELS, REGIONS, AudioMode, ModelSpec, Region, retirement_words
 from wan_desktop.core.dashscope.errors import Problem
-from wan_desktop.core.dashscope.requests import SEED_MAX, validate_request
+from wan_desktop.core.dashscope.requests import SEED_MAX
 from wan_desktop.core.dashscope.specs import Status
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef, ShotType
+from wan_desktop.core.request_checks import validate_request
 
 MAX_VARIATIONS = 4
 _FIELD_WORDS = {

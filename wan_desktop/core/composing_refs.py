@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wan_desktop.core.dashscope.media_rules import CHIP_WORDS, MediaItem, check_media, words
-from wan_desktop.core.dashscope.requests import _reference_file_problems, media_items
+from wan_desktop.core.dashscope.requests import media_items, reference_file_problems
 from wan_desktop.core.dashscope.specs import ModelSpec
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef
+from wan_desktop.core.request_checks import image_refusals
 from wan_desktop.core.wording import count
 
 TRAY_ROLES = ("reference_image", "reference_video", "reference_audio", "video")
@@ -57,7 +58,7 @@ def drop_refusal(spec: ModelSpec, frames: GenerationRequest, new: MediaRef) -> s
     """ "" when ``new`` may join the inputs already in ``frames`` (its frames and references); else the
     sentence saying why not: the file itself (type, size, length) or the model's rules (count, mode, total)."""
     alone = GenerationRequest(model=spec.key, references=(new,))
-    for problem in _reference_file_problems(alone, spec):
+    for problem in reference_file_problems(alone, spec, image_refusals):
         return f"{Path(new.reference).name}: {problem.allowed[:1].upper()}{problem.allowed[1:]}."
     together = GenerationRequest(
         model=spec.key,

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from wan_desktop.core.dashscope.catalog import Region, find_model
-from wan_desktop.core.dashscope.requests import validate_request
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
+from wan_desktop.core.request_checks import validate_request
 
 PRESETS_FORMAT = "wan-desktop-presets"
 PRESETS_VERSION = 1

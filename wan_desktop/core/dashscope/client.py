@@ -56,7 +56,7 @@ from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers
     read_json,
     redirect_error,
 )
-from .requests import PreparedRequest, build_body, ensure_valid
+from .requests import PreparedRequest, build_body, request_problems
 from .transfer import DownloadResult, _storage_error
 from .types import (
     CreatedTask,
@@ -175,9 +175,13 @@ class DashScopeClient:
     def prepare(self, request: GenerationRequest) -> PreparedRequest:
         """Check the request locally, then turn its local files into URLs (data URLs or uploads)."""
         region = self.endpoint.region
-        ensure_valid(request, region)
+        # The request's shape and its files' presence and lengths; the picture's content was checked with
+        # the app's image check when the job was queued (core/request_checks.py), not again on every send.
+        problems = request_problems(request, region, image_check=None)
+        if problems:
+            raise LocalValidationError(problems)
         spec = find_model(request.model)
-        assert spec is not None  # ensure_valid names an unknown model
+        assert spec is not None  # request_problems names an unknown model
         refusal = workspace_problem(spec, self.endpoint)
         if refusal:
             raise LocalValidationError([Problem("workspace", "", refusal)])

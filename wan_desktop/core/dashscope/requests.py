@@ -7,7 +7,7 @@ Problem says which field, what value, and what the model allows, in words a pers
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from .catalog import (
     VideoLimits,
     find_model,
 )
-from .errors import LocalValidationError, Problem
+from .errors import Problem
 from .inputs import local_path
 from .media_rules import ROLE_WORDS, MediaItem, check_media
 from .types import GenerationRequest, MediaRef
@@ -71,8 +71,15 @@ def _durations_words(values: tuple[int, ...]) -> str:
 
 
 # -- validation ------------------------------------------------------------------------------------
-def validate_request(request: GenerationRequest, region: Region) -> list[Problem]:
-    """Everything wrong with the request that can be known without the network; empty when it may be sent."""
+# What is wrong with a local image file for these limits, as sentences. It lives above this package (core/images,
+# Pillow), so the caller hands it in: core/request_checks.py gives the app's, the client none (see prepare).
+ImageCheck = Callable[[Path, ImageLimits], list[str]]
+
+
+def request_problems(request: GenerationRequest, region: Region, *, image_check: ImageCheck | None) -> list[Problem]:
+    """Everything wrong with the request that can be known without the network; empty when it may be sent.
+    Local images are checked with ``image_check`` (None: only that they exist). Callers outside this package
+    use ``core.request_checks.validate_request``, which gives the app's image check."""
     spec = find_model(request.model)
     if spec is None:
         return [Problem("model", request.model, "choose one of the models in the list")]
@@ -88,10 +95,10 @@ def validate_request(request: GenerationRequest, region: Region) -> list[Problem
     problems = _option_problems(request, spec, region)
     if uses_media_rules(spec):
         problems += media_rule_problems(request, spec)
-        problems += _reference_file_problems(request, spec)
+        problems += reference_file_problems(request, spec, image_check)
     else:
         problems += _media_presence_problems(request, spec)
-    problems += _local_file_problems(request, spec)
+    problems += _local_file_problems(request, spec, image_check)
     return problems
 
 
@@ -128,7 +135,9 @@ def media_rule_problems(request: GenerationRequest, spec: ModelSpec) -> list[Pro
     return [Problem(b.role, ROLE_WORDS.get(b.role, b.role), b.sentence) for b in breaks]
 
 
-def _reference_file_problems(request: GenerationRequest, spec: ModelSpec) -> list[Problem]:
+def reference_file_problems(
+    request: GenerationRequest, spec: ModelSpec, image_check: ImageCheck | None
+) -> list[Problem]:
     problems: list[Problem] = []
     for ref in request.references:
         path = local_path(ref.reference)
@@ -144,7 +153,7 @@ def _reference_file_problems(request: GenerationRequest, spec: ModelSpec) -> lis
                 Problem(ref.role, str(path), f"the {word} file does not exist or is not a file; choose it again")
             )
         elif ref.role == "reference_image":
-            problems += _image_problems("first_frame", path, spec.image_limits)
+            problems += _image_problems("first_frame", path, spec.image_limits, image_check)
         elif ref.role in ("reference_video", "video") and spec.video_limits is not None:
             limits = spec.video_limits
             problems += _file_problems(
@@ -156,12 +165,6 @@ def _reference_file_problems(request: GenerationRequest, spec: ModelSpec) -> lis
                 ref.role, path, limits.extensions, limits.max_bytes, (limits.min_seconds, limits.max_seconds)
             )
     return problems
-
-
-def ensure_valid(request: GenerationRequest, region: Region) -> None:
-    problems = validate_request(request, region)
-    if problems:
-        raise LocalValidationError(problems)
 
 
 def _option_problems(request: GenerationRequest, spec: ModelSpec, region: Region) -> list[Problem]:
@@ -269,7 +272,7 @@ def _media_presence_problems(request: GenerationRequest, spec: ModelSpec) -> lis
 
 
 # -- local files -------------------------------------------------------------------------------------
-def _local_file_problems(request: GenerationRequest, spec: ModelSpec) -> list[Problem]:
+def _local_file_problems(request: GenerationRequest, spec: ModelSpec, image_check: ImageCheck | None) -> list[Problem]:
     problems: list[Problem] = []
     for name, reference in request.media_references().items():
         if reference.startswith("data:") and name in ("audio", "first_clip"):
@@ -292,7 +295,7 @@ def _local_file_problems(request: GenerationRequest, spec: ModelSpec) -> list[Pr
             )
             continue
         if name in ("first_frame", "last_frame"):
-            problems += _image_problems(name, path, spec.image_limits)
+            problems += _image_problems(name, path, spec.image_limits, image_check)
         elif name == "audio" and spec.audio_limits is not None:
             problems += _audio_problems(path, spec.audio_limits)
         elif name == "first_clip" and spec.video_limits is not None:
@@ -300,18 +303,11 @@ def _local_file_problems(request: GenerationRequest, spec: ModelSpec) -> list[Pr
     return problems
 
 
-def _image_problems(name: str, path: Path, limits: ImageLimits) -> list[Problem]:
-    """The shared image check (core.images), so the composer and the engine say the same words.
-    A stored EXIF rotation, CMYK, 16 bits or an animation is advice, not a refusal: the service accepts the
-    file (the composer and `submit` offer the fix)."""
-    from wan_desktop.core.images import ADVISORY_ISSUES, inspect_image  # Pillow is slow to import
-
-    report = inspect_image(path, limits)
-    return [
-        Problem(name, path.name, f"the {_FIELD_LABELS[name]} is not usable: {message}")
-        for issue, message in zip(report.issues, report.messages, strict=False)
-        if issue not in ADVISORY_ISSUES
-    ]
+def _image_problems(name: str, path: Path, limits: ImageLimits, image_check: ImageCheck | None) -> list[Problem]:
+    if image_check is None:
+        return []
+    label = _FIELD_LABELS.get(name, name)
+    return [Problem(name, path.name, f"the {label} is not usable: {message}") for message in image_check(path, limits)]
 
 
 def _media_seconds(path: Path) -> float | None:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from wan_desktop.core import cost
 from wan_desktop.core.dashscope.errors import DashScopeError
-from wan_desktop.core.dashscope.requests import ensure_valid
 from wan_desktop.core.dashscope.types import GenerationRequest, is_remote
 from wan_desktop.core.engine.runtime import Runtime
 from wan_desktop.core.events import UncertainDecision
 from wan_desktop.core.jobs import FINAL_STATES, Job, JobAction, JobState, refusal
+from wan_desktop.core.request_checks import ensure_valid
 from wan_desktop.core.store import StoreError
 from wan_desktop.core.wording import count
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 from wan_desktop.core.composing import problem_text
 from wan_desktop.core.dashscope.catalog import ModelSpec, Region, find_model
-from wan_desktop.core.dashscope.requests import validate_request
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.request_checks import validate_request
 
 from .model import Join
 
