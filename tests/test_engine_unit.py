@@ -82,6 +82,18 @@ class Bench:
     def job(self, job_id: str) -> Job:
         return self.engine.job(job_id)
 
+    def fresh_engine(self) -> Engine:
+        """A second engine over the same journal, as after a restart (no listener)."""
+        return Engine(
+            self.store,
+            self.library,
+            self.service,
+            self.config,
+            clock=self.clock,
+            fetch=self.service.fetch,
+            pool_factory=InlinePool,
+        )
+
     def close(self) -> None:
         self.store.close()
 
@@ -306,15 +318,7 @@ def test_a_queued_job_with_an_unknown_model_fails_and_does_not_block_the_queue(b
         created_at=good.created_at.replace(year=2020),
     )
     bench.store.save(stranger)
-    fresh = Engine(
-        bench.store,
-        bench.library,
-        bench.service,
-        bench.config,
-        clock=bench.clock,
-        fetch=bench.service.fetch,
-        pool_factory=InlinePool,
-    )
+    fresh = bench.fresh_engine()
     fresh.run(threading.Event(), until_idle=True)
     failed = fresh.job("stranger")
     assert failed.state is JobState.FAILED and "wan9-dreams" in failed.error_message
@@ -553,15 +557,7 @@ def test_a_queued_job_whose_recorded_input_leads_outside_the_library_is_never_up
     (good,) = bench.add()
     planted = replace(good, id="planted", request=replace(good.request, first_frame=str(secret)))
     bench.store.save(planted)
-    fresh = Engine(
-        bench.store,
-        bench.library,
-        bench.service,
-        bench.config,
-        clock=bench.clock,
-        fetch=bench.service.fetch,
-        pool_factory=InlinePool,
-    )
+    fresh = bench.fresh_engine()
     fresh.run(threading.Event(), until_idle=True)
     failed = fresh.job("planted")
     assert failed.state is JobState.FAILED and "inputs folder" in failed.error_message

@@ -120,7 +120,7 @@ def _text(limit: int, *, optional: bool = True, empty: bool = True) -> Callable[
             return None
         if not isinstance(value, str):
             raise CodecError(f"the field '{name}' is not text")
-        if not value.isascii() and not _encodable(value):
+        if not value.isascii() and not encodable(value):
             raise CodecError(f"the field '{name}' holds characters that are not text (a lone surrogate)")
         if len(value) > limit:
             raise CodecError(f"the field '{name}' is longer than {limit} characters")
@@ -131,7 +131,8 @@ def _text(limit: int, *, optional: bool = True, empty: bool = True) -> Callable[
     return check
 
 
-def _encodable(value: str) -> bool:
+def encodable(value: str) -> bool:
+    """Whether SQLite and JSON can store ``value`` (a lone surrogate cannot be written as UTF-8)."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -247,14 +248,14 @@ def _usage_value(name: str, value: Any, depth: int) -> None:
         for item in value:
             _usage_value(name, item, depth + 1)
     elif isinstance(value, str):
-        if len(value) > MAX_NAME or not _encodable(value):
+        if len(value) > MAX_NAME or not encodable(value):
             raise CodecError(f"the field '{name}' is too long or not text")
     elif not _is_scalar(value) or (isinstance(value, int) and abs(value) > MAX_INT):
         raise CodecError(f"the field '{name}' is not a plain value")
 
 
 def _is_name(key: object) -> bool:
-    return isinstance(key, str) and len(key) <= MAX_NAME and _encodable(key)
+    return isinstance(key, str) and len(key) <= MAX_NAME and encodable(key)
 
 
 def _plain_value(name: str, value: Any) -> object:

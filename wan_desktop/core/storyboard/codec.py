@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from wan_desktop.core.job_codec import CodecError, parse_datetime, request_from_dict, request_to_dict
+from wan_desktop.core.job_codec import CodecError, encodable, parse_datetime, request_from_dict, request_to_dict
 
 from .edits import MAX_NAME, MAX_NOTES, MAX_SHOTS
 from .model import Join, Shot, Storyboard, Take
@@ -108,17 +108,9 @@ def _id(where: str, value: Any) -> str:
 def _text(where: str, value: Any, limit: int, *, empty: bool = True) -> str:
     if not isinstance(value, str) or len(value) > limit or (not empty and not value.strip()):
         raise CodecError(f"the field '{where}' is not text of at most {limit} characters")
-    if not _encodable(value):
+    if not encodable(value):
         raise CodecError(f"the field '{where}' holds characters that are not text")
     return value
-
-
-def _encodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _when(where: str, value: Any) -> datetime | None:
