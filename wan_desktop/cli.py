@@ -15,8 +15,9 @@ from pathlib import Path
 from wan_desktop import cli_models
 from wan_desktop.cli_batch import BATCH_SUBCOMMANDS, add_batch_commands
 from wan_desktop.cli_money import MONEY_SUBCOMMANDS, add_money_commands
+from wan_desktop.cli_options import add_request_options
 from wan_desktop.cli_storyboard import add_storyboard_parser
-from wan_desktop.core.dashscope.catalog import MODELS, Region
+from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.types import ShotType
 from wan_desktop.core.events import UncertainDecision
 
@@ -71,17 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_submit(sub) -> None:
     submit = sub.add_parser("submit", help="validate and queue one job per image (x count)")
     submit.add_argument("images", nargs="*", help="first-frame images (files or URLs)")
-    submit.add_argument("--prompt", default="")
-    submit.add_argument("--model", default="wan2.6-i2v-flash", choices=sorted(MODELS))
-    submit.add_argument("--resolution")
-    submit.add_argument("--duration", type=int)
-    submit.add_argument("--seed", type=int)
-    submit.add_argument("--negative", default="")
-    submit.add_argument("--no-prompt-extend", action="store_true")
+    add_request_options(submit, default_model="wan2.6-i2v-flash")
     submit.add_argument("--watermark", action="store_true")
-    audio = submit.add_mutually_exclusive_group()
-    audio.add_argument("--audio", dest="audio_enabled", action="store_const", const=True)
-    audio.add_argument("--no-audio", dest="audio_enabled", action="store_const", const=False)
     submit.add_argument("--audio-file")
     submit.add_argument("--shot-type", choices=[s.value for s in ShotType])
     submit.add_argument("--template")

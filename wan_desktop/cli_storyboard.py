@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from wan_desktop.core.dashscope.catalog import MODELS
+from wan_desktop.cli_options import add_request_options
 
 ACTIONS_THAT_WRITE = frozenset({"new", "add", "render", "take", "pick", "export", "remove", "move", "duplicate"})
 
@@ -60,13 +60,4 @@ def add_storyboard_parser(sub) -> None:
 
 
 def _shot_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--prompt", default="")
-    parser.add_argument("--negative", default="")
-    parser.add_argument("--model", default="wan2.2-i2v-flash", choices=sorted(MODELS))
-    parser.add_argument("--resolution")
-    parser.add_argument("--duration", type=int)
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--no-prompt-extend", action="store_true")
-    audio = parser.add_mutually_exclusive_group()
-    audio.add_argument("--audio", dest="audio_enabled", action="store_const", const=True)
-    audio.add_argument("--no-audio", dest="audio_enabled", action="store_const", const=False)
+    add_request_options(parser, default_model="wan2.2-i2v-flash")
