@@ -251,6 +251,9 @@ def test_details_and_lineage(qtbot, panel):
 def test_delete_moves_to_the_trash_after_asking(qtbot, panel, rig, tmp_path, monkeypatch):
     _db, _library = rig
     select(qtbot, panel, "job00003")
+    loaded = (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia)
+    # as a person sees it: the selected video is in the player (cancelling a half-open load logs a warning)
+    qtbot.waitUntil(lambda: panel.player.player.mediaStatus() in loaded, timeout=30000)
     video = Path(panel.model.item("job00003").video)
     monkeypatch.setattr(panel, "confirm_delete", lambda job: False)
     panel.menu_actions["delete"].trigger()
