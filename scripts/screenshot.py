@@ -18,8 +18,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 
 from PIL import Image, ImageDraw
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
+from window_picture import save_window_picture  # scripts/, beside this file
 
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.jobs import JobState
@@ -76,12 +76,7 @@ def main() -> int:
         QTest.mouseClick(composer.generate_button, Qt.MouseButton.LeftButton)
         settle(lambda: sum(job.state is JobState.DONE for job in window.jobs()) >= 3, 120)
         settle(lambda: False, 1.0)  # let thumbnails and the status line repaint
-        target.parent.mkdir(parents=True, exist_ok=True)
-        screen = QGuiApplication.primaryScreen()
-        shot = screen.grabWindow(window.winId()) if screen else window.grab()
-        if shot.isNull():
-            shot = window.grab()
-        shot.save(str(target))
+        save_window_picture(window, target)
         window.quit()
     print(f"saved {target}")
     return 0

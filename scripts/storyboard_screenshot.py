@@ -13,7 +13,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 
-from PySide6.QtGui import QGuiApplication
+
+from window_picture import save_window_picture  # scripts/, beside this file
 
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.types import GenerationRequest
@@ -84,12 +85,7 @@ def main() -> int:
         run_events_until(done, 180, interval_ms=100)
         panel.strip.setCurrentRow(1)
         run_events_until(lambda: False, 1.5, interval_ms=50)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        screen = QGuiApplication.primaryScreen()
-        shot = screen.grabWindow(window.winId()) if screen else window.grab()
-        if shot.isNull():
-            shot = window.grab()
-        shot.save(str(target))
+        save_window_picture(window, target)
         window.quit()
     print(f"saved {target}")
     return 0
