@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The lint and type gate (issue 10): ruff check and ruff format --check over the code, pyright (basic,
-# pyproject.toml) over wan_desktop/. Every check runs even after one fails, so a single run lists all findings; the exit status
-# is 1 when any check found something, 2 when the tools are missing.
+# pyproject.toml) over wan_desktop/, and the translation catalogs' check (issue 15). Every check runs even
+# after one fails, so a single run lists all findings; the exit status is 1 when any check found something,
+# 2 when the tools are missing.
 # Uses the tools of a venv: .venv at the repository root (`bash scripts/venv.sh test` makes it), or another
 # one named by VENV, e.g. `VENV=/work/main/.venv scripts/lint.sh` from a git worktree.
 set -uo pipefail
@@ -38,4 +39,6 @@ run "$VENV/bin/ruff" check "${PATHS[@]}"
 run "$VENV/bin/ruff" format --check "${PATHS[@]}"
 # pyright checks the app (pyproject.toml's include); the tests' Optional-heavy asserts are not held to it yet
 run "$VENV/bin/pyright" "${PYRIGHT_ENV[@]}" wan_desktop
+# every string in the catalogs and translated, the compiled catalogs current (scripts/i18n.py)
+run "$VENV/bin/python" scripts/i18n.py check
 exit $status

@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu packages Qt, the Secret Service and the tests need, if any is missing.
 # Qt (PySide6 wheels) needs the libraries below to load its xcb/offscreen platform plugins and
 # QtMultimedia; gnome-keyring + dbus give a real Secret Service for the keyring; xvfb a virtual screen;
-# nodejs runs pyright (scripts/lint.sh), whose PyPI wrapper would otherwise download a Node at first use.
+# fonts-noto-cjk draws Chinese; nodejs runs pyright (scripts/lint.sh), whose PyPI wrapper would otherwise
+# download a Node at first use.
 set -euo pipefail
 
 PACKAGES=(
@@ -10,6 +11,7 @@ PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
   libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libnss3 libasound2
   xvfb xauth gnome-keyring dbus dbus-x11 python3-venv nodejs
+  fonts-noto-cjk  # Chinese text (the app in 简体中文, Chinese prompts) shows as characters, not boxes
 )
 
 missing=()

@@ -89,7 +89,7 @@ def test_the_cost_line_dates_prices_for_people():
     request = composing.request_for(Choices("wan2.6-i2v-flash", resolution="720P", duration=5), None, None)
     one = cost.estimate(request, Region.SINGAPORE)
     line = composing.cost_line(one, cost.total([one] * 2), 2)
-    assert "USD 0.25 per video" in line and "2 videos: USD 0.50" in line
+    assert "US$0.25 per video" in line and "2 videos: US$0.50" in line
     assert "Prices as of November 2026." in line and "With sound." in line
     assert "contract" not in line and "2026-11" not in line  # issue 10, defect 5
 
@@ -116,6 +116,6 @@ def test_an_unknown_price_says_so():
 def test_model_info_names_regions_and_the_lowest_price():
     flash = composing.MODELS["wan2.2-i2v-flash"]
     assert composing.model_info(flash, Region.BEIJING) == (
-        "Offered in China (Beijing), Singapore. From CNY 0.1 per second of video."
+        "Offered in China (Beijing), Singapore. From CN¥0.10 per second of video."
     )
     assert composing.model_info(flash, Region.SINGAPORE).endswith("No USD price is known for it.")

@@ -61,6 +61,6 @@ def test_batch_total_sums_and_turns_unknown_when_any_part_is():
 
 
 def test_money_is_shown_in_cents_unless_that_hides_a_fraction():
-    assert format_money(0.75, Currency.USD) == "USD 0.75"
-    assert format_money(0.1875, Currency.USD) == "USD 0.188"
-    assert format_money(12.0, Currency.CNY) == "CNY 12.00"
+    assert format_money(0.75, Currency.USD) == "US$0.75"
+    assert format_money(0.1875, Currency.USD) == "US$0.188"
+    assert format_money(12.0, Currency.CNY) == "CN¥12.00"

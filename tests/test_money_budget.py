@@ -61,8 +61,8 @@ def test_caps_that_make_sense_are_taken_and_none_removes_one():
 def test_the_hold_sentence_names_the_cap_the_spend_and_the_need():
     verdict = check(Budget(Currency.USD, daily=10.0), Spent(day=9.5, month=9.5), 0.75, Currency.USD)
     assert not verdict.allowed
-    assert "daily cap is USD 10.00" in verdict.sentence and "USD 9.50 is spent" in verdict.sentence
-    assert "needs up to USD 0.75" in verdict.sentence
+    assert "daily cap is US$10.00" in verdict.sentence and "US$9.50 is spent" in verdict.sentence
+    assert "needs up to US$0.75" in verdict.sentence
     assert check(None, Spent(100, 100), None, Currency.USD).allowed  # no caps: nothing to hold for
     assert not check(Budget(Currency.USD, monthly=5.0), Spent(0, 0), None, Currency.USD).allowed
 
@@ -70,7 +70,7 @@ def test_the_hold_sentence_names_the_cap_the_spend_and_the_need():
 def test_a_batch_over_the_confirm_threshold_asks_first():
     budget = Budget(Currency.CNY, confirm_over=20.0)
     assert confirmation_needed(budget, 19.0) is None
-    assert "over your CNY 20.00" in (confirmation_needed(budget, 25.0) or "")
+    assert "over your CN¥20.00" in (confirmation_needed(budget, 25.0) or "")
     assert confirmation_needed(budget, None) is not None
 
 

@@ -65,10 +65,10 @@ def test_budget_set_refuses_zero_negative_and_nonsense(tmp_path, capsys):
 
 def test_budget_set_and_show(tmp_path, capsys):
     code, out, _ = run(tmp_path, capsys, "budget", "set", "--daily", "5", "--monthly", "50", "--currency", "USD")
-    assert code == 0 and out.strip() == "USD: daily USD 5.00, monthly USD 50.00, confirm batches over no cap"
+    assert code == 0 and out.strip() == "USD: daily US$5.00, monthly US$50.00, confirm batches over no cap"
     run(tmp_path, capsys, "budget", "set", "--confirm-over", "2.5", "--currency", "USD")
     code, out, _ = run(tmp_path, capsys, "budget", "show")
-    assert out.strip() == "USD: daily USD 5.00, monthly USD 50.00, confirm batches over USD 2.50"
+    assert out.strip() == "USD: daily US$5.00, monthly US$50.00, confirm batches over US$2.50"
 
 
 def test_spend_reads_while_another_holds_the_home(tmp_path, capsys):
@@ -84,7 +84,7 @@ def test_spend_reads_while_another_holds_the_home(tmp_path, capsys):
     assert ["storyboard:s1", "USD", "0.5"] in [row[:3] for row in table]
     assert "'=cmd" in [row[0] for row in table]  # a spreadsheet does not run it
     code, out, _ = run(tmp_path, capsys, "spend")
-    assert date.today().isoformat() in out and "USD 1.75" in out
+    assert date.today().isoformat() in out and "US$1.75" in out
 
 
 def test_spend_refuses_a_day_it_cannot_read(tmp_path, capsys):
@@ -127,7 +127,7 @@ def test_demo_run_names_the_jobs_held_by_budget(tmp_path, capsys):
     assert code == 0, err
     code, _, err = run(tmp_path, capsys, "demo", "run", "--quiet")
     assert code == 0
-    assert "Held by budget: your daily cap is USD 0.60" in err
+    assert "Held by budget: your daily cap is US$0.60" in err
     code, out, _ = run(tmp_path, capsys, "demo", "spend", "--json")
     (row,) = json.loads(out)
     assert row["videos"] == 0 and row["free"] == 1  # the demo video cost nothing

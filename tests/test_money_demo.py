@@ -15,8 +15,8 @@ from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.jobs import JobState
 
 HELD = (
-    "Held by budget: your daily cap is USD 2.00; USD 2.00 is spent or on its way today, and this video needs "
-    "up to USD 0.50. Raise the cap, or it goes when the next day starts."
+    "Held by budget: your daily cap is US$2.00; US$2.00 is spent or on its way today, and this video needs "
+    "up to US$0.50. Raise the cap, or it goes when the next day starts."
 )
 
 

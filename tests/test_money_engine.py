@@ -36,7 +36,7 @@ ROWS, _ = parse_rows(
         }
     ]
 )
-PRICES = PriceTable(ROWS)  # a 5 s video: USD 0.50
+PRICES = PriceTable(ROWS)  # a 5 s video: US$0.50
 
 
 class MoneyBench:
@@ -103,8 +103,8 @@ def test_a_daily_cap_holds_what_would_pass_it_and_the_next_day_releases_it(tmp_p
     assert bench.states().count(JobState.DONE) == 2 and bench.service.count("create") == 2
     held = _held(bench)
     assert held.error_message == (
-        "Held by budget: your daily cap is USD 1.00; USD 1.00 is spent or on its way today, and this video "
-        "needs up to USD 0.50. Raise the cap, or it goes when the next day starts."
+        "Held by budget: your daily cap is US$1.00; US$1.00 is spent or on its way today, and this video "
+        "needs up to US$0.50. Raise the cap, or it goes when the next day starts."
     )
     assert [entry.amount for entry in bench.ledger()] == [0.5, 0.5]
     assert all(entry.charged and entry.price_date == "2020-01-01" for entry in bench.ledger())
@@ -138,7 +138,7 @@ def test_a_monthly_cap_across_the_month_boundary(tmp_path):
     bench.add(2)
     bench.run()
     assert bench.states() == [JobState.DONE, JobState.HELD_BY_BUDGET]
-    assert "monthly cap is USD 0.50" in (_held(bench).error_message or "")
+    assert "monthly cap is US$0.50" in (_held(bench).error_message or "")
     _next_midnight(clock)  # 1 December
     bench.run()
     bench.clock.advance(10)
@@ -199,7 +199,7 @@ def test_smart_duration_counts_the_longest_length_until_usage_says_otherwise(tmp
     smart = bench.engine._rt.journal.save(replace(queued, request=replace(queued.request, duration=-1)))
     bench.clock.advance(1)  # sent first
     bench.add(2)  # 0.50 each
-    bench.engine.turn()  # the smart job goes, counted at 15 s: USD 1.50
+    bench.engine.turn()  # the smart job goes, counted at 15 s: US$1.50
     bench.clock.advance(1)
     bench.engine.turn()  # 1.50 + 0.50 fits
     bench.clock.advance(1)
@@ -236,15 +236,15 @@ def test_notices_at_80_and_100_percent_once_each(tmp_path):
     bench.run()
     notices = [n for n in bench.notices() if "cap" in n]
     assert notices == [
-        "Budget: you have used 80 % of your daily cap of USD 1.25.",
+        "Budget: you have used 80 % of your daily cap of US$1.25.",
     ]
     bench.set_budget(daily=1.5)
     bench.clock.advance(10)
     bench.run()
     notices = [n for n in bench.notices() if "cap" in n]
     assert notices[1:] == [
-        "Budget: you have used 80 % of your daily cap of USD 1.50.",
-        "Budget: you have reached your daily cap of USD 1.50; further jobs wait.",
+        "Budget: you have used 80 % of your daily cap of US$1.50.",
+        "Budget: you have reached your daily cap of US$1.50; further jobs wait.",
     ]
     bench.close()
 

@@ -70,10 +70,10 @@ def test_the_spend_tab_shows_totals_chart_and_cost_per_kept_clip(qtbot, tmp_path
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.loaded, timeout=10000):
         panel.refresh()
-    assert panel.today_label.text() == "USD 2.00" and panel.month_label.text() == "USD 2.00"
-    assert panel.kept_label.text() == "USD 2.00"  # two dollars spent, one clip kept
+    assert panel.today_label.text() == "US$2.00" and panel.month_label.text() == "US$2.00"
+    assert panel.kept_label.text() == "US$2.00"  # two dollars spent, one clip kept
     cells = [panel.table.item(0, column) for column in range(panel.table.columnCount())]
-    assert panel.table.rowCount() == 1 and [cell.text() if cell else "" for cell in cells][1] == "USD 2.00"
+    assert panel.table.rowCount() == 1 and [cell.text() if cell else "" for cell in cells][1] == "US$2.00"
     assert cells[4] is not None and cells[4].text() == "1"  # the failed one, free
     assert panel.chart_view is not None and panel.chart_view.chart().series()
     out = tmp_path / "spend.csv"
@@ -134,9 +134,9 @@ def test_a_batch_over_the_confirm_amount_is_asked_about_first(qtbot, tmp_path, m
     qtbot.addWidget(panel)
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No)
-    requests = [GenerationRequest(model="wan2.6-i2v", resolution="720P", duration=5)] * 3  # USD 1.50
+    requests = [GenerationRequest(model="wan2.6-i2v", resolution="720P", duration=5)] * 3  # US$1.50
     assert panel.confirm_batch(requests, Region.SINGAPORE)  # no threshold: nothing asked
     panel.data = spend.SpendData((), {}, (Budget(Currency.USD, confirm_over=1.0),))
     assert not panel.confirm_batch(requests, Region.SINGAPORE)
-    assert asked == ["This batch costs up to USD 1.50, over your USD 1.00. Send it?"]
+    assert asked == ["This batch costs up to US$1.50, over your US$1.00. Send it?"]
     assert panel.confirm_batch(requests[:1], Region.SINGAPORE)

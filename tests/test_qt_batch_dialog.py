@@ -43,7 +43,7 @@ def test_preview_shows_rows_verdicts_costs_and_holds_the_queue(qtbot, tmp_path, 
     assert model.rowCount() == 3
     assert [model.index(r, 3).data() for r in range(2)] == ["Ready", "Ready"]
     assert model.index(2, 3).data().startswith("Line 4: First frame:")
-    assert model.index(0, 4).data().startswith("USD ")
+    assert model.index(0, 4).data().startswith("US$")
     assert model.index(0, 2).data() == "a fox in snow"
     assert model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is not None  # the thumbnail
     assert "2 valid rows of 3" in dialog.total_label.text() and "1 row with problems" in dialog.total_label.text()

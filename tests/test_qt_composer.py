@@ -310,7 +310,7 @@ def test_durations_and_models_depend_on_the_region(composer, region):
         15,
     ]
     assert "Offered in China (Beijing), Singapore, US (Virginia), Germany (Frankfurt)" in composer.model_info.text()
-    assert "From USD 0.1 per second" in composer.model_info.text()
+    assert "From US$0.10 per second" in composer.model_info.text()
 
 
 def test_prompt_counts_turn_red_past_the_limit_and_block_generate(qtbot, composer):
@@ -338,18 +338,18 @@ def test_the_cost_line_dates_its_prices_for_people(composer):
 def test_cost_is_shown_for_the_region_and_model(composer, region):
     composer.select_model("wan2.6-i2v-flash")
     composer.resolution_combo.setCurrentText("720P")
-    assert "USD 0.25 per video" in composer.cost_label.text()
+    assert "US$0.25 per video" in composer.cost_label.text()
     composer.sound.setChecked(False)
-    assert "USD 0.125 per video" in composer.cost_label.text()
+    assert "US$0.125 per video" in composer.cost_label.text()
     region.region = Region.BEIJING
     composer.refresh_region()
     composer.select_model("wan2.2-i2v-flash")
-    assert "CNY 1.00 per video" in composer.cost_label.text()  # 720P default, 0.20 CNY/s × 5 s
+    assert "CN¥1.00 per video" in composer.cost_label.text()  # 720P default, 0.20 CNY/s × 5 s
     region.region = Region.SINGAPORE
     composer.refresh_region()
     composer.select_model("wanx2.1-i2v-plus")
     composer.variations.setValue(4)
-    assert "USD 0.50 per video" in composer.cost_label.text() and "4 videos: USD 2.00" in composer.cost_label.text()
+    assert "US$0.50 per video" in composer.cost_label.text() and "4 videos: US$2.00" in composer.cost_label.text()
 
 
 def test_ctrl_enter_generates(qtbot, composer):

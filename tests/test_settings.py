@@ -32,6 +32,7 @@ def test_round_trip_of_every_field(tmp_path):
         keep_running_in_tray=True,
         last_model="wan2.7-i2v",
         window_geometry="AdnQywADAAA=",
+        language="zh_CN",
     )
     assert {f.name for f in fields(Settings) if getattr(settings, f.name) == getattr(Settings(), f.name)} == set()
     store = SettingsStore(tmp_path / "home")

@@ -9,6 +9,7 @@ Only the parser lives here, so starting the GUI does not import the headless com
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -17,9 +18,12 @@ from wan_desktop.cli_batch import BATCH_SUBCOMMANDS, add_batch_commands
 from wan_desktop.cli_money import MONEY_SUBCOMMANDS, add_money_commands
 from wan_desktop.cli_options import add_request_options
 from wan_desktop.cli_storyboard import add_storyboard_parser
+from wan_desktop.core import i18n
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.types import ShotType
 from wan_desktop.core.events import UncertainDecision
+from wan_desktop.core.paths import default_home
+from wan_desktop.core.settings import saved_language
 
 EXIT_OK, EXIT_ERROR, EXIT_BLOCKED, EXIT_BUSY, EXIT_USAGE = 0, 1, 2, 3, 64  # BUSY: another holds the home
 SUBCOMMANDS = (
@@ -42,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url",
         help="an API root for this command only, such as a simulator's "
         "http://127.0.0.1:PORT/api/v1 (plain http only on this machine)",
+    )
+    parser.add_argument(
+        "--language",
+        choices=[i18n.SYSTEM, *(language.value for language in i18n.Language)],
+        help="the language of this command's words (Settings keeps the usual one)",
     )
     parser.add_argument("--demo", action="store_true", help="GUI: start in demo mode (built-in simulator)")
     parser.add_argument("--self-test", action="store_true", help="GUI: run one demo job end to end and exit")
@@ -86,7 +95,20 @@ def _add_submit(sub) -> None:
     )
 
 
+def install_language(argv: list[str]) -> None:
+    """Words everything that follows (even `--help`) in the language chosen: --language, the home's settings,
+    or the system locale."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--home", type=Path)
+    early.add_argument("--language", default="")
+    known, _rest = early.parse_known_args(argv)
+    home = (known.home or default_home()).expanduser()
+    override = os.environ.get(i18n.LANGUAGE_ENV, "")
+    i18n.install(i18n.chosen_language(known.language, override, saved_language(home)))
+
+
 def main(argv: list[str]) -> int:
+    install_language(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

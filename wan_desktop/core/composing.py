@@ -183,13 +183,13 @@ def region_offers(spec: ModelSpec) -> str:
 
 
 def model_info(spec: ModelSpec, region: Region) -> str:
-    """E.g. "Offered in Singapore, US (Virginia). From USD 0.1 per second of video."."""
+    """E.g. "Offered in Singapore, US (Virginia). From US$0.10 per second of video."."""
     currency = REGIONS[region].currency
     prices = [p.per_second for p in spec.prices if p.currency is currency]
     if not prices:
         hint = f" No {currency.value} price is known for it."
     else:
-        hint = f" From {currency.value} {min(prices):g} per second of video."
+        hint = f" From {cost.format_money(min(prices), currency)} per second of video."
     retiring = retirement_words(spec)
     status = f" {retiring}." if retiring else ""
     if spec.status.state is Status.PREVIEW:

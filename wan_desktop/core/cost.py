@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from wan_desktop.core import i18n
 from wan_desktop.core.dashscope.catalog import REGIONS, AudioMode, Currency, Region, find_model
 from wan_desktop.core.dashscope.types import GenerationRequest, TaskUsage
 from wan_desktop.core.wording import count
@@ -42,7 +43,7 @@ class CostEstimate:
 def format_money(amount: float, currency: Currency) -> str:
     # Cents, unless that would hide a fraction (0.0375 USD/s flash prices make totals like 0.1875).
     cents_exact = abs(amount * 100 - round(amount * 100)) < 1e-9
-    return f"{currency.value} {amount:,.2f}" if cents_exact else f"{currency.value} {amount:,.3f}"
+    return i18n.format_money(amount, currency.value, 2 if cents_exact else 3)
 
 
 def estimate(request: GenerationRequest, region: Region) -> CostEstimate:

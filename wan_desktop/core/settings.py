@@ -15,10 +15,12 @@ from typing import Any
 
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.regions import check_base_url, check_workspace
+from wan_desktop.core.i18n import SYSTEM, Language
 from wan_desktop.core.library import atomic_write_bytes, atomic_write_text
 
 SETTINGS_FILE = "settings.json"
 SETTINGS_VERSION = 1
+_MAX_SETTINGS_BYTES = 1 << 20  # a settings file is a few hundred bytes; a larger one is not ours
 _SECRET_NAME = re.compile(r"(^|_)(api_?key|key|secret|password|token)s?$", re.IGNORECASE)
 
 
@@ -34,6 +36,7 @@ class Settings:
     keep_running_in_tray: bool | None = None  # None: ask the first time the window closes
     last_model: str = "wan2.6-i2v-flash"
     window_geometry: str = ""
+    language: str = SYSTEM  # "system" (follow the system locale) or a Language value; used at the next start
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -114,6 +117,12 @@ def _model_key(value: Any) -> str:
     return value
 
 
+def _language(value: Any) -> str:
+    if value != SYSTEM and value not in {language.value for language in Language}:
+        raise ValueError("not a language the app has")
+    return value
+
+
 _READERS: dict[str, Callable[[Any], Any]] = {
     "library_dir": _optional_path,
     "region": Region,
@@ -125,6 +134,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "keep_running_in_tray": _optional_flag,
     "last_model": _model_key,
     "window_geometry": _text,
+    "language": _language,
 }
 assert set(_READERS) == {f.name for f in fields(Settings)}, "every setting needs a reader"
 
@@ -155,6 +165,18 @@ def settings_from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
         except (ValueError, TypeError):
             bad.append(name)
     return Settings(**values), bad
+
+
+def saved_language(home: Path) -> str:
+    """The language the settings file asks for, read without changing anything (the CLI words its first line,
+    even `--help`, before any command opens the settings); "system" when the file has none or is unreadable."""
+    try:
+        with (Path(home) / SETTINGS_FILE).open("rb") as handle:
+            raw = handle.read(_MAX_SETTINGS_BYTES + 1)
+        data = json.loads(raw) if len(raw) <= _MAX_SETTINGS_BYTES else None
+        return _language(data.get("language", SYSTEM)) if isinstance(data, dict) else SYSTEM
+    except (OSError, ValueError, TypeError):
+        return SYSTEM
 
 
 class SettingsStore:

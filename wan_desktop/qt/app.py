@@ -20,6 +20,7 @@ from wan_desktop.core.secrets import KeyVault
 from wan_desktop.core.settings import Settings, SettingsStore
 from wan_desktop.demo import demo_home
 
+from .languages import install_qt_language
 from .main_window import MainWindow, WindowContext
 from .single_instance import Claim, HomeClaim, bring_forward, ring_or_listen, take_engine_home, tell_refusal
 
@@ -36,6 +37,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("Wan Desktop")
     app.setApplicationDisplayName("Wan Desktop")
     app.setDesktopFileName("wan-desktop")
+    install_qt_language(app)  # the words were chosen by the CLI's start (cli.install_language)
     return app
 
 
