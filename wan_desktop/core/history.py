@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.library import Library, SidecarProblem, UnsafePath, free_name
-from wan_desktop.core.search_text import fts_query as _fts_query
+from wan_desktop.core.search_text import search_clause
 from wan_desktop.core.wording import count
 
 
@@ -128,10 +128,10 @@ def gallery_items(
 def _where(query: GalleryQuery) -> tuple[list[str], list[object]]:
     where: list[str] = []
     params: list[object] = []
-    words = _fts_query(query.text)
-    if words:
-        where.append("rowid IN (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH ?)")
-        params.append(words)
+    search = search_clause(query.text)
+    if search is not None:
+        where.append(search.sql)
+        params.extend(search.params)
     for column, values in (
         ("model", query.models),
         ("resolution", query.resolutions),

@@ -206,9 +206,7 @@ class Library:
 def slugify(text: str, limit: int = SLUG_MAX) -> str:
     """A file-name-safe slug of ``text``: accents folded away, letters of every script kept, words joined
     by hyphens, at most ``limit`` characters cut at a word boundary where possible; "video" when empty."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    words = re.findall(r"[^\W_]+", plain.lower())
+    words = re.findall(r"[^\W_]+", "".join(_folded(ch) for ch in text).lower())
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word
@@ -218,6 +216,15 @@ def slugify(text: str, limit: int = SLUG_MAX) -> str:
             break
         slug = candidate
     return unicodedata.normalize("NFC", slug) or "video"
+
+
+def _folded(character: str) -> str:
+    """Latin letters lose their accents ("é" → "e") and full-width forms become plain; every other script
+    keeps its marks, which are part of the letter there (Japanese が is not か)."""
+    decomposed = unicodedata.normalize("NFKD", character)
+    if decomposed and decomposed[0].isascii():
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", character)
 
 
 def _role_words(role: str) -> str:

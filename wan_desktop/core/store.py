@@ -33,7 +33,7 @@ from wan_desktop.core.job_codec import (  # noqa: F401  (re-exported: callers im
     request_to_dict,
 )
 from wan_desktop.core.jobs import Job, JobState
-from wan_desktop.core.search_text import fts_query as _fts_query
+from wan_desktop.core.search_text import search_clause
 from wan_desktop.core.store_schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 5000
@@ -236,15 +236,15 @@ class JobReader:
         return statistics.median(durations) if durations else None
 
     def search(self, text: str, limit: int = 500) -> list[Job]:
-        """Jobs whose prompts contain every word of ``text`` (word prefixes match), newest first."""
-        query = _fts_query(text)
-        if not query:
+        """Jobs whose prompts contain every word of ``text`` (word prefixes match; a Chinese word anywhere
+        in a sentence), newest first."""
+        search = search_clause(text)
+        if search is None:
             return []
         with self._reading() as conn:
             rows = conn.execute(
-                "SELECT jobs.data FROM jobs_fts JOIN jobs ON jobs.rowid = jobs_fts.rowid "
-                "WHERE jobs_fts MATCH ? ORDER BY jobs.created_ts DESC LIMIT ?",
-                (query, limit),
+                f"SELECT jobs.data FROM jobs WHERE {search.sql} ORDER BY jobs.created_ts DESC LIMIT ?",
+                (*search.params, limit),
             ).fetchall()
         return [_job(row[0]) for row in rows]
 

@@ -135,6 +135,25 @@ def _v5_storyboards(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v6_substring_search(conn: sqlite3.Connection) -> None:
+    # Chinese prompts have no spaces, so unicode61 holds a whole sentence as one word and "日落" never matches
+    # "山后的日落很美". A trigram index finds any run of three characters or more (search_text.py says which
+    # words use which index); FTS5's trigram tokenizer needs SQLite 3.34, which every Python 3.11 build has.
+    conn.execute(
+        """CREATE VIRTUAL TABLE jobs_trigram USING fts5(
+            prompt, negative_prompt, actual_prompt, content='jobs', content_rowid='rowid', tokenize='trigram')"""
+    )
+    columns = "prompt, negative_prompt, actual_prompt"
+    new = "new.prompt, new.negative_prompt, new.actual_prompt"
+    old = "old.prompt, old.negative_prompt, old.actual_prompt"
+    insert = f"INSERT INTO jobs_trigram(rowid, {columns}) VALUES (new.rowid, {new});"
+    delete = f"INSERT INTO jobs_trigram(jobs_trigram, rowid, {columns}) VALUES ('delete', old.rowid, {old});"
+    conn.execute(f"CREATE TRIGGER jobs_trigram_insert AFTER INSERT ON jobs BEGIN {insert} END")
+    conn.execute(f"CREATE TRIGGER jobs_trigram_delete AFTER DELETE ON jobs BEGIN {delete} END")
+    conn.execute(f"CREATE TRIGGER jobs_trigram_update AFTER UPDATE OF {columns} ON jobs BEGIN {delete} {insert} END")
+    conn.execute("INSERT INTO jobs_trigram(jobs_trigram) VALUES ('rebuild')")  # index rows made before v6
+
+
 # Ordered: MIGRATIONS[n] takes a database from version n to n + 1. Append only; never edit a released one.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_jobs,
@@ -142,5 +161,6 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v3_video_seconds,
     _v4_money,
     _v5_storyboards,
+    _v6_substring_search,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
