@@ -1,9 +1,10 @@
 """Takes the README's screenshot of the real main window: demo mode, a few jobs queued the way a person
 does it, some of them finished.
 
-    xvfb-run -a -s "-screen 0 1366x900x24" .venv/bin/python scripts/screenshot.py [docs/screenshot.png]
+    xvfb-run -a -s "-screen 0 1366x900x24" .venv/bin/python scripts/screenshot.py [docs/screenshot.png] [zh_CN]
 
-(scripts/screenshot.sh runs exactly that.) Uses the xcb platform on the virtual screen, so what is saved
+(scripts/screenshot.sh runs exactly that; `scripts/screenshot.sh docs/screenshot-zh_CN.png zh_CN` takes the
+Chinese one, which needs a CJK font: scripts/system-deps.sh installs Noto CJK.) Uses the xcb platform on the virtual screen, so what is saved
 is what a person would see.
 """
 
@@ -21,6 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from window_picture import save_window_picture  # scripts/, beside this file
 
+from wan_desktop.core import i18n
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.jobs import JobState
 from wan_desktop.core.secrets import KeyVault
@@ -44,8 +46,16 @@ def picture(path: Path, sky: tuple, sun: tuple) -> Path:
     return path
 
 
+PROMPTS = {
+    i18n.Language.ENGLISH: "slow dolly in, warm light, mist drifting over the hills",
+    i18n.Language.CHINESE: "镜头缓缓推进，暖色光线，薄雾飘过山丘",
+}
+
+
 def main() -> int:
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshot.png").resolve()
+    language = i18n.Language(sys.argv[2]) if len(sys.argv) > 2 else i18n.Language.ENGLISH
+    i18n.install(language)  # before the application: make_application installs Qt's side to match
     make_application()  # the QApplication must exist before any widget
     with tempfile.TemporaryDirectory(prefix="wan-shot-") as tmp:
         root = Path(tmp)
@@ -72,7 +82,7 @@ def main() -> int:
         drop_files(composer.first_zone, images)
         settle(lambda: len(composer.first_zone.entries()) == 3 and not composer.first_zone.busy, 30)
         composer.variations.setValue(2)
-        QTest.keyClicks(composer.prompt_edit, "slow dolly in, warm light, mist drifting over the hills")
+        QTest.keyClicks(composer.prompt_edit, PROMPTS[language])
         QTest.mouseClick(composer.generate_button, Qt.MouseButton.LeftButton)
         settle(lambda: sum(job.state is JobState.DONE for job in window.jobs()) >= 3, 120)
         settle(lambda: False, 1.0)  # let thumbnails and the status line repaint

@@ -99,3 +99,14 @@ def test_the_check_fails_on_an_f_string_or_a_translation_at_import_time():
     catalog = catalog_tool.Catalog(locale="zh_CN")
     catalog.add("{n} videos in {folder}", "{n} 个视频")
     assert catalog_tool.placeholder_problems(catalog)
+
+
+def test_the_desktop_entry_has_a_chinese_name_and_comment():
+    import configparser
+
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # keys are case-sensitive in a desktop entry
+    entry.read(ROOT / "packaging" / "wan-desktop.desktop", encoding="utf-8")
+    section = entry["Desktop Entry"]
+    for key in ("Name[zh_CN]", "GenericName[zh_CN]", "Comment[zh_CN]"):
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in section[key]), key
