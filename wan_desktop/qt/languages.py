@@ -59,3 +59,34 @@ def _font_folders() -> tuple[Path, ...]:
     bundle = getattr(sys, "_MEIPASS", None)
     extra = (Path(bundle) / "wan_desktop" / "resources" / "fonts",) if bundle else ()
     return (FONT_FOLDER, *extra)
+
+
+def language_problems() -> list[str]:
+    """What a bundle could have lost for its languages (the self-test reports each): the catalogs, Babel's
+    data, Qt's own translations, a font with Chinese characters. English needs none of them."""
+    import gettext
+    from datetime import date
+
+    from babel import Locale
+    from babel.dates import format_date
+
+    problems: list[str] = []
+    for language in i18n.Language:
+        if language is i18n.Language.ENGLISH:
+            continue
+        try:
+            catalog = gettext.translation(i18n.DOMAIN, i18n.LOCALE_DIR, [language.value])
+            if catalog.gettext("usage: ") == "usage: ":
+                problems.append(f"the {language.value} catalog has no translations")
+        except OSError as error:
+            problems.append(f"the {language.value} catalog is missing ({error})")
+        try:
+            format_date(date(2026, 11, 2), "medium", locale=Locale.parse(language.value))
+        except (ValueError, OSError) as error:
+            problems.append(f"Babel has no {language.value} data ({error})")
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if not QTranslator().load(f"qtbase_{language.value}", folder):
+            problems.append(f"Qt's own {language.value} strings are missing from {folder}")
+    if not ensure_chinese_font():
+        problems.append("no font with Chinese characters, neither the system's nor a shipped one")
+    return problems
