@@ -4,8 +4,8 @@ does it, some of them finished.
     xvfb-run -a -s "-screen 0 1366x900x24" .venv/bin/python scripts/screenshot.py [docs/screenshot.png] [zh_CN]
 
 (scripts/screenshot.sh runs exactly that; `scripts/screenshot.sh docs/screenshot-zh_CN.png zh_CN` takes the
-Chinese one, which needs a CJK font: scripts/system-deps.sh installs Noto CJK.) Uses the xcb platform on the virtual screen, so what is saved
-is what a person would see.
+Chinese one, which needs a CJK font: scripts/system-deps.sh installs Noto CJK.) Uses the xcb platform on the
+virtual screen, so what is saved is what a person would see.
 """
 
 from __future__ import annotations
