@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from tests.engine_helpers import make_image
 from tests.test_cli import cli, jobs_json
 from wan_desktop.cli import EXIT_BUSY
 from wan_desktop.core.home_lock import LOCK_FILE, HolderInfo, HomeBusy, HomeLock
+from wan_desktop.core.i18n import format_short_datetime
 
 _TRY_IN_CHILD = """
 import json, sys
@@ -99,7 +101,11 @@ def test_holder_and_busy_words(tmp_path):
     unknown = HomeBusy(tmp_path, None)
     assert str(unknown).startswith("Another Wan Desktop is working on this home") and "try again" in str(unknown)
     old = HomeBusy(tmp_path, HolderInfo(42, "Wan Desktop window", "2020-01-02T03:04:00+00:00"))
-    assert "(Wan Desktop window, process 42, since 2020-01-0" in str(old)
+    # the locale's short date and time (en_GB: "02/01/2020, 03:04", in this machine's zone)
+    since = format_short_datetime(datetime(2020, 1, 2, 3, 4, tzinfo=UTC).astimezone())
+    assert f"(Wan Desktop window, process 42, since {since})" in str(old)
+    today = datetime.now().astimezone().replace(hour=9, minute=5, second=0, microsecond=0)
+    assert HolderInfo(7, "x", today.isoformat()).since() == "09:05"  # today: the time alone
 
 
 def test_planted_lock_text_is_read_with_care(tmp_path):

@@ -20,6 +20,7 @@ from pathlib import Path
 from wan_desktop.core import media, media_tags
 from wan_desktop.core.dashscope.errors import DashScopeError, LinkExpiredError
 from wan_desktop.core.dashscope.transfer import DownloadRefusedError
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library, UnsafePath
 
@@ -81,7 +82,11 @@ def _video_target(job: Job, library: Library) -> Path:
         candidate = wanted if number == 1 else wanted.with_name(f"{wanted.stem} ({number}){wanted.suffix}")
         if _usable_video_name(job, library, candidate):
             return library.confined(candidate)
-    raise UnsafePath(f"Every name like {wanted.name} is taken in {wanted.parent}; the video was not saved.")
+    raise UnsafePath(
+        _("Every name like {name} is taken in {folder}; the video was not saved.").format(
+            name=wanted.name, folder=wanted.parent
+        )
+    )
 
 
 def _usable_video_name(job: Job, library: Library, final: Path) -> bool:
@@ -166,15 +171,21 @@ def _thumbnail_target(job: Job, library: Library, final: Path) -> Path:
             return library.confined(candidate)
         if candidate.is_file() and not candidate.is_symlink() and _is_own(job, library, candidate):
             return library.confined(candidate)
-    raise UnsafePath(f"Every name like {wanted.name} is taken in {wanted.parent}; no thumbnail was made.")
+    raise UnsafePath(
+        _("Every name like {name} is taken in {folder}; no thumbnail was made.").format(
+            name=wanted.name, folder=wanted.parent
+        )
+    )
 
 
 def _disk_message(error: OSError, folder: Path) -> str:
     if error.errno == errno.ENOSPC:
-        return f"The disk holding {folder} is full. Free some space; the download resumes by itself."
-    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return (
-            f"The library folder {folder} cannot be written (read-only or no permission). "
-            "Fix it or choose another folder."
+        return _("The disk holding {folder} is full. Free some space; the download resumes by itself.").format(
+            folder=folder
         )
-    return f"Could not write the video into {folder}: {error.strerror or error}."
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return _(
+            "The library folder {folder} cannot be written (read-only or no permission). "
+            "Fix it or choose another folder."
+        ).format(folder=folder)
+    return _("Could not write the video into {folder}: {reason}.").format(folder=folder, reason=error.strerror or error)

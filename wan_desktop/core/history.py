@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from wan_desktop.core.dashscope.catalog import find_model
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.library import Library, SidecarProblem, UnsafePath, free_name
 from wan_desktop.core.search_text import search_clause
-from wan_desktop.core.wording import count
 
 
 class HistoryReader(Protocol):
@@ -41,9 +41,12 @@ class SortOrder(str, Enum):
 
     @property
     def label(self) -> str:
-        return {"newest": "Newest first", "oldest": "Oldest first", "model": "By model", "state": "By state"}[
-            self.value
-        ]
+        return {
+            "newest": _("Newest first"),
+            "oldest": _("Oldest first"),
+            "model": _("By model"),
+            "state": _("By state"),
+        }[self.value]
 
 
 _ORDER_SQL = {
@@ -282,7 +285,9 @@ def export_copy(job: Job, library: Library, folder: Path) -> list[Path]:
     folder = Path(folder)
     video = library.video_path(job)
     if not video.is_file():
-        raise FileNotFoundError(f"The video '{video.name}' is not on disk, so there is nothing to export.")
+        raise FileNotFoundError(
+            _("The video '{name}' is not on disk, so there is nothing to export.").format(name=video.name)
+        )
     folder.mkdir(parents=True, exist_ok=True)
     dest_video = free_name(folder / video.name)
     shutil.copy2(video, dest_video)
@@ -323,12 +328,16 @@ class RelinkReport:
 
     @property
     def message(self) -> str:
+        found, missing = format_number(self.found), format_number(self.missing)
         if self.found == 0 and self.missing:
-            return (
-                f"None of the {self.missing} videos were found in {self.root}. Is this the folder the library moved to?"
+            return _(
+                "None of the {missing} videos were found in {folder}. Is this the folder the library moved to?"
+            ).format(missing=missing, folder=self.root)
+        if self.missing:
+            return _("Library set to {folder}: {found} videos found; {missing} are still missing.").format(
+                folder=self.root, found=found, missing=missing
             )
-        tail = f"; {self.missing} are still missing" if self.missing else ""
-        return f"Library set to {self.root}: {self.found} videos found{tail}."
+        return _("Library set to {folder}: {found} videos found.").format(folder=self.root, found=found)
 
 
 def relink_check(store: HistoryReader, new_root: Path) -> RelinkReport:
@@ -347,12 +356,15 @@ class ImportReport:
 
     @property
     def message(self) -> str:
-        parts = [f"Imported {count(len(self.added), 'video')}."]
+        added, problems = len(self.added), len(self.problems)
+        parts = [ngettext("Imported {n} video.", "Imported {n} videos.", added).format(n=format_number(added))]
         if self.already:
-            parts.append(f"{self.already} were already in the history.")
+            parts.append(_("{n} were already in the history.").format(n=format_number(self.already)))
         if self.problems:
-            parts.append(f"{count(len(self.problems), 'note')} could not be read:")
-            parts.extend(f"• {problem.path.name}: {problem.message}" for problem in self.problems[:20])
+            unread = ngettext("{n} note could not be read:", "{n} notes could not be read:", problems)
+            parts.append(unread.format(n=format_number(problems)))
+            item = _("• {name}: {problem}")
+            parts.extend(item.format(name=p.path.name, problem=p.message) for p in self.problems[:20])
         return "\n".join(parts)
 
 
@@ -369,10 +381,10 @@ def sidecars_to_import(library: Library, folder: Path) -> ImportScan:
     to ``library``. A pure scan: the engine adds the jobs (``Engine.import_jobs``)."""
     folder = Path(folder).expanduser().absolute()
     if not library.is_inside(folder):
-        sentence = (
-            f"The folder {folder} is outside the library {library.root}. Move it into the library folder "
+        sentence = _(
+            "The folder {folder} is outside the library {library}. Move it into the library folder "
             "first, then import it: the app only keeps track of files inside its library."
-        )
+        ).format(folder=folder, library=library.root)
         return ImportScan((), (SidecarProblem(folder, sentence),))
     source = Library(folder)
     scan = source.scan_sidecars()

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from wan_desktop.core.i18n import _, format_short_datetime, format_time
+
 LOCK_FILE = "engine.lock"
 _MAX_INFO_BYTES = 4096  # the file is untrusted text: read a bounded amount
 _MAX_PROGRAM = 80
@@ -31,13 +33,13 @@ class HolderInfo:
     started_at: str  # ISO 8601 with the zone
 
     def since(self) -> str:
-        """The start time as a person reads it: "10:02" today, else "2026-12-01 10:02"."""
+        """The start time as the locale writes it: the time alone today ("10:02"), else the date and time."""
         try:
             moment = datetime.fromisoformat(self.started_at).astimezone()
         except (ValueError, TypeError):
             return ""
         same_day = moment.date() == datetime.now().astimezone().date()
-        return moment.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M")
+        return format_time(moment) if same_day else format_short_datetime(moment)
 
 
 class HomeBusy(Exception):
@@ -50,16 +52,29 @@ class HomeBusy(Exception):
 
 
 def _busy_sentence(home: Path, holder: HolderInfo | None) -> str:
-    who = "Another Wan Desktop"
-    if holder is not None:
-        parts = [holder.program, f"process {holder.pid}" if holder.pid > 0 else ""]
-        parts.append(f"since {holder.since()}" if holder.since() else "")
-        named = ", ".join(part for part in parts if part)
-        who += f" ({named})" if named else ""
-    return (
-        f"{who} is working on this home ({home}); only one may at a time, so that no job is sent twice. "
-        "Wait for it to finish or close it, then try again."
-    )
+    named = _holder_words(holder) if holder is not None else ""
+    if named:
+        sentence = _(
+            "Another Wan Desktop ({holder}) is working on this home ({home}); only one may at a time, so that no "
+            "job is sent twice. Wait for it to finish or close it, then try again."
+        )
+    else:
+        sentence = _(
+            "Another Wan Desktop is working on this home ({home}); only one may at a time, so that no job is sent "
+            "twice. Wait for it to finish or close it, then try again."
+        )
+    return sentence.format(holder=named, home=home)
+
+
+def _holder_words(holder: HolderInfo) -> str:
+    """Who holds the home, as far as its note says: "wan-desktop run, process 4242, since 10:02"."""
+    since = holder.since()
+    parts = [
+        holder.program,
+        _("process {pid}").format(pid=holder.pid) if holder.pid > 0 else "",
+        _("since {time}").format(time=since) if since else "",
+    ]
+    return _(", ").join(part for part in parts if part)
 
 
 class HomeLock:
@@ -138,7 +153,7 @@ class HomeLock:
 
 def _lock_or_raise(fd: int, home: Path, path: Path) -> None:
     # A failed try may meet only holder()'s brief probe, not a real holder: look once more before refusing.
-    for _ in range(2):
+    for _attempt in range(2):
         if _try_lock(fd):
             return
         if HomeLock.holder(home) is not None:
@@ -148,7 +163,7 @@ def _lock_or_raise(fd: int, home: Path, path: Path) -> None:
 
 def _wait_for_holder_info(path: Path) -> HolderInfo | None:
     event = threading.Event()
-    for _ in range(_READ_TRIES):
+    for _attempt in range(_READ_TRIES):
         info = _read_info(path)
         if info is not None:
             return info

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef, ShotType
+from wan_desktop.core.i18n import _, format_number
 from wan_desktop.core.jobs import Job, JobState
 
 MAX_TEXT = 100_000  # prompts, error texts
@@ -94,10 +95,10 @@ def _plain(value: Any) -> Any:
 # -- reading ------------------------------------------------------------------------------------------------
 def request_from_dict(data: Any) -> GenerationRequest:
     if not isinstance(data, Mapping):
-        raise CodecError("the field 'request' is not an object")
+        raise CodecError(_("the field 'request' is not an object"))
     values = {name: _REQUEST_CHECKS[name](f"request.{name}", data[name]) for name in _REQUEST_FIELDS if name in data}
     if "model" not in values:
-        raise CodecError("the field 'request.model' is missing")
+        raise CodecError(_("the field 'request.model' is missing"))
     return GenerationRequest(**values)
 
 
@@ -106,11 +107,11 @@ def job_from_dict(data: Any) -> Job:
 
     Raises CodecError (a ValueError) naming the first field that is not what a job holds."""
     if not isinstance(data, Mapping):
-        raise CodecError("the job is not an object")
+        raise CodecError(_("the job is not an object"))
     values = {name: _JOB_CHECKS.get(name, _plain_value)(name, data[name]) for name in _JOB_FIELDS if name in data}
     for name in ("id", "request", "state", "created_at", "updated_at", "region"):
         if name not in values:
-            raise CodecError(f"the field '{name}' is missing")
+            raise CodecError(_("the field '{name}' is missing").format(name=name))
     return Job(**values)
 
 
@@ -119,13 +120,17 @@ def _text(limit: int, *, optional: bool = True, empty: bool = True) -> Callable[
         if value is None and optional:
             return None
         if not isinstance(value, str):
-            raise CodecError(f"the field '{name}' is not text")
+            raise CodecError(_("the field '{name}' is not text").format(name=name))
         if not value.isascii() and not encodable(value):
-            raise CodecError(f"the field '{name}' holds characters that are not text (a lone surrogate)")
+            raise CodecError(
+                _("the field '{name}' holds characters that are not text (a lone surrogate)").format(name=name)
+            )
         if len(value) > limit:
-            raise CodecError(f"the field '{name}' is longer than {limit} characters")
+            raise CodecError(
+                _("the field '{name}' is longer than {limit} characters").format(name=name, limit=format_number(limit))
+            )
         if not value and not empty:
-            raise CodecError(f"the field '{name}' is empty")
+            raise CodecError(_("the field '{name}' is empty").format(name=name))
         return value
 
     return check
@@ -145,9 +150,9 @@ def _integer(*, optional: bool = True, minimum: int = -MAX_INT) -> Callable[[str
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise CodecError(f"the field '{name}' is not a whole number")
+            raise CodecError(_("the field '{name}' is not a whole number").format(name=name))
         if not minimum <= value <= MAX_INT:
-            raise CodecError(f"the field '{name}' is out of range")
+            raise CodecError(_("the field '{name}' is out of range").format(name=name))
         return value
 
     return check
@@ -157,9 +162,9 @@ def _number(name: str, value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise CodecError(f"the field '{name}' is not a number")
+        raise CodecError(_("the field '{name}' is not a number").format(name=name))
     if not math.isfinite(value) or abs(value) > MAX_INT:
-        raise CodecError(f"the field '{name}' is out of range")
+        raise CodecError(_("the field '{name}' is out of range").format(name=name))
     return float(value)
 
 
@@ -168,7 +173,7 @@ def _flag(*, optional: bool) -> Callable[[str, Any], bool | None]:
         if value is None and optional:
             return None
         if not isinstance(value, bool):
-            raise CodecError(f"the field '{name}' is not true or false")
+            raise CodecError(_("the field '{name}' is not true or false").format(name=name))
         return value
 
     return check
@@ -179,11 +184,13 @@ def _enum(kind: type[Enum], *, optional: bool) -> Callable[[str, Any], Any]:
         if value is None and optional:
             return None
         if not isinstance(value, str):
-            raise CodecError(f"the field '{name}' is not text")
+            raise CodecError(_("the field '{name}' is not text").format(name=name))
         try:
             return kind(value)
         except ValueError:
-            raise CodecError(f"the field '{name}' has an unknown value {value[:40]!r}") from None
+            raise CodecError(
+                _("the field '{name}' has an unknown value {value!r}").format(name=name, value=value[:40])
+            ) from None
 
     return check
 
@@ -192,7 +199,9 @@ def _text_list(name: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or len(value) > MAX_LIST:
-        raise CodecError(f"the field '{name}' is not a list of at most {MAX_LIST} texts")
+        raise CodecError(
+            _("the field '{name}' is not a list of at most {n} texts").format(name=name, n=format_number(MAX_LIST))
+        )
     check = _text(MAX_NAME, optional=False)
     return tuple(str(check(name, item)) for item in value)
 
@@ -202,13 +211,15 @@ def _references(name: str, value: Any) -> tuple[MediaRef, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or len(value) > MAX_LIST:
-        raise CodecError(f"the field '{name}' is not a list of at most {MAX_LIST} inputs")
+        raise CodecError(
+            _("the field '{name}' is not a list of at most {n} inputs").format(name=name, n=format_number(MAX_LIST))
+        )
     role_check, ref_check = _text(MAX_NAME, optional=False, empty=False), _text(MAX_REFERENCE, optional=False)
     refs = []
     for index, item in enumerate(value):
         where = f"{name}.{index}"
         if not isinstance(item, Mapping) or set(item) - {"role", "reference", "voice"}:
-            raise CodecError(f"the field '{where}' is not an input with a role and a reference")
+            raise CodecError(_("the field '{name}' is not an input with a role and a reference").format(name=where))
         voice = _text(MAX_REFERENCE)(f"{where}.voice", item.get("voice"))
         refs.append(
             MediaRef(
@@ -227,7 +238,7 @@ def _usage(name: str, value: Any) -> dict[str, object]:
         return {}
     _usage_value(name, value, 0)
     if not isinstance(value, Mapping):
-        raise CodecError(f"the field '{name}' is not a mapping")
+        raise CodecError(_("the field '{name}' is not a mapping").format(name=name))
     for key in _LENGTH_KEYS:
         if key in value:
             _number(f"{name}.{key}", value[key])
@@ -236,22 +247,26 @@ def _usage(name: str, value: Any) -> dict[str, object]:
 
 def _usage_value(name: str, value: Any, depth: int) -> None:
     if depth > MAX_USAGE_DEPTH:
-        raise CodecError(f"the field '{name}' nests too deeply")
+        raise CodecError(_("the field '{name}' nests too deeply").format(name=name))
     if isinstance(value, Mapping):
         if len(value) > MAX_USAGE_KEYS or not all(_is_name(key) for key in value):
-            raise CodecError(f"the field '{name}' is not a mapping of at most {MAX_USAGE_KEYS} named entries")
+            raise CodecError(
+                _("the field '{name}' is not a mapping of at most {n} named entries").format(
+                    name=name, n=format_number(MAX_USAGE_KEYS)
+                )
+            )
         for key, item in value.items():
             _usage_value(f"{name}.{key[:40]}", item, depth + 1)
     elif isinstance(value, list):
         if len(value) > MAX_USAGE_KEYS:
-            raise CodecError(f"the field '{name}' is too long")
+            raise CodecError(_("the field '{name}' is too long").format(name=name))
         for item in value:
             _usage_value(name, item, depth + 1)
     elif isinstance(value, str):
         if len(value) > MAX_NAME or not encodable(value):
-            raise CodecError(f"the field '{name}' is too long or not text")
+            raise CodecError(_("the field '{name}' is too long or not text").format(name=name))
     elif not _is_scalar(value) or (isinstance(value, int) and abs(value) > MAX_INT):
-        raise CodecError(f"the field '{name}' is not a plain value")
+        raise CodecError(_("the field '{name}' is not a plain value").format(name=name))
 
 
 def _is_name(key: object) -> bool:
@@ -262,7 +277,7 @@ def _plain_value(name: str, value: Any) -> object:
     """A field this codec has no rule for yet (added to Job later): a plain JSON value at most."""
     _usage_value(name, value, MAX_USAGE_DEPTH)
     if isinstance(value, (list, dict)):
-        raise CodecError(f"the field '{name}' is not a plain value")
+        raise CodecError(_("the field '{name}' is not a plain value").format(name=name))
     return value
 
 
@@ -279,15 +294,15 @@ def _datetime_check(name: str) -> Callable[[str, Any], datetime | None]:
 
 def parse_datetime(name: str, value: Any) -> datetime:
     if not isinstance(value, str) or len(value) > 64:
-        raise CodecError(f"the field '{name}' is not a date and time")
+        raise CodecError(_("the field '{name}' is not a date and time").format(name=name))
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise CodecError(f"the field '{name}' is not a date and time") from None
+        raise CodecError(_("the field '{name}' is not a date and time").format(name=name)) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)  # every time we write carries its offset; assume UTC
     if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
-        raise CodecError(f"the field '{name}' is out of range")
+        raise CodecError(_("the field '{name}' is out of range").format(name=name))
     return parsed
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from enum import Enum
 
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.i18n import _
 
 
 class JobState(str, Enum):
@@ -39,25 +40,24 @@ class JobState(str, Enum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self]
+        """The state as a person reads it, in the installed language."""
+        return {
+            JobState.QUEUED: _("Queued"),
+            JobState.SUBMITTING: _("Submitting"),
+            JobState.PENDING: _("Waiting on the service"),
+            JobState.RUNNING: _("Generating"),
+            JobState.SUCCEEDED: _("Ready to download"),
+            JobState.DOWNLOADING: _("Downloading"),
+            JobState.DONE: _("Done"),
+            JobState.FAILED: _("Failed"),
+            JobState.CANCELED: _("Canceled"),
+            JobState.EXPIRED: _("Expired"),
+            JobState.SUBMIT_UNCERTAIN: _("Needs your decision"),
+            JobState.HELD_BY_BUDGET: _("Held by budget"),
+        }[self]
 
 
 FINAL_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELED, JobState.EXPIRED})
-
-_LABELS = {
-    JobState.QUEUED: "Queued",
-    JobState.SUBMITTING: "Submitting",
-    JobState.PENDING: "Waiting on the service",
-    JobState.RUNNING: "Generating",
-    JobState.SUCCEEDED: "Ready to download",
-    JobState.DOWNLOADING: "Downloading",
-    JobState.DONE: "Done",
-    JobState.FAILED: "Failed",
-    JobState.CANCELED: "Canceled",
-    JobState.EXPIRED: "Expired",
-    JobState.SUBMIT_UNCERTAIN: "Needs your decision",
-    JobState.HELD_BY_BUDGET: "Held by budget",
-}
 
 S = JobState
 ALLOWED_TRANSITIONS: Mapping[JobState, frozenset[JobState]] = {
@@ -178,7 +178,7 @@ def job_label(job: Job) -> str:
     """How a job's state is worded for a person: the state's label, except that a job whose lost create the
     engine is still looking for does not need the person yet, so it does not say so."""
     if job.state is JobState.SUBMIT_UNCERTAIN and job.error_code not in DECISION_CODES:
-        return "Checking with the service"
+        return _("Checking with the service")
     return job.state.label
 
 
@@ -189,20 +189,21 @@ def allowed_actions(job: Job) -> frozenset[JobAction]:
 def refusal(job: Job, action: JobAction) -> str | None:
     """None when ``action`` may be done to ``job``, else a sentence for the person saying why not."""
     if action is JobAction.DECIDE and job.state is JobState.SUBMIT_UNCERTAIN:
-        return None if job.error_code in DECISION_CODES else "This job is not waiting for a decision yet."
+        return None if job.error_code in DECISION_CODES else _("This job is not waiting for a decision yet.")
     if job.state in _ALLOWED_IN[action]:
         return None
     if action is JobAction.REMOVE and job.state is JobState.DONE:
-        return "A finished video is not removed from the queue; delete it from the history instead."
-    return _REFUSALS[action].format(state=job.state.label.lower())
+        return _("A finished video is not removed from the queue; delete it from the history instead.")
+    return _refusal_sentence(action).format(state=job.state.label.lower())
 
 
-_REFUSALS: Mapping[JobAction, str] = {
-    JobAction.CANCEL: "A job that is {state} can no longer be canceled.",
-    JobAction.RETRY: "A job that is {state} cannot be retried.",
-    JobAction.REMOVE: "A job that is {state} cannot be removed; cancel it first.",
-    JobAction.DELETE: "A job that is {state} cannot be deleted; cancel it first.",
-    JobAction.DECIDE: "This job is not waiting for a decision.",
-    JobAction.FAVOURITE: "Only a finished video can be a favourite; this job is {state}.",
-    JobAction.KEEP: "Only a finished video can be kept or rejected; this job is {state}.",
-}
+def _refusal_sentence(action: JobAction) -> str:
+    return {
+        JobAction.CANCEL: _("A job that is {state} can no longer be canceled."),
+        JobAction.RETRY: _("A job that is {state} cannot be retried."),
+        JobAction.REMOVE: _("A job that is {state} cannot be removed; cancel it first."),
+        JobAction.DELETE: _("A job that is {state} cannot be deleted; cancel it first."),
+        JobAction.DECIDE: _("This job is not waiting for a decision."),
+        JobAction.FAVOURITE: _("Only a finished video can be a favourite; this job is {state}."),
+        JobAction.KEEP: _("Only a finished video can be kept or rejected; this job is {state}."),
+    }[action]

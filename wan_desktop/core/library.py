@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from wan_desktop.core import sidecars
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.sidecars import (  # noqa: F401  (re-exported)
     SIDECAR_FORMAT,
@@ -99,15 +100,16 @@ class Library:
         base = Path(within) if within is not None else self.root
         text = str(path_text)
         if not text or "\x00" in text:
-            raise UnsafePath(f"The path {text[:80]!r} is not a usable file name.")
+            raise UnsafePath(_("The path {path!r} is not a usable file name.").format(path=text[:80]))
         parts = PurePosixPath(text.replace("\\", "/")).parts
         if ".." in parts:
-            raise UnsafePath(f"The path '{text[:200]}' climbs out with '..', so it is not used.")
+            raise UnsafePath(_("The path '{path}' climbs out with '..', so it is not used.").format(path=text[:200]))
         candidate = self.absolute(text)
         try:
             candidate.resolve().relative_to(base.resolve())
         except (ValueError, OSError, RuntimeError):
-            raise UnsafePath(f"The path '{text[:200]}' leads outside {base}, so it is not used.") from None
+            outside = _("The path '{path}' leads outside {folder}, so it is not used.")
+            raise UnsafePath(outside.format(path=text[:200], folder=base)) from None
         return candidate
 
     def is_inside(self, path: str | Path, *, within: Path | None = None) -> bool:
@@ -135,7 +137,9 @@ class Library:
         source = Path(source)
         if not source.is_file():
             raise FileNotFoundError(
-                f"The {_role_words(role)} '{source.name}' could not be found; it may have been moved."
+                _("The {role} '{name}' could not be found; it may have been moved.").format(
+                    role=_role_words(role), name=source.name
+                )
             )
         if source.resolve().parent == self.inputs_dir.resolve():
             return source  # already kept here (a last frame taken for "continue")
@@ -228,12 +232,26 @@ def _folded(character: str) -> str:
 
 
 def _role_words(role: str) -> str:
+    """What a kept input is, as a noun in a sentence ("The first frame 'x.png' could not be found")."""
     return {
-        "first_frame": "first frame",
-        "last_frame": "last frame",
-        "audio": "audio file",
-        "first_clip": "video clip",
+        "first_frame": _("first frame"),
+        "last_frame": _("last frame"),
+        "audio": _("audio file"),
+        "first_clip": _("video clip"),
     }.get(role, role.replace("_", " "))
+
+
+def field_words(name: str) -> str:
+    """A job's file field (``first_frame``, ``video_path``) as a noun in a sentence; an unknown name as it is."""
+    return {
+        "first_frame": _("first frame"),
+        "last_frame": _("last frame"),
+        "audio": _("audio"),
+        "first_clip": _("first clip"),
+        "video_path": _("video path"),
+        "thumbnail_path": _("thumbnail path"),
+        "sidecar_path": _("sidecar path"),
+    }.get(name, name.replace("_", " "))
 
 
 def _is_remote(reference: str) -> bool:

@@ -16,6 +16,7 @@ import av
 from av.error import FFmpegError
 from PIL import Image
 
+from wan_desktop.core.i18n import _, format_number, format_seconds
 from wan_desktop.core.library import atomic_write_bytes
 
 # Errors PyAV raises for files that are missing, truncated or not media at all.
@@ -44,7 +45,7 @@ def probe_video(path: Path) -> VideoInfo:
         stream = _video_stream(container, path)
         info = _info(container, stream)
         if _first(_decode(container, stream, path)) is None:
-            raise MediaError(f"'{path.name}' holds no picture that can be decoded.")
+            raise MediaError(_no_picture(path))
         return info
 
 
@@ -60,16 +61,19 @@ def verify_video(
     try:
         size = path.stat().st_size
     except OSError:
-        raise MediaError(f"The video '{path.name}' is missing.") from None
+        raise MediaError(_("The video '{name}' is missing.").format(name=path.name)) from None
     if expected_bytes is not None and size != expected_bytes:
         raise MediaError(
-            f"The video '{path.name}' is incomplete: {size:,} of {expected_bytes:,} bytes arrived. "
-            "It will be downloaded again."
+            _(
+                "The video '{name}' is incomplete: {size} of {expected} bytes arrived. It will be downloaded again."
+            ).format(name=path.name, size=format_number(size), expected=format_number(expected_bytes))
         )
     missing = _mp4_bytes_missing(path, size)
     if missing:
         raise MediaError(
-            f"The video '{path.name}' is cut short: {missing:,} bytes of it are missing. It will be downloaded again."
+            _(
+                "The video '{name}' is cut short: {missing} bytes of it are missing. It will be downloaded again."
+            ).format(name=path.name, missing=format_number(missing))
         )
     with _open(path) as container:
         stream = _video_stream(container, path)
@@ -79,12 +83,15 @@ def verify_video(
     # The last frame starts one frame before the end; allow the tolerance beyond that.
     if info.duration > 0 and last_time < info.duration - frame_step - tolerance:
         raise MediaError(
-            f"The video '{path.name}' stops at {last_time:.1f} s of {info.duration:.1f} s; "
-            "the file is damaged and will be downloaded again."
+            _(
+                "The video '{name}' stops at {stop} of {length}; the file is damaged and will be downloaded again."
+            ).format(name=path.name, stop=_tenths(last_time), length=_tenths(info.duration))
         )
     if expected_duration is not None and abs(info.duration - expected_duration) > tolerance:
         raise MediaError(
-            f"The video '{path.name}' lasts {info.duration:.1f} s but {expected_duration:g} s were expected."
+            _("The video '{name}' lasts {length} but {expected} were expected.").format(
+                name=path.name, length=_tenths(info.duration), expected=format_seconds(expected_duration)
+            )
         )
     return info
 
@@ -94,7 +101,7 @@ def probe_audio_seconds(path: Path) -> float:
     path = Path(path)
     with _open(path) as container:
         if not container.streams.audio:
-            raise MediaError(f"'{path.name}' has no sound that Wan Desktop can read.")
+            raise MediaError(_("'{name}' has no sound that Wan Desktop can read.").format(name=path.name))
         stream = container.streams.audio[0]
         if stream.duration is not None and stream.time_base is not None:
             return float(stream.duration * stream.time_base)
@@ -106,7 +113,9 @@ def probe_audio_seconds(path: Path) -> float:
             for frame in container.decode(stream):
                 seconds += frame.samples / frame.sample_rate
         except _DECODE_ERRORS as error:
-            raise MediaError(f"The sound in '{path.name}' cannot be decoded ({error}).") from None
+            raise MediaError(
+                _("The sound in '{name}' cannot be decoded ({reason}).").format(name=path.name, reason=error)
+            ) from None
         return seconds
 
 
@@ -162,16 +171,17 @@ def extract_frames(video: Path | str, count: int, max_side: int) -> list[Image.I
 # -- helpers ------------------------------------------------------------------------------------------------
 def _open(path: Path):
     if not path.exists():
-        raise MediaError(f"'{path.name}' could not be found; it may have been moved or deleted.")
+        raise MediaError(_("'{name}' could not be found; it may have been moved or deleted.").format(name=path.name))
     try:
         return av.open(str(path), mode="r")
     except _DECODE_ERRORS as error:
-        raise MediaError(f"'{path.name}' is not a video or sound file that can be read ({_reason(error)}).") from None
+        unreadable = _("'{name}' is not a video or sound file that can be read ({reason}).")
+        raise MediaError(unreadable.format(name=path.name, reason=_reason(error))) from None
 
 
 def _video_stream(container, path: Path):
     if not container.streams.video:
-        raise MediaError(f"'{path.name}' has no picture track.")
+        raise MediaError(_("'{name}' has no picture track.").format(name=path.name))
     return container.streams.video[0]
 
 
@@ -201,7 +211,8 @@ def _decode(container, stream, path: Path) -> Iterator:
     try:
         yield from container.decode(stream)
     except _DECODE_ERRORS as error:
-        raise MediaError(f"The video '{path.name}' is damaged and cannot be decoded ({_reason(error)}).") from None
+        damaged = _("The video '{name}' is damaged and cannot be decoded ({reason}).")
+        raise MediaError(damaged.format(name=path.name, reason=_reason(error))) from None
 
 
 def _first(frames: Iterator):
@@ -222,7 +233,7 @@ def _seek(container, stream, seconds: float) -> None:
     try:
         container.seek(target, stream=stream, backward=True, any_frame=False)
     except _DECODE_ERRORS as error:
-        raise MediaError(f"The video cannot be searched ({_reason(error)}).") from None
+        raise MediaError(_("The video cannot be searched ({reason}).").format(reason=_reason(error))) from None
 
 
 def _frame_at(container, stream, seconds: float, path: Path):
@@ -234,7 +245,7 @@ def _frame_at(container, stream, seconds: float, path: Path):
         if _seconds(frame, stream) >= seconds - half_frame:
             return frame
     if last is None:
-        raise MediaError(f"'{path.name}' holds no picture that can be decoded.")
+        raise MediaError(_no_picture(path))
     return last  # past the end: the last picture there is
 
 
@@ -244,8 +255,17 @@ def _last_frame(container, stream, info: VideoInfo, path: Path):
     for frame in _decode(container, stream, path):
         last = frame
     if last is None:
-        raise MediaError(f"'{path.name}' holds no picture that can be decoded.")
+        raise MediaError(_no_picture(path))
     return last
+
+
+def _no_picture(path: Path) -> str:
+    return _("'{name}' holds no picture that can be decoded.").format(name=path.name)
+
+
+def _tenths(seconds: float) -> str:
+    """A length to a tenth of a second ("4.9 s"), as a damaged download's sentence gives it."""
+    return _("{n} s").format(n=format_number(seconds, 1))
 
 
 def _last_frame_time(container, stream, info: VideoInfo, path: Path) -> float:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from wan_desktop.core.i18n import _, format_number
+
 if TYPE_CHECKING:  # keyring (and its D-Bus stack) loads on first use: ~70 ms the first paint need not wait for
     from keyring.backend import KeyringBackend
 
@@ -33,10 +35,10 @@ class KeySource(str, Enum):
     @property
     def label(self) -> str:
         return {
-            KeySource.ENVIRONMENT: f"from the {ENV_VAR} environment variable",
-            KeySource.KEYRING: "kept in the system keyring",
-            KeySource.SESSION: "kept for this session only",
-            KeySource.NONE: "not set",
+            KeySource.ENVIRONMENT: _("from the {variable} environment variable").format(variable=ENV_VAR),
+            KeySource.KEYRING: _("kept in the system keyring"),
+            KeySource.SESSION: _("kept for this session only"),
+            KeySource.NONE: _("not set"),
         }[self]
 
 
@@ -61,14 +63,16 @@ def check_key(text: str) -> str:
     with a line break or a non-ASCII character either fails inside httpx (with the key in its message)
     or is not what the person meant to paste."""
     if not isinstance(text, str):
-        raise InvalidKeyError("The API key is not text.")
+        raise InvalidKeyError(_("The API key is not text."))
     key = text.strip()
     if not key:
-        raise InvalidKeyError("The API key is empty.")
+        raise InvalidKeyError(_("The API key is empty."))
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidKeyError(
-            f"The API key is {len(key)} characters long, far more than a key has (at most {MAX_KEY_LENGTH}); "
-            "check that only the key was pasted."
+            _(
+                "The API key is {length} characters long, far more than a key has (at most {limit}); "
+                "check that only the key was pasted."
+            ).format(length=format_number(len(key)), limit=format_number(MAX_KEY_LENGTH))
         )
     for position, ch in enumerate(key, start=1):
         if not 0x21 <= ord(ch) <= 0x7E:
@@ -77,20 +81,30 @@ def check_key(text: str) -> str:
 
 
 def _bad_character_sentence(position: int, ch: str) -> str:
-    if ch.isspace():
-        what = "a line break" if ch in "\r\n" else "a space"
-        return (
-            f"An API key has no spaces or line breaks in it, but this one has {what} at position {position}; "
+    where = format_number(position)
+    if ch in "\r\n":
+        return _(
+            "An API key has no spaces or line breaks in it, but this one has a line break at position {position}; "
             "check that only the key was pasted. Nothing was sent."
-        )
+        ).format(position=where)
+    if ch.isspace():
+        return _(
+            "An API key has no spaces or line breaks in it, but this one has a space at position {position}; "
+            "check that only the key was pasted. Nothing was sent."
+        ).format(position=where)
+    code = f"U+{ord(ch):04X}"
     if ord(ch) < 0x20 or ord(ch) == 0x7F:
-        what = f"a control character (U+{ord(ch):04X})"
+        sentence = _(
+            "The API key has a control character ({code}) at position {position}, which no key contains (it often "
+            "comes with copying from a web page or a chat). Paste the key again, or type it. Nothing was sent."
+        )
     else:
-        what = f"an invisible or non-ASCII character (U+{ord(ch):04X})"
-    return (
-        f"The API key has {what} at position {position}, which no key contains (it often comes with copying "
-        "from a web page or a chat). Paste the key again, or type it. Nothing was sent."
-    )
+        sentence = _(
+            "The API key has an invisible or non-ASCII character ({code}) at position {position}, which no key "
+            "contains (it often comes with copying from a web page or a chat). Paste the key again, or type it. "
+            "Nothing was sent."
+        )
+    return sentence.format(code=code, position=where)
 
 
 def scrub(text: str, key: str) -> str:
@@ -109,11 +123,19 @@ def scrub(text: str, key: str) -> str:
     return text
 
 
-def _checked(key: str, where: str) -> str:
+def _checked(key: str, source: KeySource) -> str:
     try:
         return check_key(key)
     except InvalidKeyError as error:
-        raise InvalidKeyError(f"The key {where} cannot be used. {error}") from None
+        raise InvalidKeyError(_unusable_sentence(source).format(problem=error, variable=ENV_VAR)) from None
+
+
+def _unusable_sentence(source: KeySource) -> str:
+    if source is KeySource.ENVIRONMENT:
+        return _("The key in the {variable} environment variable cannot be used. {problem}")
+    if source is KeySource.KEYRING:
+        return _("The key kept in the system keyring cannot be used. {problem}")
+    return _("The key kept for this session cannot be used. {problem}")
 
 
 class KeyringUnavailable(Exception):
@@ -161,17 +183,17 @@ class KeyVault:
         """The key to use for ``region``: the environment variable wins, then the keyring, then the session."""
         from_env = (self._environ.get(ENV_VAR) or "").strip()
         if from_env:
-            return StoredKey(_checked(from_env, f"in the {ENV_VAR} environment variable"), KeySource.ENVIRONMENT)
+            return StoredKey(_checked(from_env, KeySource.ENVIRONMENT), KeySource.ENVIRONMENT)
         if self.backend_available():
             try:
                 stored = self._backend.get_password(self._service, username_for(region))
             except _errors().KeyringError:
                 stored = None  # a locked or broken keyring: fall back to the session key
             if stored:
-                return StoredKey(_checked(stored, "kept in the system keyring"), KeySource.KEYRING)
+                return StoredKey(_checked(stored, KeySource.KEYRING), KeySource.KEYRING)
         with self._lock:
             session = self._session.get(region)
-        return StoredKey(_checked(session, "kept for this session"), KeySource.SESSION) if session else None
+        return StoredKey(_checked(session, KeySource.SESSION), KeySource.SESSION) if session else None
 
     def source(self, region: str) -> KeySource:
         stored = self.get(region)
@@ -208,8 +230,10 @@ class KeyVault:
             pass  # nothing stored: already forgotten
         except _errors().KeyringError as error:
             raise KeyringUnavailable(
-                f"The key could not be removed from the system keyring ({error}). Remove the entry "
-                f"'{username_for(region)}' of '{self._service}' in your keyring manager."
+                _(
+                    "The key could not be removed from the system keyring ({reason}). Remove the entry "
+                    "'{entry}' of '{service}' in your keyring manager."
+                ).format(reason=error, entry=username_for(region), service=self._service)
             ) from None
 
 
@@ -241,14 +265,21 @@ def _is_safe(backend: KeyringBackend) -> bool:
 def _name(backend: KeyringBackend) -> str:
     chained = getattr(backend, "backends", None)
     if chained is not None:
-        return " + ".join(_name(member) for member in chained) or "no keyring"
+        return " + ".join(_name(member) for member in chained) or _("no keyring")
     return str(getattr(backend, "name", "") or type(backend).__name__)
 
 
 def _unavailable_sentence(backend_name: str, reason: str = "") -> str:
-    why = f" ({reason})" if reason else f" (found: {backend_name})"
-    return (
-        f"No secure system keyring is available{why}, so the key cannot be saved safely. "
-        f"Set the {ENV_VAR} environment variable before starting Wan Desktop, "
-        "or keep the key for this session only."
-    )
+    if reason:
+        sentence = _(
+            "No secure system keyring is available ({reason}), so the key cannot be saved safely. "
+            "Set the {variable} environment variable before starting Wan Desktop, "
+            "or keep the key for this session only."
+        )
+    else:
+        sentence = _(
+            "No secure system keyring is available (found: {backend}), so the key cannot be saved safely. "
+            "Set the {variable} environment variable before starting Wan Desktop, "
+            "or keep the key for this session only."
+        )
+    return sentence.format(reason=reason, backend=backend_name, variable=ENV_VAR)

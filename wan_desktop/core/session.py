@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.regions import ServiceEndpoint
+from wan_desktop.core.i18n import _
 from wan_desktop.core.settings import Settings
 
 if TYPE_CHECKING:  # the heavy modules (httpx, SQLite, PyAV) load only when a session opens
@@ -48,8 +49,10 @@ def key_for(settings: Settings, vault: KeyVault) -> str:
     stored = vault.get(region.value)
     if stored is None:
         raise MissingKeyError(
-            f"No API key for {region.value}. Store one in Settings (it is kept in the system keyring), "
-            "or set the DASHSCOPE_API_KEY environment variable."
+            _(
+                "No API key for {region}. Store one in Settings (it is kept in the system keyring), "
+                "or set the DASHSCOPE_API_KEY environment variable."
+            ).format(region=region.value)
         )
     return stored.key
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.regions import check_base_url, check_workspace
-from wan_desktop.core.i18n import SYSTEM, Language
+from wan_desktop.core.i18n import SYSTEM, Language, _
 from wan_desktop.core.library import atomic_write_bytes, atomic_write_text
 
 SETTINGS_FILE = "settings.json"
@@ -192,20 +192,24 @@ class SettingsStore:
         except FileNotFoundError:
             return Settings()
         except (OSError, UnicodeDecodeError) as error:
-            return self._reset(f"could not be read ({error})")
+            unreadable = _(
+                "The settings file could not be read ({reason}), so the defaults are used. "
+                "The old file is kept as {name}."
+            )
+            return self._reset(unreadable.format(reason=error, name=self.bad_path.name))
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
-            return self._reset("was damaged")
+            return self._reset(self._damaged())
         if not isinstance(data, dict):
-            return self._reset("was damaged")
+            return self._reset(self._damaged())
         settings, bad = settings_from_dict(data)
         if bad:
             self._keep_bad_copy()
-            self.problem = (
-                f"Some settings were unreadable and were reset to their defaults: {', '.join(bad)}. "
-                f"The old file is kept as {self.bad_path.name}."
-            )
+            self.problem = _(
+                "Some settings were unreadable and were reset to their defaults: {names}. "
+                "The old file is kept as {name}."
+            ).format(names=_(", ").join(bad), name=self.bad_path.name)
         return settings
 
     def save(self, settings: Settings) -> None:
@@ -213,11 +217,14 @@ class SettingsStore:
         assert not [name for name in data if _SECRET_NAME.search(name)], "a key must never reach settings.json"
         atomic_write_text(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
-    def _reset(self, what: str) -> Settings:
-        self._keep_bad_copy()
-        self.problem = (
-            f"The settings file {what}, so the defaults are used. The old file is kept as {self.bad_path.name}."
+    def _damaged(self) -> str:
+        return _("The settings file was damaged, so the defaults are used. The old file is kept as {name}.").format(
+            name=self.bad_path.name
         )
+
+    def _reset(self, problem: str) -> Settings:
+        self._keep_bad_copy()
+        self.problem = problem
         return Settings()
 
     def _keep_bad_copy(self) -> None:

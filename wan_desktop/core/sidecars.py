@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wan_desktop.core.i18n import _, format_number
 from wan_desktop.core.job_codec import job_from_dict
 from wan_desktop.core.jobs import FINAL_STATES, Job
 
@@ -124,21 +125,27 @@ def _read_bytes(library: Library, path: Path) -> bytes:
     try:
         real = library.confined(path).resolve()
     except UnsafePath:
-        raise SidecarError(f"'{path.name}' leads outside the library folder, so it is not read.") from None
+        raise SidecarError(
+            _("'{name}' leads outside the library folder, so it is not read.").format(name=path.name)
+        ) from None
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
         if not stat.S_ISREG(os.lstat(real).st_mode):
-            raise SidecarError(f"'{path.name}' is not a regular file, so it is not read.")
+            raise SidecarError(_not_regular(path))
         fd = os.open(real, flags)
     except OSError as error:
-        raise SidecarError(f"'{path.name}' cannot be read as a Wan Desktop note ({error.strerror}).") from None
+        raise SidecarError(_unreadable(path, str(error.strerror))) from None
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since the check above
-            raise SidecarError(f"'{path.name}' is not a regular file, so it is not read.")
+            raise SidecarError(_not_regular(path))
         data = handle.read(MAX_SIDECAR_BYTES + 1)
     if len(data) > MAX_SIDECAR_BYTES:
         limit = MAX_SIDECAR_BYTES // 1024
-        raise SidecarError(f"'{path.name}' is larger than {limit} KiB, so it is not a Wan Desktop note.")
+        raise SidecarError(
+            _("'{name}' is larger than {limit} KiB, so it is not a Wan Desktop note.").format(
+                name=path.name, limit=format_number(limit)
+            )
+        )
     return data
 
 
@@ -148,11 +155,15 @@ def _parse(path: Path, raw: bytes) -> Any:
         depth += 1 if bracket.group() in (b"[", b"{") else -1
         deepest = max(deepest, depth)
     if deepest > MAX_DEPTH:
-        raise SidecarError(f"'{path.name}' is nested more than {MAX_DEPTH} levels deep; it is not a note.")
+        raise SidecarError(
+            _("'{name}' is nested more than {depth} levels deep; it is not a note.").format(
+                name=path.name, depth=format_number(MAX_DEPTH)
+            )
+        )
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise SidecarError(f"'{path.name}' cannot be read as a Wan Desktop note ({_short(error)}).") from None
+        raise SidecarError(_unreadable(path, _short(error))) from None
 
 
 # -- the content ----------------------------------------------------------------------------------------------
@@ -161,26 +172,32 @@ def _job_from_bytes(library: Library, path: Path, raw: bytes) -> Job:
     try:
         job = job_from_dict(body)
     except ValueError as error:
-        raise SidecarError(f"'{path.name}' is damaged and cannot be read ({_short(error)}).") from None
+        raise SidecarError(
+            _("'{name}' is damaged and cannot be read ({reason}).").format(name=path.name, reason=_short(error))
+        ) from None
     if job.state not in FINAL_STATES:
         raise SidecarError(
-            f"'{path.name}' describes a job that is not finished ({job.state.label.lower()}); only finished "
-            "jobs are restored from notes, so nothing is sent to the service without you asking."
+            _(
+                "'{name}' describes a job that is not finished ({state}); only finished "
+                "jobs are restored from notes, so nothing is sent to the service without you asking."
+            ).format(name=path.name, state=job.state.label.lower())
         )
     return _rerooted(library, job, path)
 
 
 def _envelope(path: Path, data: Any) -> Mapping[str, Any]:
     if not isinstance(data, dict) or data.get("format") != SIDECAR_FORMAT:
-        raise SidecarError(f"'{path.name}' is not a Wan Desktop note.")
+        raise SidecarError(_("'{name}' is not a Wan Desktop note.").format(name=path.name))
     version = data.get("version", SIDECAR_VERSION)
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise SidecarError(f"'{path.name}' is damaged: its version is not a number the app knows.")
+        raise SidecarError(_("'{name}' is damaged: its version is not a number the app knows.").format(name=path.name))
     if version > SIDECAR_VERSION:
-        raise SidecarError(f"'{path.name}' was written by a newer Wan Desktop; update the app to read it.")
+        raise SidecarError(
+            _("'{name}' was written by a newer Wan Desktop; update the app to read it.").format(name=path.name)
+        )
     body = data.get("job")
     if not isinstance(body, dict):
-        raise SidecarError(f"'{path.name}' is damaged and cannot be read (it holds no job).")
+        raise SidecarError(_("'{name}' is damaged and cannot be read (it holds no job).").format(name=path.name))
     return body
 
 
@@ -215,12 +232,21 @@ def _rerooted(library: Library, job: Job, sidecar: Path) -> Job:
 
 
 def _inside(library: Library, sidecar: Path, name: str, text: str, within: Path | None = None) -> Path:
-    from wan_desktop.core.library import UnsafePath
+    from wan_desktop.core.library import UnsafePath, field_words
 
     try:
         return library.confined(text, within=within)
     except UnsafePath as error:
-        raise SidecarError(f"'{sidecar.name}' is refused: its {name.replace('_', ' ')} is unsafe. {error}") from None
+        refused = _("'{name}' is refused: its {field} is unsafe. {problem}")
+        raise SidecarError(refused.format(name=sidecar.name, field=field_words(name), problem=error)) from None
+
+
+def _not_regular(path: Path) -> str:
+    return _("'{name}' is not a regular file, so it is not read.").format(name=path.name)
+
+
+def _unreadable(path: Path, reason: str) -> str:
+    return _("'{name}' cannot be read as a Wan Desktop note ({reason}).").format(name=path.name, reason=reason)
 
 
 def _short(error: BaseException) -> str:

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.i18n import _
 from wan_desktop.core.job_codec import (  # noqa: F401  (re-exported: callers import the codec from here)
     CodecError,
     job_from_dict,
@@ -50,41 +51,50 @@ class ClaimGuard(Protocol):
 
 
 class StoreError(Exception):
-    """The job database cannot do what was asked; ``explanation`` is a sentence for the person."""
+    """The job database cannot do what was asked; ``explanation`` is a sentence for the person.
 
-    default_explanation = "Wan Desktop could not use its job database."
+    A subclass says its own sentence by overriding ``default_sentence`` (worded when the error is made, in the
+    language of that moment). ``default_explanation`` is the older way, an English sentence as a class attribute:
+    still honoured, but not translated."""
+
+    default_explanation: str | None = None
 
     def __init__(self, explanation: str | None = None, *, detail: str = "") -> None:
-        self.explanation = explanation or self.default_explanation
+        self.explanation = explanation or self.default_explanation or self.default_sentence()
         self.detail = detail  # SQLite's own words, for the log
         super().__init__(self.explanation + (f" ({detail})" if detail else ""))
 
+    def default_sentence(self) -> str:
+        return _("Wan Desktop could not use its job database.")
+
 
 class DiskFullError(StoreError):
-    default_explanation = (
-        "The disk holding Wan Desktop's data is full. Free some space; nothing was lost, the app will retry."
-    )
+    def default_sentence(self) -> str:
+        return _("The disk holding Wan Desktop's data is full. Free some space; nothing was lost, the app will retry.")
 
 
 class ReadOnlyError(StoreError):
-    default_explanation = (
-        "Wan Desktop cannot write to its data folder because it is read-only. "
-        "Check the folder's permissions or the disk; nothing was lost, the app will retry."
-    )
+    def default_sentence(self) -> str:
+        return _(
+            "Wan Desktop cannot write to its data folder because it is read-only. "
+            "Check the folder's permissions or the disk; nothing was lost, the app will retry."
+        )
 
 
 class LockedError(StoreError):
-    default_explanation = (
-        "Wan Desktop's job database is busy in another program (perhaps a second Wan Desktop window). "
-        "Close the other one; nothing was lost, the app will retry."
-    )
+    def default_sentence(self) -> str:
+        return _(
+            "Wan Desktop's job database is busy in another program (perhaps a second Wan Desktop window). "
+            "Close the other one; nothing was lost, the app will retry."
+        )
 
 
 class CorruptDatabaseError(StoreError):
-    default_explanation = (
-        "Wan Desktop's job database is damaged. Your videos and their notes in the library folder are safe; "
-        "the history can be rebuilt from them."
-    )
+    def default_sentence(self) -> str:
+        return _(
+            "Wan Desktop's job database is damaged. Your videos and their notes in the library folder are safe; "
+            "the history can be rebuilt from them."
+        )
 
 
 def _translate(error: BaseException, db_path: Path) -> StoreError:
@@ -97,7 +107,9 @@ def _translate(error: BaseException, db_path: Path) -> StoreError:
             return DiskFullError(detail=str(error))
         if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             return ReadOnlyError(_read_only_sentence(folder), detail=str(error))
-        return StoreError(f"Wan Desktop could not use its data folder {folder}.", detail=str(error))
+        return StoreError(
+            _("Wan Desktop could not use its data folder {folder}.").format(folder=folder), detail=str(error)
+        )
     if name == "SQLITE_FULL" or "database or disk is full" in text:
         return DiskFullError(detail=str(error))
     if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
@@ -106,28 +118,34 @@ def _translate(error: BaseException, db_path: Path) -> StoreError:
         return LockedError(detail=str(error))
     if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "not a database" in text or "malformed" in text:
         return CorruptDatabaseError(
-            f"Wan Desktop's job database ({db_path}) is damaged. Your videos and their notes in the library "
-            "folder are safe; the history can be rebuilt from them.",
+            _(
+                "Wan Desktop's job database ({path}) is damaged. Your videos and their notes in the library "
+                "folder are safe; the history can be rebuilt from them."
+            ).format(path=db_path),
             detail=str(error),
         )
     if name.startswith("SQLITE_CANTOPEN") or "unable to open database" in text:
         if not _writable(folder):
             return ReadOnlyError(_read_only_sentence(folder), detail=str(error))
-        return StoreError(f"Wan Desktop could not open its job database {db_path}.", detail=str(error))
+        return StoreError(
+            _("Wan Desktop could not open its job database {path}.").format(path=db_path), detail=str(error)
+        )
     if name.startswith("SQLITE_IOERR") or "disk i/o error" in text:
         return StoreError(
-            f"The disk holding Wan Desktop's data ({folder}) reported an error. Check the disk; "
-            "nothing was lost, the app will retry.",
+            _(
+                "The disk holding Wan Desktop's data ({folder}) reported an error. Check the disk; "
+                "nothing was lost, the app will retry."
+            ).format(folder=folder),
             detail=str(error),
         )
     return StoreError(detail=str(error))
 
 
 def _read_only_sentence(folder: Path) -> str:
-    return (
-        f"Wan Desktop cannot write to its data folder {folder} because it is read-only. "
+    return _(
+        "Wan Desktop cannot write to its data folder {folder} because it is read-only. "
         "Check the folder's permissions or the disk; nothing was lost, the app will retry."
-    )
+    ).format(folder=folder)
 
 
 def _writable(folder: Path) -> bool:
@@ -288,7 +306,7 @@ class JobReader:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            raise StoreError("The job database is closed.")
+            raise StoreError(_("The job database is closed."))
         return self._conn
 
 
@@ -383,8 +401,10 @@ class JobStore(JobReader):
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"The job database {self.db_path} was made by a newer Wan Desktop (schema {version}; this version "
-                f"knows up to {SCHEMA_VERSION}). Update Wan Desktop, or choose another data folder.",
+                _(
+                    "The job database {path} was made by a newer Wan Desktop (schema {version}; this version "
+                    "knows up to {known}). Update Wan Desktop, or choose another data folder."
+                ).format(path=self.db_path, version=version, known=SCHEMA_VERSION),
             )
         if version == SCHEMA_VERSION:
             return

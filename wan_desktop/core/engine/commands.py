@@ -15,10 +15,10 @@ from wan_desktop.core.dashscope.errors import DashScopeError
 from wan_desktop.core.dashscope.types import GenerationRequest, is_remote
 from wan_desktop.core.engine.runtime import Runtime
 from wan_desktop.core.events import UncertainDecision
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.jobs import FINAL_STATES, Job, JobAction, JobState, refusal
 from wan_desktop.core.request_checks import ensure_valid
 from wan_desktop.core.store import StoreError
-from wan_desktop.core.wording import count
 
 
 class Outcome(str, Enum):
@@ -47,9 +47,18 @@ class ImportOutcome:
     message: str
 
 
-_NOT_FOUND = CommandOutcome(Outcome.NOT_FOUND, "No such job.")
-_DROPPED = "Dropped by you; it may still exist on the service."
-_NOT_IMPORTED = "A job that is {state} is not imported: only finished jobs are, so nothing is sent without you asking."
+def _not_found() -> CommandOutcome:
+    return CommandOutcome(Outcome.NOT_FOUND, _("No such job."))
+
+
+def _dropped() -> str:
+    return _("Dropped by you; it may still exist on the service.")
+
+
+def _not_imported(job: Job) -> str:
+    return _(
+        "A job that is {state} is not imported: only finished jobs are, so nothing is sent without you asking."
+    ).format(state=job.state.label.lower())
 
 
 class Commands:
@@ -93,7 +102,7 @@ class Commands:
             if self.rt.journal.get(job.id) is not None:
                 already += 1
             elif job.state not in FINAL_STATES:
-                refused.append((job.id, _NOT_IMPORTED.format(state=job.state.label.lower())))
+                refused.append((job.id, _not_imported(job)))
             else:
                 try:
                     self.rt.journal.add(job)
@@ -103,7 +112,11 @@ class Commands:
                     refused.append((job.id, error.explanation))
                 else:
                     added.append(job.id)
-        message = f"Imported {count(len(added), 'job')}; {already} already in the history; {len(refused)} refused."
+        message = ngettext(
+            "Imported {n} job; {already} already in the history; {refused} refused.",
+            "Imported {n} jobs; {already} already in the history; {refused} refused.",
+            len(added),
+        ).format(n=format_number(len(added)), already=format_number(already), refused=format_number(len(refused)))
         return ImportOutcome(tuple(added), already, tuple(refused), message)
 
     # -- changes to a job ---------------------------------------------------------------------------
@@ -112,25 +125,25 @@ class Commands:
         if isinstance(job, CommandOutcome):
             return job
         if job.state in (JobState.QUEUED, JobState.HELD_BY_BUDGET):
-            canceled = job.moved_to(JobState.CANCELED, error_message="Canceled before it was sent.")
-            return self._saved(canceled, "Canceled.")
+            canceled = job.moved_to(JobState.CANCELED, error_message=_("Canceled before it was sent."))
+            return self._saved(canceled, _("Canceled."))
         if job.state is JobState.SUBMIT_UNCERTAIN:
-            return self._saved(job.moved_to(JobState.CANCELED, error_message=_DROPPED), "Dropped.")
+            return self._saved(job.moved_to(JobState.CANCELED, error_message=_dropped()), _("Dropped."))
         return self._cancel_on_service(job)
 
     def _cancel_on_service(self, job: Job) -> CommandOutcome:
         rt = self.rt
         if not job.task_id:
-            return CommandOutcome(Outcome.REFUSED, "This job has no task on the service to cancel.", job)
+            return CommandOutcome(Outcome.REFUSED, _("This job has no task on the service to cancel."), job)
         try:
             rt.service.cancel_task(job.task_id)
         except DashScopeError as error:
             if error.http_status == 400:
                 rt.schedule.set(job.id, 0)  # it has started: the next poll shows it running
-                message = "The service has already started this video; it can no longer be canceled."
+                message = _("The service has already started this video; it can no longer be canceled.")
                 return CommandOutcome(Outcome.REFUSED, message, job)
             return CommandOutcome(Outcome.FAILED, error.explanation, job)
-        message = "Canceled on the service; not charged."
+        message = _("Canceled on the service; not charged.")
         return self._saved(job.moved_to(JobState.CANCELED, error_message=message), message)
 
     def retry(self, job_id: str) -> CommandOutcome:
@@ -138,14 +151,14 @@ class Commands:
         if isinstance(job, CommandOutcome):
             return job
         self.rt.schedule.forget(job_id)
-        return self._saved(_fresh_attempt(job), "Queued again.")
+        return self._saved(_fresh_attempt(job), _("Queued again."))
 
     def remove(self, job_id: str) -> CommandOutcome:
-        return self._delete(job_id, JobAction.REMOVE, "Removed.")
+        return self._delete(job_id, JobAction.REMOVE, _("Removed."))
 
     def forget(self, job_id: str) -> CommandOutcome:
         """Drop a finished job deleted from the history (its files went to the trash)."""
-        return self._delete(job_id, JobAction.DELETE, "Deleted.")
+        return self._delete(job_id, JobAction.DELETE, _("Deleted."))
 
     def decide(self, job_id: str, decision: UncertainDecision) -> CommandOutcome:
         job = self._check(job_id, JobAction.DECIDE)
@@ -155,19 +168,19 @@ class Commands:
         if decision is UncertainDecision.SEARCH_AGAIN:
             rt.schedule.reconcile_tries.pop(job_id, None)
             cleared = replace(job, error_code=None, error_message=None, error_detail=None)
-            outcome = self._saved(cleared, "Looking for the task on the service again.")
+            outcome = self._saved(cleared, _("Looking for the task on the service again."))
             rt.schedule.set(job_id, 0)
             return outcome
         if decision is UncertainDecision.RESUBMIT:
             queued = job.moved_to(JobState.QUEUED, error_code=None, error_message=None, error_detail=None)
-            return self._saved(queued, "Queued to be sent again.")
-        return self._saved(job.moved_to(JobState.CANCELED, error_message=_DROPPED), "Dropped.")
+            return self._saved(queued, _("Queued to be sent again."))
+        return self._saved(job.moved_to(JobState.CANCELED, error_message=_dropped()), _("Dropped."))
 
     def set_favourite(self, job_id: str, favourite: bool) -> CommandOutcome:
         job = self._check(job_id, JobAction.FAVOURITE)
         if isinstance(job, CommandOutcome):
             return job
-        word = "Marked as a favourite." if favourite else "No longer a favourite."
+        word = _("Marked as a favourite.") if favourite else _("No longer a favourite.")
         return self._saved(replace(job, favourite=bool(favourite)), word)
 
     def set_kept(self, job_id: str, kept: bool | None) -> CommandOutcome:
@@ -175,7 +188,7 @@ class Commands:
         if isinstance(job, CommandOutcome):
             return job
         mark = None if kept is None else bool(kept)
-        word = "Unmarked." if mark is None else ("Kept." if mark else "Rejected.")
+        word = _("Unmarked.") if mark is None else (_("Kept.") if mark else _("Rejected."))
         return self._saved(replace(job, kept=mark), word)
 
     # -- plumbing -----------------------------------------------------------------------------------
@@ -183,14 +196,14 @@ class Commands:
         """The job, when the rulebook allows ``action`` on it; else the outcome that says why not."""
         job = self.rt.journal.get(job_id)
         if job is None:
-            return _NOT_FOUND
+            return _not_found()
         sentence = refusal(job, action)
         return CommandOutcome(Outcome.REFUSED, sentence, job) if sentence else job
 
     def _saved(self, job: Job, message: str) -> CommandOutcome:
         saved = self.rt.journal.save(job)
         if job.id in self.rt.journal.unsaved:
-            message += " It is not yet saved to disk; the app keeps trying."
+            message = _("{outcome} It is not yet saved to disk; the app keeps trying.").format(outcome=message)
         return CommandOutcome(Outcome.DONE, message, saved)
 
     def _delete(self, job_id: str, action: JobAction, message: str) -> CommandOutcome:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, tzinfo
 
 from wan_desktop.core.dashscope import catalog
 from wan_desktop.core.events import EngineEvent
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import DECISION_CODES, Job, JobState
 from wan_desktop.core.polling import PollPolicy
 from wan_desktop.core.pricing import PriceTable
@@ -98,7 +99,7 @@ def as_utc(moment: datetime | None) -> datetime | None:
 
 
 def unknown_model_sentence(model: str) -> str:
-    return (
-        f"This job asks for the model {model!r}, which this version of Wan Desktop does not know, so it was "
+    return _(
+        "This job asks for the model {model!r}, which this version of Wan Desktop does not know, so it was "
         "not sent and nothing was charged. Make it again with a model from the list."
-    )
+    ).format(model=model)

@@ -20,19 +20,25 @@ from wan_desktop.core.engine.runtime import Runtime, log
 from wan_desktop.core.engine.schedule import Schedule
 from wan_desktop.core.engine.service import VideoService
 from wan_desktop.core.events import EngineEvent, EventKind
+from wan_desktop.core.i18n import _, format_number
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.library import Library
 
 FetchVideo = Callable[[Job, VideoService, Library, threading.Event, ProgressCallback], DownloadOutcome]
 PoolFactory = Callable[[int], Executor]
 
-_LINK_EXPIRED = (
-    "The video's download link expired (the service keeps results for 24 hours) before the app could fetch it."
-)
-_NO_LINK = (
-    "The service says this video is finished but gave no link to download it, though the app asked {n} times. "
-    "Try it again later, or ask the service's support with the task id."
-)
+
+def _link_expired() -> str:
+    return _(
+        "The video's download link expired (the service keeps results for 24 hours) before the app could fetch it."
+    )
+
+
+def _no_link(times: int) -> str:
+    return _(
+        "The service says this video is finished but gave no link to download it, though the app asked {n} times. "
+        "Try it again later, or ask the service's support with the task id."
+    ).format(n=format_number(times))
 
 
 def thread_pool(workers: int) -> Executor:
@@ -75,10 +81,10 @@ class Downloads:
     # -- starting -----------------------------------------------------------------------------------
     def start(self, job: Job) -> None:
         if self.rt.past_ttl(job):  # whatever kept failing, the service has let go of the video by now
-            self._give_up(job, _LINK_EXPIRED, expired=True)
+            self._give_up(job, _link_expired(), expired=True)
             return
         if not job.video_url:
-            self._ask_for_link(job, _NO_LINK.format(n=self.rt.config.max_link_queries))
+            self._ask_for_link(job, _no_link(self.rt.config.max_link_queries))
             return
         if self._pool is None or self.slots_full:
             return
@@ -92,7 +98,8 @@ class Downloads:
             outcome = future.result()
         except Exception as error:  # a bug in the worker must not strand the job
             log.exception("download worker failed")
-            outcome = DownloadOutcome(job_id, DownloadStatus.NETWORK, f"Unexpected download error: {error}")
+            message = _("Unexpected download error: {error}").format(error=error)
+            outcome = DownloadOutcome(job_id, DownloadStatus.NETWORK, message)
         self._results.put(outcome)
         self.rt.wake.set()
 
@@ -128,11 +135,12 @@ class Downloads:
         if status is DownloadStatus.LINK_EXPIRED:
             self._refresh_link(job)
         elif status is DownloadStatus.REFUSED:
-            self._ask_for_link(job, outcome.message or "The video's link cannot be downloaded.")
+            self._ask_for_link(job, outcome.message or _("The video's link cannot be downloaded."))
         elif status is DownloadStatus.DAMAGED:
             count = Schedule.count(rt.schedule.damaged, job.id)
             if count >= DAMAGED_LIMIT:
-                self._give_up(job, f"The downloaded video was damaged {count} times: {outcome.message}")
+                damaged = _("The downloaded video was damaged {n} times: {problem}")
+                self._give_up(job, damaged.format(n=format_number(count), problem=outcome.message))
             else:
                 rt.schedule.set(job.id, rt.schedule.backoff(job.id))
         elif status is DownloadStatus.DISK:
@@ -159,7 +167,9 @@ class Downloads:
         try:
             note = library.write_sidecar(done)  # a free name when a file of the person's stands at this one
         except OSError as error:
-            disk = DownloadOutcome(job.id, DownloadStatus.DISK, f"Could not write the sidecar: {error}")
+            disk = DownloadOutcome(
+                job.id, DownloadStatus.DISK, _("Could not write the sidecar: {error}").format(error=error)
+            )
             self._apply(job, disk)
             return
         rt.journal.save(replace(done, sidecar_path=library.relative(note)))
@@ -172,7 +182,7 @@ class Downloads:
         video is given up only once the service forgets the task (24 h), asking at most every retry_cap."""
         rt = self.rt
         if rt.past_ttl(job) or not job.task_id:
-            self._give_up(job, _LINK_EXPIRED, expired=True)
+            self._give_up(job, _link_expired(), expired=True)
             return
         info = self._query(job, job.task_id)
         if info is None:
@@ -183,7 +193,7 @@ class Downloads:
                 rt.journal.save(replace(job, video_url=info.video_url))
             rt.schedule.set(job.id, 0 if fresh else rt.schedule.backoff(job.id))
         elif info.status is TaskStatus.UNKNOWN:
-            self._give_up(job, _LINK_EXPIRED, expired=True)
+            self._give_up(job, _link_expired(), expired=True)
         else:
             rt.schedule.set(job.id, rt.schedule.backoff(job.id))
 
@@ -222,7 +232,7 @@ class Downloads:
         if info is None:
             return
         if info.status is TaskStatus.UNKNOWN:
-            self._give_up(job, _LINK_EXPIRED, expired=True)
+            self._give_up(job, _link_expired(), expired=True)
         elif info.status is TaskStatus.SUCCEEDED and info.video_url and info.video_url != job.video_url:
             rt.journal.save(replace(job, video_url=info.video_url))
             rt.schedule.set(job.id, 0)

@@ -33,6 +33,7 @@ from wan_desktop.core.engine.runtime import Runtime
 from wan_desktop.core.engine.service import VideoService
 from wan_desktop.core.engine.submit import Submitter
 from wan_desktop.core.events import EngineMode, UncertainDecision
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library
 from wan_desktop.core.store import JobStore
@@ -128,7 +129,7 @@ class Engine:
         return self._commands.import_jobs(jobs)
 
     def pause(self) -> None:
-        self._rt.set_mode(EngineMode.PAUSED, "Paused.")
+        self._rt.set_mode(EngineMode.PAUSED, _("Paused."))
 
     def resume(self) -> None:
         self._rt.set_mode(EngineMode.RUNNING, "")

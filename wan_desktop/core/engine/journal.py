@@ -14,6 +14,7 @@ from dataclasses import replace
 from wan_desktop.core.engine.clock import Clock
 from wan_desktop.core.engine.config import ACTIVE_STATES
 from wan_desktop.core.events import EngineEvent, EventKind
+from wan_desktop.core.i18n import _, format_number
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.store import ClaimGuard, JobStore, StoreError
 
@@ -104,12 +105,14 @@ class Journal:
                 self.blocked(error)
                 return False
             self.unsaved.discard(job_id)
-        self._emit(EngineEvent(EventKind.NOTICE, message="The database can be written again; carrying on."))
+        self._emit(EngineEvent(EventKind.NOTICE, message=_("The database can be written again; carrying on.")))
         return True
 
     def blocked(self, error: StoreError) -> None:
         self.blocked_until = self._clock.monotonic() + self._retry
-        self._emit(EngineEvent(EventKind.NOTICE, message=f"{error.explanation} Retrying in {self._retry:.0f} s."))
+        wait = _("{n} s").format(n=format_number(self._retry))
+        message = _("{problem} Retrying in {wait}.").format(problem=error.explanation, wait=wait)
+        self._emit(EngineEvent(EventKind.NOTICE, message=message))
 
     # -- plumbing -----------------------------------------------------------------------------------
     def _remember(self, job: Job) -> None:

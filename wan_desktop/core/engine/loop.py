@@ -14,14 +14,16 @@ from wan_desktop.core.engine.reconcile import Reconciler
 from wan_desktop.core.engine.runtime import Runtime, log
 from wan_desktop.core.engine.submit import Submitter
 from wan_desktop.core.events import EngineEvent, EngineMode, EventKind
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.store import StoreError
-from wan_desktop.core.wording import count
 
-_PAST_TTL = (
-    "The service keeps a task for 24 hours; this one was older than that when Wan Desktop came back to it, so "
-    "its video could not be fetched."
-)
+
+def _past_ttl() -> str:
+    return _(
+        "The service keeps a task for 24 hours; this one was older than that when Wan Desktop came back to it, so "
+        "its video could not be fetched."
+    )
 
 
 class Loop:
@@ -80,17 +82,21 @@ class Loop:
             if not rt.is_ours(job) or job.state not in ACTIVE_STATES:
                 continue
             if rt.past_ttl(job) and job.state not in (JobState.QUEUED, JobState.HELD_BY_BUDGET):
-                rt.expire(job, _PAST_TTL)
+                rt.expire(job, _past_ttl())
                 continue
             if job.state is JobState.SUBMITTING:
-                detail = "The app stopped while this job's create request was being sent."
+                detail = _("The app stopped while this job's create request was being sent.")
                 rt.journal.save(job.moved_to(JobState.SUBMIT_UNCERTAIN, error_detail=detail))
             elif job.state is JobState.DOWNLOADING:
                 rt.journal.save(job.moved_to(JobState.SUCCEEDED))
             rt.schedule.set(job.id, 0)
         others = [job for job in rt.journal.jobs.values() if job.state in ACTIVE_STATES and not rt.is_ours(job)]
         if others:
-            message = f"{count(len(others), 'unfinished job')} of another region wait until you switch back to it."
+            message = ngettext(
+                "{n} unfinished job of another region wait until you switch back to it.",
+                "{n} unfinished jobs of another region wait until you switch back to it.",
+                len(others),
+            ).format(n=format_number(len(others)))
             rt.emit(EngineEvent(EventKind.NOTICE, message=message))
 
     # -- one round of work --------------------------------------------------------------------------

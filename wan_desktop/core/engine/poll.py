@@ -12,11 +12,15 @@ from wan_desktop.core.engine.config import add_id, kind
 from wan_desktop.core.engine.reconcile import Reconciler
 from wan_desktop.core.engine.runtime import Runtime
 from wan_desktop.core.events import EngineEvent, EventKind
+from wan_desktop.core.i18n import _, format_number
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.polling import next_poll_delay
 
 _SAY_WHY_AFTER = 3  # failed queries of one task in a row
-FORGOTTEN = "The service no longer knows this task (it keeps tasks for 24 hours), so its video cannot be fetched."
+
+
+def forgotten() -> str:
+    return _("The service no longer knows this task (it keeps tasks for 24 hours), so its video cannot be fetched.")
 
 
 class Poller:
@@ -28,7 +32,7 @@ class Poller:
     def poll(self, job: Job) -> None:
         rt = self.rt
         if not job.task_id:  # only a damaged row has a task on the service without its id
-            rt.fail(job, "This job's task id is missing, so the app cannot follow it on the service.")
+            rt.fail(job, _("This job's task id is missing, so the app cannot follow it on the service."))
             return
         rt.throttle.note_query()
         try:
@@ -52,12 +56,13 @@ class Poller:
         once the failures repeat, so a person is not left with a silent wait."""
         rt = self.rt
         if rt.past_ttl(job):
-            rt.expire(job, FORGOTTEN)
+            rt.expire(job, forgotten())
             return
         rt.schedule.set(job.id, rt.schedule.backoff(job.id))
         if rt.schedule.failures.get(job.id) == _SAY_WHY_AFTER:
-            message = (
-                f"{error.explanation} The app keeps asking about this task, at most {rt.config.retry_cap:.0f} s apart."
+            apart = _("{n} s").format(n=format_number(rt.config.retry_cap))
+            message = _("{problem} The app keeps asking about this task, at most {apart} apart.").format(
+                problem=error.explanation, apart=apart
             )
             rt.emit(EngineEvent(EventKind.NOTICE, job_id=job.id, message=message))
 
@@ -89,9 +94,10 @@ class Poller:
                 )
             )
         elif info.status is TaskStatus.CANCELED:
-            rt.journal.save(job.moved_to(JobState.CANCELED, error_message="Canceled on the service; not charged."))
+            canceled = _("Canceled on the service; not charged.")
+            rt.journal.save(job.moved_to(JobState.CANCELED, error_message=canceled))
         else:
-            rt.expire(job, FORGOTTEN)
+            rt.expire(job, forgotten())
 
     def _succeeded(self, job: Job, info: TaskInfo, times: dict) -> None:
         estimate = self._final_cost(job, info)

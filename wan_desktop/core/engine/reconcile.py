@@ -16,15 +16,29 @@ from wan_desktop.core.dashscope.types import TaskInfo, TaskSummary
 from wan_desktop.core.engine.config import as_utc
 from wan_desktop.core.engine.runtime import Runtime
 from wan_desktop.core.events import EngineEvent, EventKind
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.jobs import Job, JobState
-from wan_desktop.core.wording import count
 
 _MAX_PAGES = 10
 _THROTTLE_PAUSE = 5.0
-_UNKNOWN_MODEL = (
-    "This job's model {model!r} is not one this version of Wan Desktop knows, so the app cannot look for its "
-    "task on the service. Send it again with a known model, or drop it."
-)
+
+
+def _unknown_model(model: str) -> str:
+    return _(
+        "This job's model {model!r} is not one this version of Wan Desktop knows, so the app cannot look for its "
+        "task on the service. Send it again with a known model, or drop it."
+    ).format(model=model)
+
+
+def _ambiguous(tasks: int, jobs: int) -> str:
+    return _(
+        "The service has {tasks} of this model from that moment that no job here owns, and {jobs} here whose "
+        "create may have made one, so the app cannot tell which (if any) is this one's. Decide: look again, send "
+        "again (may charge twice), or drop."
+    ).format(
+        tasks=ngettext("{n} task", "{n} tasks", tasks).format(n=format_number(tasks)),
+        jobs=ngettext("{n} job", "{n} jobs", jobs).format(n=format_number(jobs)),
+    )
 
 
 class Reconciler:
@@ -36,7 +50,7 @@ class Reconciler:
         rt = self.rt
         spec = catalog.find_model(job.request.model)
         if spec is None:
-            self.await_decision(job, "TaskNotFound", _UNKNOWN_MODEL.format(model=job.request.model))
+            self.await_decision(job, "TaskNotFound", _unknown_model(job.request.model))
             return
         started = as_utc(job.submit_started_at) or as_utc(job.created_at) or rt.clock.now()
         try:
@@ -57,15 +71,7 @@ class Reconciler:
         if verdict is SearchVerdict.ADOPT:
             self._adopt(job, found[0])
         elif verdict is SearchVerdict.AMBIGUOUS:
-            self.await_decision(
-                job,
-                "TaskAmbiguous",
-                (
-                    f"The service has {count(len(found), 'task')} of this model from that moment that no job here "
-                    f"owns, and {count(len(rivals) + 1, 'job')} here whose create may have made one, so the app cannot "
-                    "tell which (if any) is this one's. Decide: look again, send again (may charge twice), or drop."
-                ),
-            )
+            self.await_decision(job, "TaskAmbiguous", _ambiguous(len(found), len(rivals) + 1))
         elif verdict is SearchVerdict.SEARCH_AGAIN:
             rt.schedule.reconcile_tries[job.id] = searches_done
             rt.schedule.set(job.id, rt.config.reconcile_delays[searches_done])
@@ -93,11 +99,13 @@ class Reconciler:
                 request_ids=job.request_ids + ((task.request_id,) if task.request_id else ()),
                 error_code=None,
                 error_message=None,
-                error_detail=f"Found the task on the service after the reply was lost ({task.task_id}).",
+                error_detail=_("Found the task on the service after the reply was lost ({task_id}).").format(
+                    task_id=task.task_id
+                ),
             )
         )
         rt.schedule.set(job.id, 0)
-        rt.emit(EngineEvent(EventKind.NOTICE, job_id=job.id, message="Found the lost task on the service."))
+        rt.emit(EngineEvent(EventKind.NOTICE, job_id=job.id, message=_("Found the lost task on the service.")))
 
     def _absent(self, job: Job) -> None:
         """Searched several times over the window and no task exists: the create never arrived."""
@@ -107,7 +115,7 @@ class Reconciler:
             self.await_decision(
                 job,
                 "TaskNotFound",
-                (
+                _(
                     "The service has no task from this create request, so it was probably never created and nothing "
                     "was charged. Send it again, or drop it."
                 ),
@@ -118,11 +126,11 @@ class Reconciler:
             self.await_decision(
                 job,
                 "TaskNotFound",
-                (
-                    f"This job was sent {resends + 1} times; each time the service's reply could not be read and its "
+                _(
+                    "This job was sent {n} times; each time the service's reply could not be read and its "
                     "task list showed no task from it, so the app stopped sending it by itself. Nothing seems to "
                     "have been charged. Send it again, or drop it."
-                ),
+                ).format(n=format_number(resends + 1)),
             )
             return
         rt.schedule.resends[job.id] = resends + 1
@@ -130,7 +138,7 @@ class Reconciler:
             job.moved_to(
                 JobState.QUEUED,
                 attempts=job.attempts + 1,
-                error_message="The earlier create request never reached the service; sending it again.",
+                error_message=_("The earlier create request never reached the service; sending it again."),
             )
         )
 

@@ -23,8 +23,9 @@ from wan_desktop.core.engine.money import BudgetGuard
 from wan_desktop.core.engine.poll import Poller
 from wan_desktop.core.engine.runtime import Runtime, log
 from wan_desktop.core.events import EngineEvent, EventKind
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import Job, JobState
-from wan_desktop.core.library import UnsafePath
+from wan_desktop.core.library import UnsafePath, field_words
 
 _WAITING = (JobState.QUEUED, JobState.HELD_BY_BUDGET)
 
@@ -87,7 +88,8 @@ class Submitter:
             self._presend_error(job, error)
             return
         except OSError as error:
-            rt.fail(job, f"An input file of this job could not be read: {error.strerror or error}.")
+            problem = _("An input file of this job could not be read: {reason}.").format(reason=error.strerror or error)
+            rt.fail(job, problem)
             return
         guard = rt.money.guard(job)
         sending = job.moved_to(JobState.SUBMITTING, submit_started_at=rt.clock.now())
@@ -112,7 +114,9 @@ class Submitter:
             try:
                 library.confined(reference, within=library.inputs_dir)
             except UnsafePath as error:
-                return f"The {role.replace('_', ' ')} of this job is not in the library's inputs folder. {error}"
+                return _("The {role} of this job is not in the library's inputs folder. {problem}").format(
+                    role=field_words(role), problem=error
+                )
         return None
 
     def _refused(self, job: Job, guard: BudgetGuard) -> None:
@@ -136,7 +140,7 @@ class Submitter:
             return
         except Exception as error:  # a bug between journal and reply: the create may have gone out
             log.exception("create failed unexpectedly")
-            self.uncertain(job, f"Unexpected error while sending: {error}")
+            self.uncertain(job, _("Unexpected error while sending: {error}").format(error=error))
             return
         saved = rt.journal.save(
             job.moved_to(
@@ -183,7 +187,7 @@ class Submitter:
             job.moved_to(
                 JobState.SUBMIT_UNCERTAIN,
                 error_code=None,
-                error_message="The reply to the create request was lost; looking for the task on the service.",
+                error_message=_("The reply to the create request was lost; looking for the task on the service."),
                 error_detail=detail,
             )
         )
