@@ -18,12 +18,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from wan_desktop.core import cost
+from wan_desktop.core import cost, i18n
 from wan_desktop.core.batch_files import SourceRow, SourceTable
 from wan_desktop.core.composing import problem_text
 from wan_desktop.core.dashscope.catalog import MODELS, Region, find_model
+from wan_desktop.core.dashscope.errors import Problem
 from wan_desktop.core.dashscope.requests import SEED_MAX
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType, is_remote
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.presets import Preset
 from wan_desktop.core.request_checks import validate_request
 
@@ -61,7 +63,7 @@ class BatchSettings:
 @dataclass(frozen=True)
 class BatchRow:
     line: int
-    where: str  # "line 3" or the image's name
+    where: str  # "line 3" (in the person's language) or the image's name
     image: str | None
     prompt: str
     requests: tuple[GenerationRequest, ...]  # one per video (count); empty when the row is invalid
@@ -77,7 +79,7 @@ class BatchRow:
         """The row's verdict in words, for the preview table."""
         if self.valid:
             videos = len(self.requests)
-            return "Ready" if videos == 1 else f"Ready ({videos} videos)"
+            return _("Ready") if videos == 1 else _("Ready ({videos} videos)").format(videos=format_number(videos))
         return " ".join(self.problems)
 
 
@@ -119,12 +121,14 @@ class BatchRefused(ValueError):
 def requests_to_queue(preview: BatchPreview, *, skip_invalid: bool = False) -> list[GenerationRequest]:
     """The requests to hand to Engine.add_jobs; nothing unless every row is valid or ``skip_invalid``."""
     if not preview.rows:
-        raise BatchRefused("The batch has no rows, so nothing was queued.")
+        raise BatchRefused(_("The batch has no rows, so nothing was queued."))
     bad = preview.invalid_rows
     if bad and not skip_invalid:
         raise BatchRefused(
-            f"{len(bad)} of {len(preview.rows)} rows have problems, so nothing was queued; fix them, or choose "
-            "to queue only the valid ones."
+            _(
+                "{bad} of {rows} rows have problems, so nothing was queued; fix them, or choose to queue only the "
+                "valid ones."
+            ).format(bad=format_number(len(bad)), rows=format_number(len(preview.rows)))
         )
     return [request for row in preview.valid_rows for request in row.requests]
 
@@ -134,15 +138,19 @@ def placeholders(template: str) -> tuple[str, ...]:
     """The {names} a template uses, in order; ValueError with a sentence for a broken template."""
     names: list[str] = []
     try:
-        for _, name, spec, conversion in string.Formatter().parse(template):
+        for _literal, name, spec, conversion in string.Formatter().parse(template):
             if name is None:
                 continue
             if not name.isidentifier() or spec or conversion:
-                raise ValueError(f"the placeholder {{{name}}} must be a plain name such as {{subject}}")
+                raise ValueError(
+                    _("the placeholder {placeholder} must be a plain name such as {example}").format(
+                        placeholder="{" + name + "}", example="{subject}"
+                    )
+                )
             if name not in names:
                 names.append(name)
     except ValueError as error:
-        raise ValueError(f"The prompt template cannot be read: {error}.") from None
+        raise ValueError(_("The prompt template cannot be read: {reason}.").format(reason=error)) from None
     return tuple(names)
 
 
@@ -155,15 +163,23 @@ def product_words(template: str, lists: Mapping[str, Sequence[str]]) -> str | No
     used = [name for name in placeholders(template) if name in lists]
     if not used:
         return None
-    parts = [f"{len(lists[name])} {name if len(lists[name]) == 1 else _plural(name)}" for name in used]
+    parts = [
+        _("{n} {name}").format(n=format_number(len(lists[name])), name=_noun(name, len(lists[name]))) for name in used
+    ]
     total = 1
     for name in used:
         total *= len(lists[name])
-    return f"{' x '.join(parts)} = {total} prompt{'s' if total != 1 else ''} per row"
+    return ngettext("{lists} = {n} prompt per row", "{lists} = {n} prompts per row", total).format(
+        lists=_(" x ").join(parts), n=format_number(total)
+    )
 
 
-def _plural(word: str) -> str:
-    return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+def _noun(name: str, number: int) -> str:
+    """A placeholder's name as a counted noun: English adds its plural ending ("3 subjects"); other languages
+    count without changing the word the person wrote."""
+    if number == 1 or i18n.current_language() is not i18n.Language.ENGLISH:
+        return name
+    return name + ("es" if name.endswith(("s", "x", "ch", "sh")) else "s")
 
 
 def parse_lists(items: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -173,10 +189,10 @@ def parse_lists(items: Iterable[str]) -> dict[str, tuple[str, ...]]:
         name, sep, values = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise ValueError(f"'{item[:60]}' is not a list; write it as name=first|second|third.")
+            raise ValueError(_("'{item}' is not a list; write it as name=first|second|third.").format(item=item[:60]))
         options = tuple(v.strip() for v in values.split("|") if v.strip())
         if not options:
-            raise ValueError(f"The list '{name}' has no values.")
+            raise ValueError(_("The list '{name}' has no values.").format(name=name))
         lists[name] = options
     return lists
 
@@ -205,7 +221,13 @@ def preview_notes(table: SourceTable, settings: BatchSettings) -> tuple[str, ...
         notes.append(words)
     unused = sorted(set(table.columns) - KNOWN_COLUMNS - used)
     if unused:
-        notes.append(f"Column{'s' if len(unused) > 1 else ''} {', '.join(unused)} not used by any prompt; ignored.")
+        notes.append(
+            ngettext(
+                "Column {columns} not used by any prompt; ignored.",
+                "Columns {columns} not used by any prompt; ignored.",
+                len(unused),
+            ).format(columns=_(", ").join(unused))
+        )
     return tuple(notes)
 
 
@@ -219,9 +241,8 @@ def preview_rows(
         for row in _rows_for(source, table.base, settings, check):
             videos += len(row.requests)
             if videos > MAX_JOBS:
-                cut = f"{source.where.capitalize()}: a batch makes at most {MAX_JOBS:,} videos; "
-                cut += "this row and the rest were left out."
-                yield _bad(source, row.image, row.prompt, cut)
+                cut = _("a batch makes at most {limit} videos; this row and the rest were left out.")
+                yield _bad(source, row.image, row.prompt, _at(source, cut.format(limit=format_number(MAX_JOBS))))
                 return
             yield row
 
@@ -240,29 +261,33 @@ def _template_names(table: SourceTable, settings: BatchSettings) -> set[str]:
 def _rows_for(source: SourceRow, base: Path, settings: BatchSettings, check: Checker) -> list[BatchRow]:
     image = _image(source.cells.get("image"), base)
     if source.problem:
-        return [_bad(source, image, "", f"{source.where.capitalize()}: {source.problem}.")]
+        return [_bad(source, image, "", _at_clause(source, source.problem))]
     template = _cell_text(source.cells.get("prompt")) or settings.template or ""
     try:
         names = placeholders(template)
     except ValueError as error:
-        return [_bad(source, image, template, f"{source.where.capitalize()}: {error}")]
+        return [_bad(source, image, template, _at(source, str(error)))]
     missing = [name for name in names if name not in source.cells and name not in settings.lists]
     if missing:
-        words = ", ".join("{" + name + "}" for name in missing)
-        return [
-            _bad(
-                source,
-                image,
-                template,
-                f"{source.where.capitalize()}: the prompt uses {words}, but there is no column or list of that name.",
-            )
-        ]
+        words = _(", ").join("{" + name + "}" for name in missing)
+        problem = _("the prompt uses {placeholders}, but there is no column or list of that name.")
+        return [_bad(source, image, template, _at(source, problem.format(placeholders=words)))]
     listed = [name for name in names if name not in source.cells]
     rows = []
     for combination in itertools.product(*(settings.lists[name] for name in listed)):
         values = {**source.cells, **dict(zip(listed, combination, strict=True))}
         rows.append(_one_row(source, base, image, fill(template, values), settings, check))
     return rows
+
+
+def _at(source: SourceRow, sentence: str) -> str:
+    """A row's problem with where it is: "Line 3: the count 30 is not from 1 to 20."."""
+    return _("{where}: {problem}").format(where=source.where.capitalize(), problem=sentence)
+
+
+def _at_clause(source: SourceRow, clause: str) -> str:
+    """The same for a clause the reader wrote without its full stop ("it is not valid JSON")."""
+    return _("{where}: {problem}.").format(where=source.where.capitalize(), problem=clause)
 
 
 def _bad(source: SourceRow, image: str | None, prompt: str, problem: str) -> BatchRow:
@@ -272,12 +297,11 @@ def _bad(source: SourceRow, image: str | None, prompt: str, problem: str) -> Bat
 def _one_row(
     source: SourceRow, base: Path, image: str | None, prompt: str, settings: BatchSettings, check: Checker
 ) -> BatchRow:
-    where = source.where.capitalize()
     try:
         request, videos = _request(source.cells, base, image, prompt, settings)
     except ValueError as error:
-        return _bad(source, image, prompt, f"{where}: {error}")
-    problems = [f"{where}: {_sentence(problem_text(p), request)}" for p in check(request, settings.region)]
+        return _bad(source, image, prompt, _at(source, str(error)))
+    problems = [_at(source, _sentence(p, request)) for p in check(request, settings.region)]
     if problems:
         return BatchRow(source.line, source.where, image, prompt, (), tuple(problems), None)
     requests = tuple(_seeded(request, n) for n in range(videos))
@@ -285,10 +309,13 @@ def _one_row(
     return BatchRow(source.line, source.where, image, prompt, requests, (), cost.total([one] * videos))
 
 
-def _sentence(text: str, request: GenerationRequest) -> str:
-    if text.startswith("First frame:") and request.first_frame and not is_remote(request.first_frame):
+def _sentence(problem: Problem, request: GenerationRequest) -> str:
+    """The check's sentence; a first-frame problem names the picture (the row may not show it)."""
+    text = problem_text(problem)
+    if problem.field == "first_frame" and request.first_frame and not is_remote(request.first_frame):
         name = Path(request.first_frame).name
-        return text if name in text else f"{text[:-1]} ({name})."
+        # the sentence's own full stop (or 。) makes way for the picture's name
+        return text if name in text else _("{problem} ({name}).").format(problem=text[:-1], name=name)
     return text
 
 
@@ -305,7 +332,11 @@ def _request(
     model_name = _cell_text(cells.get("model")) or base.model
     spec = find_model(model_name)
     if spec is None:
-        raise ValueError(f"there is no model called '{model_name[:40]}'; choose one of {', '.join(sorted(MODELS))}.")
+        raise ValueError(
+            _("there is no model called '{name}'; choose one of {models}.").format(
+                name=model_name[:40], models=_(", ").join(sorted(MODELS))
+            )
+        )
     if spec.key != base.model:
         base = GenerationRequest(model=spec.key)  # another model: the preset's options were for its own model
     changes: dict[str, Any] = {"model": spec.key, "first_frame": image, "prompt": prompt.strip()}
@@ -331,8 +362,10 @@ def _confine(reference: str | None, folder: Path) -> None:
         Path(reference).resolve().relative_to(folder.resolve())
     except (ValueError, OSError, RuntimeError):
         raise ValueError(
-            f"the picture '{Path(reference).name}' lies outside {folder}; only pictures in the batch's folder "
-            "(or below it) are used, so put it there."
+            _(
+                "the picture '{name}' lies outside {folder}; only pictures in the batch's folder (or below it) are "
+                "used, so put it there."
+            ).format(name=Path(reference).name, folder=folder)
         ) from None
 
 
@@ -365,9 +398,9 @@ def _whole(name: str, value: Any) -> int:
     try:
         number = int(float(text)) if isinstance(value, float) or "." in text else int(text)
     except (ValueError, OverflowError):
-        raise ValueError(f"the {_words(name)} '{text[:30]}' is not a whole number.") from None
+        raise ValueError(_not_whole(name, text)) from None
     if isinstance(value, float) and not value.is_integer():
-        raise ValueError(f"the {_words(name)} '{text[:30]}' is not a whole number.")
+        raise ValueError(_not_whole(name, text))
     return number
 
 
@@ -379,14 +412,16 @@ def _flag(name: str, value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"the {_words(name)} '{text[:30]}' is not yes or no.")
+    raise ValueError(_("the {setting} '{value}' is not yes or no.").format(setting=_words(name), value=text[:30]))
 
 
 def _shot(name: str, value: Any) -> ShotType:
     try:
         return ShotType(_cell_text(value).lower())
     except ValueError:
-        raise ValueError(f"the shot type '{_cell_text(value)[:30]}' is not single or multi.") from None
+        raise ValueError(
+            _("the shot type '{value}' is not single or multi.").format(value=_cell_text(value)[:30])
+        ) from None
 
 
 def _text_value(name: str, value: Any) -> str:
@@ -398,14 +433,27 @@ def _count(value: Any) -> int:
         return 1
     number = _whole("count", value)
     if not 1 <= number <= MAX_COUNT:
-        raise ValueError(f"the count {number} is not from 1 to {MAX_COUNT}.")
+        raise ValueError(
+            _("the count {number} is not from 1 to {limit}.").format(number=number, limit=format_number(MAX_COUNT))
+        )
     return number
 
 
+def _not_whole(name: str, text: str) -> str:
+    return _("the {setting} '{value}' is not a whole number.").format(setting=_words(name), value=text[:30])
+
+
 def _words(name: str) -> str:
-    return {"audio_enabled": "sound setting", "prompt_extend": "prompt rewriting setting"}.get(
-        name, name.replace("_", " ")
-    )
+    """A column's setting as the sentences of a mistake call it."""
+    words = {
+        "audio_enabled": _("sound setting"),
+        "prompt_extend": _("prompt rewriting setting"),
+        "watermark": _("watermark"),
+        "duration": _("duration"),
+        "seed": _("seed"),
+        "count": _("count"),
+    }
+    return words.get(name, name.replace("_", " "))
 
 
 _CONVERTERS: dict[str, Callable[[str, Any], Any]] = {

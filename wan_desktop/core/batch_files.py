@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wan_desktop.core.i18n import _, format_number
+
 MAX_FILE_BYTES = 4 * 1024 * 1024  # 1,000 rows with long prompts are a few hundred KiB
 MAX_ROWS = 10_000
 MAX_CELL = 20_000
@@ -53,7 +55,7 @@ class SourceRow:
     """One row as read: where it is (a line number, or a file name for a folder) and its cells."""
 
     line: int  # 1-based line in the file; for a folder, the image's position
-    where: str  # "line 3" or "beach.png", for messages
+    where: str  # "line 3" (in the person's language) or "beach.png", for messages
     cells: dict[str, Any]
     problem: str | None = None  # the row could not be read (ragged, not an object)
 
@@ -76,12 +78,12 @@ def read_source(path: Path, *, pattern: str = "*", recursive: bool = False) -> S
     if path.is_dir():
         return read_folder(path, pattern=pattern, recursive=recursive)
     if not path.is_file():
-        raise BatchFileError(f"'{path}' is neither a file nor a folder.")
+        raise BatchFileError(_("'{path}' is neither a file nor a folder.").format(path=path))
     raw = _bounded_bytes(path)
     text, encoding = decode(raw, path.name)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         return _jsonl(text, path.parent)
-    return read_csv_text(text, path.parent, notes=(f"read as {encoding}",))
+    return read_csv_text(text, path.parent, notes=(_("read as {encoding}").format(encoding=encoding),))
 
 
 def _bounded_bytes(path: Path) -> bytes:
@@ -92,23 +94,29 @@ def _bounded_bytes(path: Path) -> bytes:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise BatchFileError(f"'{path.name}' cannot be read ({error.strerror or error}).") from None
+        raise BatchFileError(
+            _("'{name}' cannot be read ({reason}).").format(name=path.name, reason=error.strerror or error)
+        ) from None
     if len(raw) > MAX_FILE_BYTES:
         raise BatchFileError(_too_big(path.name, len(raw)))
     return raw
 
 
 def _too_big(name: str, size: int) -> str:
-    return (
-        f"'{name}' is {size / 1_048_576:.1f} MB; a batch file may be at most {MAX_FILE_BYTES // 1_048_576} MB "
-        f"({MAX_ROWS:,} rows). Split it into smaller files."
+    return _(
+        "'{name}' is {size} MB; a batch file may be at most {limit} MB ({rows} rows). Split it into smaller files."
+    ).format(
+        name=name,
+        size=format_number(size / 1_048_576, 1),
+        limit=format_number(MAX_FILE_BYTES // 1_048_576),
+        rows=format_number(MAX_ROWS),
     )
 
 
 def decode(raw: bytes, name: str) -> tuple[str, str]:
     """The text and the encoding it was read as: UTF-8 (BOM or not), else GB18030 (Chinese Excel's GBK)."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="replace"), "UTF-8 with a BOM"
+        return raw[3:].decode("utf-8", errors="replace"), _("UTF-8 with a BOM")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16"), "UTF-16"
@@ -119,16 +127,18 @@ def decode(raw: bytes, name: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     try:
-        return raw.decode("gb18030"), "GBK (Chinese)"
+        return raw.decode("gb18030"), _("GBK (Chinese)")
     except UnicodeDecodeError:
         raise BatchFileError(
-            f"'{name}' is not text in UTF-8 or GBK; save it from your spreadsheet as 'CSV UTF-8' and try again."
+            _(
+                "'{name}' is not text in UTF-8 or GBK; save it from your spreadsheet as 'CSV UTF-8' and try again."
+            ).format(name=name)
         ) from None
 
 
 def read_csv_text(text: str, base: Path, *, notes: tuple[str, ...] = ()) -> SourceTable:
     if "\x00" in text:
-        raise BatchFileError("The file holds NUL characters, so it is not a CSV file.")
+        raise BatchFileError(_("The file holds NUL characters, so it is not a CSV file."))
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -136,13 +146,27 @@ def read_csv_text(text: str, base: Path, *, notes: tuple[str, ...] = ()) -> Sour
         while header is not None and not any(cell.strip() for cell in header):
             header = next(reader, None)  # blank lines before the header
         if header is None:
-            raise BatchFileError("The file is empty: it has no header row naming the columns.")
+            raise BatchFileError(_("The file is empty: it has no header row naming the columns."))
         columns = _columns(header)
         rows = _csv_rows(reader, columns)
     except csv.Error as error:
-        raise BatchFileError(f"Line {reader.line_num} cannot be read as CSV ({error}).") from None
-    names = {";": "semicolons", "\t": "tabs", ",": "commas"}
-    return SourceTable(tuple(rows), columns, base, (*notes, f"columns separated by {names[delimiter]}"))
+        raise BatchFileError(
+            _("Line {line} cannot be read as CSV ({reason}).").format(line=reader.line_num, reason=error)
+        ) from None
+    return SourceTable(tuple(rows), columns, base, (*notes, _separated_by(delimiter)))
+
+
+def _separated_by(delimiter: str) -> str:
+    if delimiter == ";":
+        return _("columns separated by semicolons")
+    if delimiter == "\t":
+        return _("columns separated by tabs")
+    return _("columns separated by commas")
+
+
+def line_words(line: int) -> str:
+    """Where a row of a file is, for messages: "line 3"."""
+    return _("line {line}").format(line=line)
 
 
 def _delimiter(text: str) -> str:
@@ -159,10 +183,14 @@ def _columns(header: list[str]) -> tuple[str, ...]:
     seen: dict[str, int] = {}
     for number, name in enumerate(columns, start=1):
         if not name:
-            raise BatchFileError(f"Column {number} of the header has no name; name it or delete it.")
+            raise BatchFileError(
+                _("Column {number} of the header has no name; name it or delete it.").format(number=number)
+            )
         if name in seen:
             raise BatchFileError(
-                f"The column '{name}' appears twice in the header (columns {seen[name]} and {number}); keep one."
+                _("The column '{name}' appears twice in the header (columns {first} and {second}); keep one.").format(
+                    name=name, first=seen[name], second=number
+                )
             )
         seen[name] = number
     return tuple(columns)
@@ -175,10 +203,12 @@ def _csv_rows(reader, columns: tuple[str, ...]) -> list[SourceRow]:
         if not any(cell.strip() for cell in cells):
             continue  # a blank line
         if len(rows) >= MAX_ROWS:
-            raise BatchFileError(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.")
-        where = f"line {line}"
+            raise BatchFileError(_too_many_rows())
+        where = line_words(line)
         if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns) :]):
-            problem = f"it has {len(cells)} cells but the header names {len(columns)} columns"
+            problem = _("it has {cells} cells but the header names {columns} columns").format(
+                cells=format_number(len(cells)), columns=format_number(len(columns))
+            )
             rows.append(SourceRow(line, where, {}, problem))
             continue
         values = {name: cells[i].strip()[:MAX_CELL] if i < len(cells) else "" for i, name in enumerate(columns)}
@@ -193,28 +223,32 @@ def _jsonl(text: str, base: Path) -> SourceTable:
         if not body.strip():
             continue
         if len(rows) >= MAX_ROWS:
-            raise BatchFileError(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.")
+            raise BatchFileError(_too_many_rows())
         row = _json_row(line, body)
         columns.update(dict.fromkeys(row.cells))
         rows.append(row)
-    return SourceTable(tuple(rows), tuple(columns), base, ("read as JSON lines",))
+    return SourceTable(tuple(rows), tuple(columns), base, (_("read as JSON lines"),))
+
+
+def _too_many_rows() -> str:
+    return _("The file has more than {rows} rows; split it into smaller files.").format(rows=format_number(MAX_ROWS))
 
 
 def _json_row(line: int, body: str) -> SourceRow:
-    where = f"line {line}"
+    where = line_words(line)
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        return SourceRow(line, where, {}, "it is not valid JSON")
+        return SourceRow(line, where, {}, _("it is not valid JSON"))
     if not isinstance(data, dict):
-        return SourceRow(line, where, {}, "it is not a JSON object of column names and values")
+        return SourceRow(line, where, {}, _("it is not a JSON object of column names and values"))
     cells: dict[str, Any] = {}
     for key, value in data.items():
         name = column_name(key)
         if name in cells:
-            return SourceRow(line, where, {}, f"it names the column '{name}' twice")
+            return SourceRow(line, where, {}, _("it names the column '{name}' twice").format(name=name))
         if isinstance(value, (dict, list)) or (isinstance(value, str) and len(value) > MAX_CELL):
-            return SourceRow(line, where, {}, f"its '{name}' is not a plain value")
+            return SourceRow(line, where, {}, _("its '{name}' is not a plain value").format(name=name))
         cells[name] = value
     return SourceRow(line, where, cells)
 
@@ -233,12 +267,17 @@ def read_folder(folder: Path, *, pattern: str = "*", recursive: bool = False) ->
                 found.append(path)
             if len(found) > MAX_FOLDER_FILES:
                 raise BatchFileError(
-                    f"'{folder.name}' holds more than {MAX_FOLDER_FILES:,} images; choose a smaller folder."
+                    _("'{folder}' holds more than {limit} images; choose a smaller folder.").format(
+                        folder=folder.name, limit=format_number(MAX_FOLDER_FILES)
+                    )
                 )
     if not found:
-        raise BatchFileError(f"'{folder.name}' holds no image matching '{pattern}'.")
+        raise BatchFileError(
+            _("'{folder}' holds no image matching '{pattern}'.").format(folder=folder.name, pattern=pattern)
+        )
     rows = [
         SourceRow(number, str(path.relative_to(folder)), {"image": str(path)})
         for number, path in enumerate(found, start=1)
     ]
-    return SourceTable(tuple(rows), ("image",), folder, (f"{len(rows)} images",))
+    images = _("{n} images").format(n=format_number(len(rows)))  # English has said "1 images" so far
+    return SourceTable(tuple(rows), ("image",), folder, (images,))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from wan_desktop.core.cost import format_money
 from wan_desktop.core.dashscope.catalog import Currency
+from wan_desktop.core.i18n import N_, _, format_number
 
 _MAX_CAP = 10_000_000.0  # anything larger is a typo, not a budget
 
@@ -43,10 +44,22 @@ class Verdict:
     reached: tuple[tuple[str, int], ...] = ()  # (cap name, percent) thresholds reached once it is sent
 
 
+def cap_words(name: str) -> str:
+    """What a cap is called in the person's language; callers name it in English ("daily cap")."""
+    words = {
+        "daily cap": _("daily cap"),
+        "monthly cap": _("monthly cap"),
+        "confirm-over amount": _("confirm-over amount"),
+    }
+    return words.get(name, name)
+
+
 def parse_cap(text: object, name: str) -> float | None:
-    """A cap from what a person typed: a positive amount, or "none"/"off"/"" to remove it."""
+    """A cap from what a person typed: a positive amount, or "none"/"off"/"" to remove it. ``name``: which cap
+    ("daily cap", "monthly cap", "confirm-over amount"), for the sentence of a mistake."""
     if text is None:
         return None
+    words = cap_words(name)
     if isinstance(text, str):
         cleaned = text.strip().lower()
         if cleaned in ("", "none", "off", "no"):
@@ -54,18 +67,26 @@ def parse_cap(text: object, name: str) -> float | None:
         try:
             value = float(cleaned.replace(",", ""))
         except ValueError:
-            raise BudgetError(f"The {name} must be an amount like 20 or 12.50, not {text!r}.") from None
+            raise BudgetError(
+                _("The {name} must be an amount like 20 or 12.50, not {typed}.").format(name=words, typed=repr(text))
+            ) from None
     elif isinstance(text, (int, float)) and not isinstance(text, bool):
         value = float(text)
     else:
-        raise BudgetError(f"The {name} must be an amount like 20 or 12.50.")
+        raise BudgetError(_("The {name} must be an amount like 20 or 12.50.").format(name=words))
     if not math.isfinite(value) or value <= 0:
         raise BudgetError(
-            f"The {name} must be more than zero; a cap of {text} would hold every job. "
-            "To have no cap, leave it empty (or type none)."
+            _(
+                "The {name} must be more than zero; a cap of {typed} would hold every job. "
+                "To have no cap, leave it empty (or type none)."
+            ).format(name=words, typed=text)
         )
     if value > _MAX_CAP:
-        raise BudgetError(f"The {name} of {value:,.0f} is too large to be a cap; type a smaller amount.")
+        raise BudgetError(
+            _("The {name} of {amount} is too large to be a cap; type a smaller amount.").format(
+                name=words, amount=format_number(value)
+            )
+        )
     return round(value, 6)
 
 
@@ -77,8 +98,10 @@ def check(budget: Budget | None, spent: Spent, needed: float | None, currency: C
     if needed is None:
         return Verdict(
             False,
-            "Held by budget: Wan Desktop has no price for this model in this region, so it cannot check it "
-            "against your caps and did not send it. Remove the caps or cancel the job.",
+            _(
+                "Held by budget: Wan Desktop has no price for this model in this region, so it cannot check it "
+                "against your caps and did not send it. Remove the caps or cancel the job."
+            ),
         )
     for name, cap, total in (("daily", budget.daily, spent.day), ("monthly", budget.monthly, spent.month)):
         if cap is not None and total + needed > cap + 1e-9:
@@ -87,11 +110,18 @@ def check(budget: Budget | None, spent: Spent, needed: float | None, currency: C
 
 
 def _held(name: str, cap: float, total: float, needed: float, currency: Currency) -> str:
-    period = "today" if name == "daily" else "this month"
-    return (
-        f"Held by budget: your {name} cap is {format_money(cap, currency)}; {format_money(total, currency)} is "
-        f"spent or on its way {period}, and this video needs up to {format_money(needed, currency)}. Raise the "
-        f"cap, or it goes when the {'next day' if name == 'daily' else 'next month'} starts."
+    if name == "daily":
+        sentence = _(
+            "Held by budget: your daily cap is {cap}; {spent} is spent or on its way today, and this video needs "
+            "up to {needed}. Raise the cap, or it goes when the next day starts."
+        )
+    else:
+        sentence = _(
+            "Held by budget: your monthly cap is {cap}; {spent} is spent or on its way this month, and this video "
+            "needs up to {needed}. Raise the cap, or it goes when the next month starts."
+        )
+    return sentence.format(
+        cap=format_money(cap, currency), spent=format_money(total, currency), needed=format_money(needed, currency)
     )
 
 
@@ -104,18 +134,29 @@ def _reached(budget: Budget, spent: Spent, needed: float) -> tuple[tuple[str, in
     return tuple(reached)
 
 
-NOTICE_PREFIX = "Budget: "
+NOTICE_PREFIX = N_("Budget: ")  # how every cap notice begins (in English; notice_prefix() in the person's words)
+
+
+def notice_prefix() -> str:
+    # Translators: every budget notice below begins with exactly these words
+    return _("Budget: ")
 
 
 def notice_sentence(name: str, percent: int, cap: float, currency: Currency) -> str:
+    money = format_money(cap, currency)
     if percent >= 100:
-        return f"{NOTICE_PREFIX}you have reached your {name} cap of {format_money(cap, currency)}; further jobs wait."
-    return f"{NOTICE_PREFIX}you have used {percent} % of your {name} cap of {format_money(cap, currency)}."
+        if name == "daily":
+            return _("Budget: you have reached your daily cap of {cap}; further jobs wait.").format(cap=money)
+        return _("Budget: you have reached your monthly cap of {cap}; further jobs wait.").format(cap=money)
+    used = format_number(percent)
+    if name == "daily":
+        return _("Budget: you have used {percent} % of your daily cap of {cap}.").format(percent=used, cap=money)
+    return _("Budget: you have used {percent} % of your monthly cap of {cap}.").format(percent=used, cap=money)
 
 
 def is_budget_notice(text: str) -> bool:
-    """Whether an engine notice is a cap notice (the window shows those in the tray too)."""
-    return text.startswith(NOTICE_PREFIX)
+    """Whether an engine notice is a cap notice (the window shows those in the tray too), in either language."""
+    return text.startswith((NOTICE_PREFIX, notice_prefix()))
 
 
 def confirmation_needed(budget: Budget | None, batch_total: float | None) -> str | None:
@@ -123,8 +164,10 @@ def confirmation_needed(budget: Budget | None, batch_total: float | None) -> str
     if budget is None or budget.confirm_over is None:
         return None
     if batch_total is None:
-        return "The price of this batch is unknown. Send it anyway?"
+        return _("The price of this batch is unknown. Send it anyway?")
     if batch_total > budget.confirm_over:
-        over = format_money(budget.confirm_over, budget.currency)
-        return f"This batch costs up to {format_money(batch_total, budget.currency)}, over your {over}. Send it?"
+        return _("This batch costs up to {total}, over your {threshold}. Send it?").format(
+            total=format_money(batch_total, budget.currency),
+            threshold=format_money(budget.confirm_over, budget.currency),
+        )
     return None

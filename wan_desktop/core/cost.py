@@ -13,9 +13,14 @@ from dataclasses import dataclass
 from wan_desktop.core import i18n
 from wan_desktop.core.dashscope.catalog import REGIONS, AudioMode, Currency, Region, find_model
 from wan_desktop.core.dashscope.types import GenerationRequest, TaskUsage
-from wan_desktop.core.wording import count
+from wan_desktop.core.i18n import N_, _, ngettext
 
-PRICE_UNKNOWN = "price unknown"
+PRICE_UNKNOWN = N_("price unknown")  # the English words; price_unknown() gives them in the person's language
+NOTE_SEPARATOR = "; "  # between the parts of ``CostEstimate.note`` in every language (callers split on it)
+
+
+def price_unknown() -> str:
+    return _("price unknown")
 
 
 @dataclass(frozen=True)
@@ -26,17 +31,20 @@ class CostEstimate:
     seconds: int
     note: str = ""
     amount_low: float | None = None  # the model chooses the length: the least it may cost (amount: the most)
+    notes: tuple[str, ...] = ()  # the parts of ``note``, each in the person's language
+    price_as_of: str = ""  # the catalog's date of the price ("2026-08"), when there is one
 
     @property
     def known(self) -> bool:
         return self.amount is not None
 
     def text(self) -> str:
-        """ "USD 0.75", "USD 0.10 to 1.50" (the model chooses the length) or "price unknown", for a label."""
+        """ "US$0.75", "US$0.10 to US$1.50" (the model chooses the length) or "price unknown", for a label."""
         if self.amount is None:
-            return PRICE_UNKNOWN
+            return price_unknown()
         if self.amount_low is not None and self.amount_low != self.amount:
-            return f"{format_money(self.amount_low, self.currency)} to {format_money(self.amount, self.currency)}"
+            low, high = format_money(self.amount_low, self.currency), format_money(self.amount, self.currency)
+            return _("{low} to {high}").format(low=low, high=high)
         return format_money(self.amount, self.currency)
 
 
@@ -51,7 +59,7 @@ def estimate(request: GenerationRequest, region: Region) -> CostEstimate:
     currency = REGIONS[region].currency
     spec = find_model(request.model)
     if spec is None:
-        return CostEstimate(None, currency, None, request.duration or 0, PRICE_UNKNOWN)
+        return CostEstimate(None, currency, None, request.duration or 0, price_unknown())
     duration = request.duration if request.duration is not None else spec.default_duration
     smart = spec.auto_duration is not None and duration == spec.auto_duration
     seconds = spec.durations[-1] if smart else (duration or spec.default_duration)
@@ -59,21 +67,29 @@ def estimate(request: GenerationRequest, region: Region) -> CostEstimate:
     audio = _audio_for_price(request, spec.audio_mode)
     price = spec.price_per_second(resolution, currency, audio, region)
     if price is None:
-        return CostEstimate(None, currency, None, seconds, PRICE_UNKNOWN)
+        return CostEstimate(None, currency, None, seconds, price_unknown())
     notes = []
     if request.first_clip and spec.takes_first_clip:
         # wan2.7 continuation: `duration` is the total output length, and the total is billed.
-        notes.append("billed on the total length, including the clip you continue")
+        notes.append(_("billed on the total length, including the clip you continue"))
     if spec.bills_input_video and any(ref.role in ("reference_video", "video") for ref in request.references):
-        notes.append("the input clips' seconds are billed too")  # wan2.7 r2v/videoedit: usage.duration = in + out
+        notes.append(_("the input clips' seconds are billed too"))  # wan2.7 r2v/videoedit: usage.duration = in + out
     if smart:
-        notes.append(f"the model chooses the length ({spec.durations[0]} to {spec.durations[-1]} s); billed as made")
+        shortest, longest = i18n.format_number(spec.durations[0]), i18n.format_number(spec.durations[-1])
+        notes.append(
+            _("the model chooses the length ({shortest} to {longest} s); billed as made").format(
+                shortest=shortest, longest=longest
+            )
+        )
     if spec.audio_mode is AudioMode.SWITCHABLE and price.audio is not None:
-        notes.append("with sound" if audio else "silent (cheaper)")
-    notes.append(f"price as of {price.as_of}")
+        notes.append(_("with sound") if audio else _("silent (cheaper)"))
+    notes.append(_("price as of {date}").format(date=price.as_of))
     low = round(price.per_second * spec.durations[0], 6) if smart else None
     amount = round(price.per_second * seconds, 6)
-    return CostEstimate(amount, currency, price.per_second, seconds, "; ".join(notes), amount_low=low)
+    note = NOTE_SEPARATOR.join(notes)
+    return CostEstimate(
+        amount, currency, price.per_second, seconds, note, amount_low=low, notes=tuple(notes), price_as_of=price.as_of
+    )
 
 
 def billed_seconds(model: str, usage: TaskUsage | None) -> float | None:
@@ -102,6 +118,10 @@ def total(estimates: Iterable[CostEstimate]) -> CostEstimate:
     seconds = sum(e.seconds for e in items)
     amounts = [e.amount for e in items if e.amount is not None]
     if len(amounts) < len(items) or any(e.currency is not currency for e in items):
-        return CostEstimate(None, currency, None, seconds, PRICE_UNKNOWN)
+        return CostEstimate(None, currency, None, seconds, price_unknown())
     amount = round(sum(amounts), 6)
-    return CostEstimate(amount, currency, None, seconds, f"{count(len(items), 'video')}, {seconds} s in all")
+    videos = len(items)
+    note = ngettext("{n} video, {seconds} s in all", "{n} videos, {seconds} s in all", videos).format(
+        n=i18n.format_number(videos), seconds=i18n.format_seconds_value(seconds)
+    )
+    return CostEstimate(amount, currency, None, seconds, note)

@@ -14,15 +14,18 @@ from wan_desktop.core.dashscope import catalog
 from wan_desktop.core.dashscope.catalog import REGIONS, Region
 from wan_desktop.core.dashscope.replies import parse_usage
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.i18n import N_, _
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.pricing import Price, PriceTable
 
 SMART_DURATION = -1  # `duration: -1` lets the model choose the length (Wan 3.0)
 
-FREE_FAILED = "failed: the service bills only videos it made"
-FREE_CANCELED = "canceled before it ran"
-FREE_DEMO = "demo mode: the simulator made it, nothing was charged"
-FREE_NOT_MADE = "the service did not make a video"
+# Why an entry cost nothing, in English; an entry's ``reason`` is written in the person's language
+# (reason_words), like a job's error.
+FREE_FAILED = N_("failed: the service bills only videos it made")
+FREE_CANCELED = N_("canceled before it ran")
+FREE_DEMO = N_("demo mode: the simulator made it, nothing was charged")
+FREE_NOT_MADE = N_("the service did not make a video")
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,12 @@ def entry_for(job: Job, table: PriceTable, *, demo: bool, zone: tzinfo | None, d
     reason = _free_reason(job, demo)
     charged = reason is None
     counts = charged or reason == FREE_DEMO
-    if charged:
-        reason = "charged" if price else f"charged, but no price is known for {model_key(job.request.model)} here"
+    if reason is not None:
+        words = reason_words(reason)
+    elif price:
+        words = _("charged")
+    else:
+        words = _("charged, but no price is known for {model} here").format(model=model_key(job.request.model))
     currency = REGIONS[region].currency.value if region else REGIONS[Region.CUSTOM].currency.value
     return LedgerEntry(
         job_id=job.id,
@@ -119,9 +126,20 @@ def entry_for(job: Job, table: PriceTable, *, demo: bool, zone: tzinfo | None, d
         amount=would_cost if charged else 0.0,
         counted=(would_cost or 0.0) if counts else 0.0,
         charged=charged,
-        reason=reason or "",
+        reason=words,
         project=job.project,
     )
+
+
+def reason_words(reason: str) -> str:
+    """One of the FREE_* reasons in the person's language."""
+    words = {
+        FREE_FAILED: _("failed: the service bills only videos it made"),
+        FREE_CANCELED: _("canceled before it ran"),
+        FREE_DEMO: _("demo mode: the simulator made it, nothing was charged"),
+        FREE_NOT_MADE: _("the service did not make a video"),
+    }
+    return words.get(reason, reason)
 
 
 def _free_reason(job: Job, demo: bool) -> str | None:

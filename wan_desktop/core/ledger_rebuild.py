@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from wan_desktop.core import money_store, sidecars
+from wan_desktop.core.i18n import _, format_number
 from wan_desktop.core.jobs import FINAL_STATES
 from wan_desktop.core.ledger import LedgerEntry, entry_for
 from wan_desktop.core.library import Library
@@ -23,8 +24,12 @@ class RebuildOutcome:
 
     @property
     def message(self) -> str:
-        skipped = f"; {len(self.skipped)} unreadable notes skipped" if self.skipped else ""
-        return f"Rebuilt {len(self.entries)} ledger entries from the library{skipped}."
+        entries = format_number(len(self.entries))
+        if not self.skipped:
+            return _("Rebuilt {entries} ledger entries from the library.").format(entries=entries)
+        return _("Rebuilt {entries} ledger entries from the library; {skipped} unreadable notes skipped.").format(
+            entries=entries, skipped=format_number(len(self.skipped))
+        )
 
 
 def entries_from_sidecars(
@@ -33,7 +38,11 @@ def entries_from_sidecars(
     scan = sidecars.scan(library)
     prices = table or default_table()
     entries = tuple(entry_for(job, prices, demo=demo, zone=zone) for job in scan.jobs if job.state in FINAL_STATES)
-    return RebuildOutcome(entries, tuple(f"{problem.path}: {problem.message}" for problem in scan.problems))
+    return RebuildOutcome(entries, tuple(_skipped(problem.path, problem.message) for problem in scan.problems))
+
+
+def _skipped(path: object, message: str) -> str:
+    return _("{path}: {problem}").format(path=path, problem=message)
 
 
 def rebuild(store: JobStore, library: Library, **options) -> RebuildOutcome:

@@ -16,6 +16,7 @@ from typing import Any
 
 from wan_desktop.core.dashscope.catalog import Region, find_model
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
+from wan_desktop.core.i18n import _, data_text
 from wan_desktop.core.request_checks import validate_request
 
 PRESETS_FORMAT = "wan-desktop-presets"
@@ -75,16 +76,24 @@ class Preset:
 
 def preset_from_dict(data: Any, *, builtin: bool = False) -> Preset:
     if not isinstance(data, dict):
-        raise PresetError("A preset must be an object with a name and a model.")
+        raise PresetError(_("A preset must be an object with a name and a model."))
     name = _name(data.get("name"))
     known = {f.name for f in fields(Preset)} - {"builtin"}
     unknown = sorted(str(key)[:40] for key in data if key not in known)
     if unknown:
-        raise PresetError(f"The preset '{name}' has fields the app does not know: {', '.join(unknown)}.")
+        raise PresetError(
+            _("The preset '{name}' has fields the app does not know: {fields}.").format(
+                name=name, fields=_(", ").join(unknown)
+            )
+        )
     model = data.get("model")
     spec = find_model(model) if isinstance(model, str) else None
     if spec is None:
-        raise PresetError(f"The preset '{name}' names a model that does not exist ({str(model)[:40]!r}).")
+        raise PresetError(
+            _("The preset '{name}' names a model that does not exist ({model}).").format(
+                name=name, model=repr(str(model)[:40])
+            )
+        )
     values = {key: _typed(name, key, data[key]) for key in _OPTION_FIELDS if key in data}
     preset = Preset(name=name, model=spec.key, builtin=builtin, **values)
     _check_options(preset)
@@ -93,7 +102,7 @@ def preset_from_dict(data: Any, *, builtin: bool = False) -> Preset:
 
 def _name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME or not value.isprintable():
-        raise PresetError(f"A preset needs a name of 1 to {MAX_NAME} printable characters.")
+        raise PresetError(_("A preset needs a name of 1 to {limit} printable characters.").format(limit=MAX_NAME))
     return value.strip()
 
 
@@ -108,22 +117,53 @@ def _typed(name: str, key: str, value: Any) -> Any:
         "shot_type": (str, type(None)),
     }[key]
     if not isinstance(value, expected) or (key == "duration" and isinstance(value, bool)):
-        raise PresetError(f"The preset '{name}' has a {key.replace('_', ' ')} of the wrong kind ({str(value)[:40]!r}).")
+        raise PresetError(
+            _("The preset '{name}' has a {field} of the wrong kind ({value}).").format(
+                name=name, field=_field_words(key), value=repr(str(value)[:40])
+            )
+        )
     if key == "negative_prompt" and len(value) > 2000:
-        raise PresetError(f"The preset '{name}' has a negative prompt longer than 2000 characters.")
+        raise PresetError(
+            _("The preset '{name}' has a negative prompt longer than {limit} characters.").format(name=name, limit=2000)
+        )
     if key == "shot_type" and value is not None:
         try:
             return ShotType(value)
         except ValueError:
-            raise PresetError(f"The preset '{name}' has an unknown shot type {value[:20]!r}.") from None
+            raise PresetError(
+                _("The preset '{name}' has an unknown shot type {value}.").format(name=name, value=repr(value[:20]))
+            ) from None
     return value
+
+
+def _field_words(key: str) -> str:
+    """An option's name in a preset's mistake ("a resolution of the wrong kind")."""
+    words = {
+        "resolution": _("resolution"),
+        "duration": _("duration"),
+        "negative_prompt": _("negative prompt"),
+        "prompt_extend": _("prompt extend"),
+        "watermark": _("watermark"),
+        "audio_enabled": _("audio enabled"),
+        "shot_type": _("shot type"),
+    }
+    return words.get(key, key.replace("_", " "))
 
 
 def _check_options(preset: Preset) -> None:
     request = preset.applied_to(GenerationRequest(model=preset.model))
     problems = [p for p in validate_request(request, Region.CUSTOM) if p.field not in _MEDIA_FIELDS]
     if problems:
-        raise PresetError(f"The preset '{preset.name}' does not fit its model: {problems[0].allowed}.")
+        raise PresetError(
+            _("The preset '{name}' does not fit its model: {problem}.").format(
+                name=_shown_name(preset), problem=problems[0].allowed
+            )
+        )
+
+
+def _shown_name(preset: Preset) -> str:
+    """A preset's name as the person reads it: a shipped preset's name is in the catalog."""
+    return data_text(preset.name) if preset.builtin else preset.name
 
 
 def preset_from_request(name: str, request: GenerationRequest) -> Preset:
@@ -141,16 +181,22 @@ def read_preset_file(path: Path, *, builtin: bool = False) -> list[Preset]:
         with path.open("rb") as handle:
             raw = handle.read(MAX_PRESET_BYTES + 1)
     except OSError as error:
-        raise PresetError(f"'{path.name}' cannot be read ({error.strerror or error}).") from None
+        raise PresetError(
+            _("'{name}' cannot be read ({reason}).").format(name=path.name, reason=error.strerror or error)
+        ) from None
     if len(raw) > MAX_PRESET_BYTES:
-        raise PresetError(f"'{path.name}' is larger than {MAX_PRESET_BYTES // 1024} KiB, so it is not a preset file.")
+        raise PresetError(
+            _("'{name}' is larger than {limit} KiB, so it is not a preset file.").format(
+                name=path.name, limit=MAX_PRESET_BYTES // 1024
+            )
+        )
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise PresetError(f"'{path.name}' is not a preset file (it is not JSON).") from None
+        raise PresetError(_("'{name}' is not a preset file (it is not JSON).").format(name=path.name)) from None
     if isinstance(data, dict) and "presets" in data:
         if data.get("format") != PRESETS_FORMAT or not isinstance(data["presets"], list):
-            raise PresetError(f"'{path.name}' is not a Wan Desktop preset file.")
+            raise PresetError(_("'{name}' is not a Wan Desktop preset file.").format(name=path.name))
         return [preset_from_dict(item, builtin=builtin) for item in data["presets"][:100]]
     return [preset_from_dict(data, builtin=builtin)]
 
@@ -203,19 +249,19 @@ class PresetBook:
         return path
 
     def delete(self, name: str) -> None:
-        preset = self.get(name)
-        if preset is None:
-            raise PresetError(f"There is no preset called '{name}'.")
+        preset = self._named(name)
         if preset.builtin:
-            raise PresetError(f"'{preset.name}' ships with the app and cannot be deleted; save your own instead.")
+            raise PresetError(
+                _("'{name}' ships with the app and cannot be deleted; save your own instead.").format(
+                    name=_shown_name(preset)
+                )
+            )
         self._own_file(preset).unlink(missing_ok=True)
 
     def rename(self, name: str, new_name: str) -> Preset:
-        preset = self.get(name)
-        if preset is None:
-            raise PresetError(f"There is no preset called '{name}'.")
+        preset = self._named(name)
         if self.get(new_name) is not None:
-            raise PresetError(f"A preset called '{new_name}' exists already; choose another name.")
+            raise PresetError(_("A preset called '{name}' exists already; choose another name.").format(name=new_name))
         renamed = replace(preset, name=_name(new_name), builtin=False)
         self.save(renamed)
         if not preset.builtin:
@@ -225,12 +271,12 @@ class PresetBook:
     def export(self, name: str, target: Path) -> Path:
         from wan_desktop.core.library import atomic_write_text
 
-        preset = self.get(name)
-        if preset is None:
-            raise PresetError(f"There is no preset called '{name}'.")
+        preset = self._named(name)
         target = Path(target)
         if target.exists():
-            raise PresetError(f"'{target.name}' exists already; the preset was not written over it.")
+            raise PresetError(
+                _("'{name}' exists already; the preset was not written over it.").format(name=target.name)
+            )
         atomic_write_text(target, json.dumps(preset.to_dict(), ensure_ascii=False, indent=2) + "\n")
         return target
 
@@ -239,6 +285,12 @@ class PresetBook:
         for preset in presets:
             self.save(preset)
         return presets
+
+    def _named(self, name: str) -> Preset:
+        preset = self.get(name)
+        if preset is None:
+            raise PresetError(_("There is no preset called '{name}'.").format(name=name))
+        return preset
 
     def _own_file(self, preset: Preset) -> Path:
         for path in sorted(self.folder.glob("*.json")):

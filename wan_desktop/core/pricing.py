@@ -146,7 +146,10 @@ def catalog_prices() -> tuple[Price, ...]:
 
 
 def read_price_file(path: Path) -> tuple[tuple[Price, ...], tuple[str, ...]]:
-    """The rows of a price file and a sentence for each one skipped. A missing file has none."""
+    """The rows of a price file and a sentence for each one skipped. A missing file has none.
+
+    The sentences stay in English: the price file ships with the app, so they are for whoever maintains it
+    (no window or command shows ``PriceTable.problems`` to a person)."""
     try:
         if path.stat().st_size > _MAX_FILE_BYTES:
             return (), (f"The price file {path} is larger than 1 MB and was not read.",)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from wan_desktop.core.i18n import _
+
 FILE_NAME = "prompt_history.sqlite3"
 MAX_PROMPT = 5_000
 MAX_ENTRIES = 5_000  # the oldest unpinned prompts beyond this are forgotten
@@ -102,11 +104,11 @@ class PromptHistory:
 def remember_quietly(home: Path | None, requests) -> str | None:
     """Remember the prompts of ``requests``; a history that cannot be written never fails the queuing.
 
-    Returns the reason when it could not (for a log line), else None."""
+    Returns the reason when it could not (for a log line, and the CLI's warning), else None."""
     if home is None:
         return None
     try:
         PromptHistory(home).remember([request.prompt for request in requests])
     except (OSError, sqlite3.Error) as error:
-        return f"the prompt was not added to the history ({error})"
+        return _("the prompt was not added to the history ({reason})").format(reason=error)
     return None

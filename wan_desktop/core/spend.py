@@ -11,12 +11,13 @@ from datetime import date
 
 from wan_desktop.core import money_store
 from wan_desktop.core.budget import Budget
+from wan_desktop.core.i18n import N_, _
 from wan_desktop.core.jobs import JobState
 from wan_desktop.core.ledger import LedgerEntry
 from wan_desktop.core.store import JobReader
 
 GROUPINGS = ("model", "day", "month", "storyboard", "project", "resolution", "region")
-NO_PROJECT = "(no batch or storyboard)"
+NO_PROJECT = N_("(no batch or storyboard)")  # the group of entries of no project; shown through _() in key_of
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def key_of(entry: LedgerEntry, by: str) -> str:
     if by == "month":
         return entry.month
     if by in ("storyboard", "project"):
-        return entry.project or NO_PROJECT
+        return entry.project or _("(no batch or storyboard)")
     if by in ("model", "resolution", "region"):
         return str(getattr(entry, by))
     raise ValueError(f"Spend can be grouped by {', '.join(GROUPINGS)}; not by {by!r}.")

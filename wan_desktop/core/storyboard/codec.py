@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from wan_desktop.core.i18n import _
 from wan_desktop.core.job_codec import CodecError, encodable, parse_datetime, request_from_dict, request_to_dict
 
 from .edits import MAX_NAME, MAX_NOTES, MAX_SHOTS
@@ -45,13 +46,15 @@ def board_from_dict(data: Any) -> Storyboard:
     data = _mapping("storyboard", data)
     shots = data.get("shots")
     if not isinstance(shots, list) or len(shots) > MAX_SHOTS:
-        raise CodecError(f"the field 'shots' is not a list of at most {MAX_SHOTS} shots")
+        raise CodecError(
+            _("the field '{field}' is not a list of at most {limit} shots").format(field="shots", limit=MAX_SHOTS)
+        )
     parsed = tuple(_shot_from_dict(number, item) for number, item in enumerate(shots, 1))
     if len({shot.id for shot in parsed}) != len(parsed):
-        raise CodecError("two shots have the same id")
+        raise CodecError(_("two shots have the same id"))
     render_requested = data.get("render_requested", False)
     if not isinstance(render_requested, bool):
-        raise CodecError("the field 'render_requested' is not true or false")
+        raise CodecError(_("the field '{field}' is not true or false").format(field="render_requested"))
     return Storyboard(
         id=_id("id", data.get("id")),
         name=_text("name", data.get("name"), MAX_NAME, empty=False),
@@ -68,10 +71,14 @@ def _shot_from_dict(number: int, data: Any) -> Shot:
     try:
         join = Join(data.get("join"))
     except ValueError:
-        raise CodecError(f"the field '{where}.join' is not a known join") from None
+        raise CodecError(_("the field '{field}' is not a known join").format(field=f"{where}.join")) from None
     takes = data.get("takes", [])
     if not isinstance(takes, list) or len(takes) > MAX_TAKES:
-        raise CodecError(f"the field '{where}.takes' is not a list of at most {MAX_TAKES} takes")
+        raise CodecError(
+            _("the field '{field}' is not a list of at most {limit} takes").format(
+                field=f"{where}.takes", limit=MAX_TAKES
+            )
+        )
     picked = data.get("picked_job_id")
     shot = Shot(
         id=_id(f"{where}.id", data.get("id")),
@@ -83,7 +90,7 @@ def _shot_from_dict(number: int, data: Any) -> Shot:
         reserved_at=_when(f"{where}.reserved_at", data.get("reserved_at")),
     )
     if shot.picked_job_id is not None and shot.picked is None:
-        raise CodecError(f"the field '{where}.picked_job_id' names no take of the shot")
+        raise CodecError(_("the field '{field}' names no take of the shot").format(field=f"{where}.picked_job_id"))
     return shot
 
 
@@ -95,21 +102,23 @@ def _take(where: str, data: Any) -> Take:
 
 def _mapping(where: str, data: Any) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
-        raise CodecError(f"the field '{where}' is not an object")
+        raise CodecError(_("the field '{field}' is not an object").format(field=where))
     return data
 
 
 def _id(where: str, value: Any) -> str:
     if not isinstance(value, str) or not _ID.match(value):
-        raise CodecError(f"the field '{where}' is not an id")
+        raise CodecError(_("the field '{field}' is not an id").format(field=where))
     return value
 
 
 def _text(where: str, value: Any, limit: int, *, empty: bool = True) -> str:
     if not isinstance(value, str) or len(value) > limit or (not empty and not value.strip()):
-        raise CodecError(f"the field '{where}' is not text of at most {limit} characters")
+        raise CodecError(
+            _("the field '{field}' is not text of at most {limit} characters").format(field=where, limit=limit)
+        )
     if not encodable(value):
-        raise CodecError(f"the field '{where}' holds characters that are not text")
+        raise CodecError(_("the field '{field}' holds characters that are not text").format(field=where))
     return value
 
 

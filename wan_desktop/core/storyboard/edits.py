@@ -9,6 +9,7 @@ from datetime import datetime
 
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.i18n import _, format_number
 
 from .joins import join_refusal
 from .model import Join, Shot, Storyboard, Take
@@ -29,19 +30,19 @@ def new_board(name: str, now: datetime) -> Storyboard:
 def check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > MAX_NAME or any(ord(ch) < 32 for ch in name):
-        raise EditRefused(f"A storyboard needs a name of 1 to {MAX_NAME} printable characters.")
+        raise EditRefused(_("A storyboard needs a name of 1 to {limit} printable characters.").format(limit=MAX_NAME))
     return name
 
 
 def new_shot(request: GenerationRequest, join: Join, notes: str = "") -> Shot:
     if len(notes) > MAX_NOTES:
-        raise EditRefused(f"Notes may have at most {MAX_NOTES} characters.")
+        raise EditRefused(_too_long_notes())
     return Shot(uuid.uuid4().hex, request, join, notes)
 
 
 def add_shot(board: Storyboard, shot: Shot, region: Region, now: datetime, *, at: int | None = None) -> Storyboard:
     if len(board.shots) >= MAX_SHOTS:
-        raise EditRefused(f"A storyboard holds at most {MAX_SHOTS} shots.")
+        raise EditRefused(_("A storyboard holds at most {limit} shots.").format(limit=format_number(MAX_SHOTS)))
     shots = list(board.shots)
     shots.insert(len(shots) if at is None else max(0, min(at, len(shots))), shot)
     return _checked(board, tuple(shots), region, now, changed=(shot.id,))
@@ -72,7 +73,7 @@ def update_shot(board: Storyboard, shot_id: str, region: Region, now: datetime, 
     number = board.index(shot_id)
     shot = replace(board.shots[number], **changes)
     if len(shot.notes) > MAX_NOTES:
-        raise EditRefused(f"Notes may have at most {MAX_NOTES} characters.")
+        raise EditRefused(_too_long_notes())
     shots = (*board.shots[:number], shot, *board.shots[number + 1 :])
     return _checked(board, shots, region, now, changed=(shot_id, *(s.id for s in shots[number + 1 : number + 2])))
 
@@ -94,7 +95,7 @@ def reserve(board: Storyboard, shot_id: str, now: datetime) -> Storyboard:
 def pick_take(board: Storyboard, shot_id: str, job_id: str, now: datetime) -> Storyboard:
     shot = board.shots[board.index(shot_id)]
     if job_id not in {take.job_id for take in shot.takes}:
-        raise EditRefused("That video is not a take of this shot.")
+        raise EditRefused(_("That video is not a take of this shot."))
     return _replace_shot(board, shot_id, replace(shot, picked_job_id=job_id), now)
 
 
@@ -117,5 +118,14 @@ def _checked(
         previous = shots[number - 1].request if number > 0 else None
         refusal = join_refusal(shot.request, shot.join, previous=previous, region=region)
         if refusal:
-            raise EditRefused(f"Shot {number + 1}: {refusal}")
+            raise EditRefused(shot_sentence(number + 1, refusal))
     return replace(board, shots=shots, updated_at=now)
+
+
+def shot_sentence(number: int, sentence: str) -> str:
+    """What is wrong with one shot, with its number: "Shot 2: ..."."""
+    return _("Shot {number}: {problem}").format(number=number, problem=sentence)
+
+
+def _too_long_notes() -> str:
+    return _("Notes may have at most {limit} characters.").format(limit=format_number(MAX_NOTES))

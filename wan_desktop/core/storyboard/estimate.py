@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from wan_desktop.core import cost
 from wan_desktop.core.dashscope.catalog import REGIONS, Region, find_model
+from wan_desktop.core.i18n import _, format_number, format_seconds_value, ngettext
 from wan_desktop.core.jobs import Job
-from wan_desktop.core.wording import count
 
 from .model import Storyboard
 from .planner import ShotState, plan
@@ -21,12 +21,14 @@ class FilmEstimate:
     film_seconds: float  # the whole film once rendered (rendered takes count as they are)
 
     def sentence(self) -> str:
+        seconds = format_seconds_value(self.film_seconds)
         if not self.to_render:
-            return f"Every shot already has a take; the film is about {self.film_seconds:g} s."
-        return (
-            f"This renders {count(self.to_render, 'shot')} for {self.cost.text()} (estimated); "
-            f"the film will be about {self.film_seconds:g} s long."
-        )
+            return _("Every shot already has a take; the film is about {seconds} s.").format(seconds=seconds)
+        return ngettext(
+            "This renders {n} shot for {cost} (estimated); the film will be about {seconds} s long.",
+            "This renders {n} shots for {cost} (estimated); the film will be about {seconds} s long.",
+            self.to_render,
+        ).format(n=format_number(self.to_render), cost=self.cost.text(), seconds=seconds)
 
 
 def film_estimate(board: Storyboard, jobs: Mapping[str, Job], region: Region) -> FilmEstimate:

@@ -26,6 +26,7 @@ import av
 from av.error import FFmpegError
 from PIL import ImageOps
 
+from wan_desktop.core.i18n import _, format_number, format_seconds_value
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.library import Library, fsync_directory
 
@@ -71,10 +72,14 @@ def picked_videos(board: Storyboard, jobs: Mapping[str, Job], library: Library) 
         job = jobs.get(shot.picked_job_id or "")
         path = library.video_path(job) if job is not None and job.state is JobState.DONE else None
         if path is None or not path.is_file():
-            raise ExportError(f"Shot {row['shot']} ({row['prompt'][:40] or 'untitled'}) has no video to export yet.")
+            raise ExportError(
+                _("Shot {number} ({prompt}) has no video to export yet.").format(
+                    number=row["shot"], prompt=row["prompt"][:40] or _("untitled")
+                )
+            )
         found.append((path, chapter_title(row)))
     if not found:
-        raise ExportError(f"The storyboard {board.name!r} has no shots to export.")
+        raise ExportError(_("The storyboard {name} has no shots to export.").format(name=repr(board.name)))
     return found
 
 
@@ -98,7 +103,9 @@ def probe(path: Path, title: str) -> Clip:
                 bool(container.streams.audio),
             )
     except (*_MEDIA_ERRORS, OSError) as error:
-        raise ExportError(f"'{path.name}' cannot be read as a video ({error}).") from None
+        raise ExportError(
+            _("'{name}' cannot be read as a video ({reason}).").format(name=path.name, reason=error)
+        ) from None
 
 
 def export_mp4(
@@ -123,24 +130,37 @@ def export_mp4(
         code = getattr(error, "errno", None)
         if isinstance(error, FFmpegError) and code in (errno.ENOSPC, errno.EROFS):
             raise ExportError(disk_sentence(OSError(code, str(error)), dest)) from None
-        raise ExportError(f"The film could not be put together ({error}); nothing was written.") from None
+        raise ExportError(
+            _("The film could not be put together ({reason}); nothing was written.").format(reason=error)
+        ) from None
     seconds = round(sum(c.seconds for c in clips), 3)
-    how = "the pictures were copied without re-encoding" if copied else _reencode_reason(size)
-    return ExportResult(
-        dest, copied, size, seconds, len(clips), f"Exported {len(clips)} shots ({seconds:g} s) to {dest.name}: {how}."
-    )
+    return ExportResult(dest, copied, size, seconds, len(clips), _exported(len(clips), seconds, dest, copied, size))
 
 
-def _reencode_reason(size: tuple[int, int]) -> str:
-    return f"the takes differ in codec, size or frame rate, so every picture was re-encoded at {size[0]}x{size[1]}"
+def _exported(shots: int, seconds: float, dest: Path, copied: bool, size: tuple[int, int]) -> str:
+    words = {"shots": format_number(shots), "seconds": format_seconds_value(seconds), "name": dest.name}
+    if copied:
+        return _(
+            "Exported {shots} shots ({seconds} s) to {name}: the pictures were copied without re-encoding."
+        ).format(**words)
+    return _(
+        "Exported {shots} shots ({seconds} s) to {name}: the takes differ in codec, size or frame rate, so every "
+        "picture was re-encoded at {width}x{height}."
+    ).format(**words, width=size[0], height=size[1])
 
 
 def disk_sentence(error: OSError, dest: Path) -> str:
     if error.errno == errno.ENOSPC:
-        return f"The disk holding {dest.parent} is full; the film was not exported and no partial file was left."
+        return _("The disk holding {folder} is full; the film was not exported and no partial file was left.").format(
+            folder=dest.parent
+        )
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"{dest.parent} cannot be written to (read-only or not yours); the film was not exported."
-    return f"The film could not be written to {dest} ({error.strerror or error}); no partial file was left."
+        return _("{folder} cannot be written to (read-only or not yours); the film was not exported.").format(
+            folder=dest.parent
+        )
+    return _("The film could not be written to {path} ({reason}); no partial file was left.").format(
+        path=dest, reason=error.strerror or error
+    )
 
 
 def _remove(path: Path) -> None:

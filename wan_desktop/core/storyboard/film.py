@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library
 
@@ -37,8 +38,14 @@ def export_film(
         pass  # the film is out; the note gets the metadata at the board's next change
     lines = [video.message]
     if timeline is not None:
-        lines.append(f"The cut for an editor is in {timeline.name}, its clips in {timeline.stem}_clips.")
+        lines.append(
+            _("The cut for an editor is in {name}, its clips in {folder}.").format(
+                name=timeline.name, folder=f"{timeline.stem}_clips"
+            )
+        )
     stale = [str(row["shot"]) for row in rows if row["stale"]]
     if stale:
-        lines.append(f"Stale (made from an earlier take of the shot before): shot {', '.join(stale)}.")
+        lines.append(
+            _("Stale (made from an earlier take of the shot before): shot {shots}.").format(shots=_(", ").join(stale))
+        )
     return FilmExport(video, timeline, " ".join(lines))

@@ -10,6 +10,7 @@ from dataclasses import replace
 from wan_desktop.core.composing import problem_text
 from wan_desktop.core.dashscope.catalog import ModelSpec, Region, find_model
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.i18n import _, format_seconds_value
 from wan_desktop.core.request_checks import validate_request
 
 from .model import Join
@@ -41,15 +42,21 @@ def join_refusal(
     """None when a shot with ``request`` can join the shot before it (``previous``) this way, else why not."""
     spec = find_model(request.model)
     if spec is None:
-        return f"There is no model called {request.model!r}."
+        return _("There is no model called {model}.").format(model=repr(request.model))
     if join.needs_previous and previous is None:
-        return f"The first shot has nothing before it, so it cannot be a shot that {join.label}; make it a hard cut."
+        return _(
+            "The first shot has nothing before it, so it cannot be a shot that {join}; make it a hard cut."
+        ).format(join=join.label)
     if not can_join(spec, join):
-        return f"{spec.label} cannot do a shot that {join.label}; {_alternatives(spec)}."
+        return _("{model} cannot do a shot that {join}; {alternatives}.").format(
+            model=spec.label, join=join.label, alternatives=_alternatives(spec)
+        )
     if join is Join.CUT and not request.first_frame:
-        return "A hard cut needs its own first-frame picture."
+        return _("A hard cut needs its own first-frame picture.")
     if join.needs_previous and (request.first_frame or request.first_clip):
-        return f"A shot that {join.label} gets its input from the shot before it; leave out its own picture or clip."
+        return _(
+            "A shot that {join} gets its input from the shot before it; leave out its own picture or clip."
+        ).format(join=join.label)
     if join is Join.CLIP and previous is not None:
         problem = _clip_length_problem(spec, request, previous)
         if problem:
@@ -60,7 +67,13 @@ def join_refusal(
 
 def _alternatives(spec: ModelSpec) -> str:
     words = [join.label for join in joins_for(spec) if join.needs_previous]
-    return f"it can do a shot that {' or '.join(words)}, or a hard cut" if words else "make it a hard cut"
+    if not words:
+        return _("make it a hard cut")
+    joins = words[0]
+    for word in words[1:]:
+        # Translators: two ways a shot can join the one before, as "a shot that {first} or {second}" says them
+        joins = _("{first} or {second}").format(first=joins, second=word)
+    return _("it can do a shot that {joins}, or a hard cut").format(joins=joins)
 
 
 def _clip_length_problem(spec: ModelSpec, request: GenerationRequest, previous: GenerationRequest) -> str | None:
@@ -69,12 +82,14 @@ def _clip_length_problem(spec: ModelSpec, request: GenerationRequest, previous: 
     seconds = request.duration or spec.default_duration
     limits = spec.video_limits
     if limits is not None and clip_seconds > limits.max_seconds:
-        return f"{spec.label} continues clips of at most {limits.max_seconds:g} s; the shot before is {clip_seconds} s."
-    if seconds <= clip_seconds:
-        return (
-            f"{spec.label}'s length counts the clip it continues: give more than the {clip_seconds} s of the shot "
-            f"before (now {seconds} s)."
+        return _("{model} continues clips of at most {limit} s; the shot before is {seconds} s.").format(
+            model=spec.label, limit=format_seconds_value(limits.max_seconds), seconds=format_seconds_value(clip_seconds)
         )
+    if seconds <= clip_seconds:
+        return _(
+            "{model}'s length counts the clip it continues: give more than the {before} s of the shot before "
+            "(now {seconds} s)."
+        ).format(model=spec.label, before=format_seconds_value(clip_seconds), seconds=format_seconds_value(seconds))
     return None
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from wan_desktop.core.history import Lineage
+from wan_desktop.core.i18n import _
 
 from .edits import check_name
 from .model import Join, Shot, Storyboard, Take
@@ -24,5 +25,5 @@ def board_from_lineage(lineage: Lineage, name: str, now: datetime) -> Storyboard
         shots.append(Shot(uuid.uuid4().hex, request, join, takes=(take,), picked_job_id=job.id))
         previous = job
     if not shots:
-        raise ValueError("That video has no finished clips in its lineage to make a storyboard of.")
+        raise ValueError(_("That video has no finished clips in its lineage to make a storyboard of."))
     return Storyboard(uuid.uuid4().hex, check_name(name), tuple(shots), now, now)

@@ -35,4 +35,6 @@ def shot_metadata(board: Storyboard, jobs: Mapping[str, Job]) -> list[dict[str, 
 
 
 def chapter_title(row: Mapping[str, Any]) -> str:
+    # In English whatever the app's language: the title is read by other programs (the MP4's chapters, the
+    # .otio clip names, the copied clips' file names); the prompt is kept as written (UTF-8).
     return f"Shot {row['shot']}: {str(row['prompt'])[:60] or 'untitled'}"

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import Enum
 
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.i18n import _
 
 
 class Join(str, Enum):
@@ -20,19 +21,22 @@ class Join(str, Enum):
 
     @property
     def label(self) -> str:
-        return _JOIN_LABELS[self]
+        """The join in the person's words; sentences put it after "a shot that ..."."""
+        return join_label(self)
 
     @property
     def needs_previous(self) -> bool:
         return self is not Join.CUT
 
 
-_JOIN_LABELS = {
-    Join.CLIP: "continues the clip",
-    Join.LAST_FRAME: "starts from the last frame",
-    Join.REFERENCE: "uses the clip as a reference",
-    Join.CUT: "hard cut",
-}
+def join_label(join: Join) -> str:
+    labels = {
+        Join.CLIP: _("continues the clip"),
+        Join.LAST_FRAME: _("starts from the last frame"),
+        Join.REFERENCE: _("uses the clip as a reference"),
+        Join.CUT: _("hard cut"),
+    }
+    return labels[join]
 
 
 @dataclass(frozen=True)

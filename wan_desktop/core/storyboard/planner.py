@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import FINAL_STATES, Job, JobState
 
 from .model import Shot, Storyboard
@@ -25,23 +26,25 @@ class ShotState(str, Enum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self]
+        return state_label(self)
 
     @property
     def has_video(self) -> bool:
         return self in (ShotState.DONE, ShotState.STALE)
 
 
-_LABELS = {
-    ShotState.READY: "Ready to render",
-    ShotState.WAITING: "Waits for the shot before",
-    ShotState.BLOCKED: "Cannot start: the shot before has no video",
-    ShotState.RENDERING: "Rendering",
-    ShotState.UNPICKED: "Pick a take",
-    ShotState.FAILED: "Failed",
-    ShotState.DONE: "Done",
-    ShotState.STALE: "Stale: the shot before changed",
-}
+def state_label(state: ShotState) -> str:
+    labels = {
+        ShotState.READY: _("Ready to render"),
+        ShotState.WAITING: _("Waits for the shot before"),
+        ShotState.BLOCKED: _("Cannot start: the shot before has no video"),
+        ShotState.RENDERING: _("Rendering"),
+        ShotState.UNPICKED: _("Pick a take"),
+        ShotState.FAILED: _("Failed"),
+        ShotState.DONE: _("Done"),
+        ShotState.STALE: _("Stale: the shot before changed"),
+    }
+    return labels[state]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from wan_desktop.core.dashscope.errors import DashScopeError
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.engine import Engine
 from wan_desktop.core.events import EngineEvent, EventKind
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import FINAL_STATES, Job, JobState
 
 from . import edits, planner, sidecar
@@ -55,7 +56,8 @@ class StoryboardRenderer:
         plans = {item.shot.id: item for item in planner.plan(board, self._jobs(board))}
         item = plans[shot_id]
         if shot.join.needs_previous and item.basis is None:
-            return StepReport((), (f"Shot {item.number} waits for the shot before it to have a video.",), False)
+            waits = _("Shot {number} waits for the shot before it to have a video.").format(number=item.number)
+            return StepReport((), (waits,), False)
         template = replace(shot.request, **changes) if changes else shot.request
         if shot.picked_job_id is None and not board.render_requested:
             # a shot that had no video yet (it failed): the shots joining it follow once this take is done
@@ -111,7 +113,8 @@ class StoryboardRenderer:
         try:
             request = self._request(shot, item.basis)
         except media.MediaError as error:
-            return f"Shot {item.number}: the video before it cannot be continued ({error})"
+            problem = _("the video before it cannot be continued ({reason})").format(reason=error)
+            return edits.shot_sentence(item.number, problem)
         self.save(edits.reserve(board, shot.id, _now()))
         try:
             jobs = self.engine.add_jobs(
@@ -120,7 +123,7 @@ class StoryboardRenderer:
         except (DashScopeError, OSError, ValueError) as error:
             current = self._board(board.id)
             self.save(edits.update_shot_unchecked(current, shot.id, reserved_at=None))
-            return f"Shot {item.number}: {getattr(error, 'explanation', None) or error}"
+            return edits.shot_sentence(item.number, str(getattr(error, "explanation", None) or error))
         take = Take(jobs[0].id, item.basis.id if item.basis else None)
         self.save(edits.add_take(self._board(board.id), shot.id, take, _now()))
         return None
@@ -132,7 +135,7 @@ class StoryboardRenderer:
         if shot.join is Join.CLIP:
             return replace(shot.request, first_clip=str(video))
         if shot.join is Join.REFERENCE:
-            raise media.MediaError("no model here takes a previous clip as a reference yet")
+            raise media.MediaError(_("no model here takes a previous clip as a reference yet"))
         frame = self.scratch / f"{shot.id}-{basis.id[:12]}.png"
         if not frame.is_file():
             media.extract_frame(video, frame)

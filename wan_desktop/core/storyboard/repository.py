@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from wan_desktop.core.i18n import N_, _
 from wan_desktop.core.job_codec import CodecError
 from wan_desktop.core.store import BUSY_TIMEOUT_MS, StoreError, _translate
 
@@ -21,7 +22,10 @@ from .model import Storyboard
 
 
 class StoryboardError(StoreError):
-    default_explanation = "Wan Desktop could not use its storyboards."
+    default_explanation = N_("Wan Desktop could not use its storyboards.")
+
+    def __init__(self, explanation: str | None = None, *, detail: str = "") -> None:
+        super().__init__(explanation or _("Wan Desktop could not use its storyboards."), detail=detail)
 
 
 class StoryboardRepository:
@@ -76,7 +80,9 @@ class StoryboardRepository:
         try:
             return board_from_dict(json.loads(data))
         except (CodecError, ValueError) as error:
-            raise StoryboardError(f"The storyboard {board_id} in the database cannot be read ({error}).") from None
+            raise StoryboardError(
+                _("The storyboard {id} in the database cannot be read ({reason}).").format(id=board_id, reason=error)
+            ) from None
 
     # -- writing --------------------------------------------------------------------------------------------
     def save(self, board: Storyboard) -> None:
@@ -90,7 +96,9 @@ class StoryboardRepository:
                     (board.id, board.name, board.updated_at.timestamp(), data),
                 )
             except sqlite3.IntegrityError:
-                raise StoryboardError(f"There is already a storyboard called {board.name!r}.") from None
+                raise StoryboardError(
+                    _("There is already a storyboard called {name}.").format(name=repr(board.name))
+                ) from None
 
     def delete(self, board_id: str) -> None:
         with self._guard() as conn:

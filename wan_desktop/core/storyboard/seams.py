@@ -9,6 +9,7 @@ from pathlib import Path
 import av
 from PIL import ImageOps
 
+from wan_desktop.core.i18n import _
 from wan_desktop.core.library import atomic_write_bytes
 
 SEAM_SECONDS = 2.0
@@ -18,7 +19,7 @@ def seam_clip(before: Path, after: Path, dest: Path, *, seconds: float = SEAM_SE
     temp = Path(dest).with_name(f".{Path(dest).name}.part")
     frames = list(_tail(before, seconds)) + list(_head(after, seconds))
     if not frames:
-        raise ValueError("Neither clip has pictures to show.")
+        raise ValueError(_("Neither clip has pictures to show."))
     size = frames[0].size
     with av.open(str(temp), "w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=30)

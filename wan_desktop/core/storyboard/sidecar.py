@@ -16,6 +16,7 @@ from typing import Any
 
 from wan_desktop.core import sidecars
 from wan_desktop.core.dashscope.types import is_remote
+from wan_desktop.core.i18n import _
 from wan_desktop.core.job_codec import CodecError
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library, UnsafePath, atomic_write_text, slugify
@@ -62,13 +63,17 @@ def read(library: Library, path: Path) -> Storyboard:
     path = Path(path)
     data = sidecars._parse(path, sidecars._read_bytes(library, path))  # pyright: ignore[reportPrivateUsage]
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"'{path.name}' is not a Wan Desktop storyboard.")
+        raise ValueError(_("'{name}' is not a Wan Desktop storyboard.").format(name=path.name))
     if data.get("version") != VERSION:
-        raise ValueError(f"'{path.name}' is a storyboard of a version this Wan Desktop does not read.")
+        raise ValueError(
+            _("'{name}' is a storyboard of a version this Wan Desktop does not read.").format(name=path.name)
+        )
     try:
         board = board_from_dict(data.get("storyboard"))
     except CodecError as error:
-        raise ValueError(f"'{path.name}' is not a storyboard that can be restored ({error}).") from None
+        raise ValueError(
+            _("'{name}' is not a storyboard that can be restored ({reason}).").format(name=path.name, reason=error)
+        ) from None
     return replace(board, shots=tuple(_rerooted(library, path, shot) for shot in board.shots))
 
 
@@ -94,7 +99,7 @@ def _rerooted(library: Library, path: Path, shot: Shot) -> Shot:
             try:
                 changes[name] = str(library.confined(value, within=library.inputs_dir))
             except UnsafePath as error:
-                raise ValueError(f"'{path.name}': {error}") from None
+                raise ValueError(_("'{name}': {problem}").format(name=path.name, problem=error)) from None
     return replace(shot, request=replace(shot.request, **changes)) if changes else shot
 
 
@@ -104,16 +109,16 @@ def restore(repository: StoryboardRepository, library: Library) -> tuple[list[st
     board gets " (restored)" added."""
     scan_ = scan(library)
     restored: list[str] = []
-    skipped = [f"skipped {path}: {why}" for path, why in scan_.problems]
+    skipped = [_("skipped {path}: {problem}").format(path=path, problem=why) for path, why in scan_.problems]
     for board in scan_.boards:
         if repository.get(board.id) is not None:
             continue
         if repository.by_name(board.name) is not None:
-            board = replace(board, name=f"{board.name[:100]} (restored)")
+            board = replace(board, name=_("{name} (restored)").format(name=board.name[:100]))
         try:
             repository.save(board)
         except StoreError as error:
-            skipped.append(f"skipped the storyboard {board.name!r}: {error}")
+            skipped.append(_("skipped the storyboard {name}: {problem}").format(name=repr(board.name), problem=error))
             continue
         restored.append(board.name)
     return restored, skipped
