@@ -286,7 +286,8 @@ class TileDelegate(QStyledItemDelegate):
         self._small = QFont()
         self._small.setPointSizeF(max(7.0, self._small.pointSizeF() * 0.85))
         # the two lines under the picture are as tall as the font needs: CJK fonts are taller than Latin ones
-        self._line = QFontMetrics(self._small).height()
+        metrics = QFontMetrics(self._small)
+        self._line = max(metrics.height(), metrics.boundingRect("Ag国").height())
         self.tile = QSize(TILE.width(), max(TILE.height(), 4 + PICTURE.height() + 4 + 2 * self._line + 2 + 6))
         self._tiles: OrderedDict[tuple, QPixmap] = OrderedDict()  # rendered tiles, bounded like thumbnails
 

@@ -4,7 +4,7 @@ shot to reorder it (the panel asks the engine thread to save the new order)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QDropEvent, QFontMetrics, QIcon, QPixmap
+from PySide6.QtGui import QDropEvent, QFont, QFontMetrics, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
 from wan_desktop.core.i18n import _, format_number, format_seconds
@@ -15,13 +15,24 @@ JOIN_ICONS = {Join.CUT: "✂", Join.LAST_FRAME: "⇥", Join.CLIP: "⟿", Join.RE
 SHOT_ID = Qt.ItemDataRole.UserRole
 ICON = QSize(160, 90)
 GRID_WIDTH = 190
-MIN_GRID_HEIGHT = 170  # a Latin font's three lines fit in this
+MIN_GRID_HEIGHT = 170
 TEXT_LINES = 3  # number, join and length; the state; the start of the prompt
 
 
-def shot_text(shot: ShotView) -> str:
+def line_height(font: QFont) -> int:
+    """A line of ``font`` with Chinese in it: the CJK fallback font is taller than the Latin one it stands in for."""
+    metrics = QFontMetrics(font)
+    return max(metrics.lineSpacing(), metrics.boundingRect("Ag国").height())
+
+
+def shot_text(shot: ShotView, metrics: QFontMetrics | None = None) -> str:
+    """The words under a shot's picture; with ``metrics``, the prompt is cut to the width of a tile (28 Chinese
+    characters are twice as wide as 28 Latin ones)."""
     length = format_seconds(shot.seconds) if shot.seconds else "–"
-    return f"{shot.number} {JOIN_ICONS[shot.join]}  {length}\n{shot.state.label}\n{shot.prompt[:28]}"
+    prompt = shot.prompt[:28]
+    if metrics is not None:
+        prompt = metrics.elidedText(prompt, Qt.TextElideMode.ElideRight, GRID_WIDTH - 16)
+    return f"{shot.number} {JOIN_ICONS[shot.join]}  {length}\n{shot.state.label}\n{prompt}"
 
 
 def shot_tooltip(shot: ShotView) -> str:
@@ -55,7 +66,7 @@ class ShotStrip(QListWidget):
         self.blockSignals(True)
         self.clear()
         for shot in shots:
-            item = QListWidgetItem(shot_text(shot))
+            item = QListWidgetItem(shot_text(shot, self.fontMetrics()))
             item.setData(SHOT_ID, shot.shot_id)
             item.setToolTip(shot_tooltip(shot))
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -70,8 +81,7 @@ class ShotStrip(QListWidget):
     def _fit_to_font(self) -> None:
         """Tall enough for the picture and three lines of the font in use (Chinese fonts are taller than Latin
         ones), and no taller: the strip keeps its height while the window grows."""
-        line = QFontMetrics(self.font()).lineSpacing()
-        grid = QSize(GRID_WIDTH, max(MIN_GRID_HEIGHT, ICON.height() + TEXT_LINES * line + 36))
+        grid = QSize(GRID_WIDTH, max(MIN_GRID_HEIGHT, ICON.height() + TEXT_LINES * line_height(self.font()) + 29))
         self.setGridSize(grid)
         self.setFixedHeight(grid.height() + max(26, self.horizontalScrollBar().sizeHint().height() + 12))
 
