@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 
 from wan_desktop.core import history
 from wan_desktop.core.history import GalleryItem, GalleryQuery, SortOrder
+from wan_desktop.core.i18n import _, format_seconds
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library
 from wan_desktop.core.store import JobReader
@@ -33,14 +34,15 @@ def describe(item: GalleryItem) -> str:
     """The words a screen reader says for a tile (and its tooltip)."""
     parts = [item.state.label, item.model]
     if item.duration:
-        parts.append(f"{item.duration} s")
+        parts.append(format_seconds(item.duration))
     if item.resolution:
         parts.append(item.resolution)
     if item.favourite:
-        parts.append("favourite")
+        parts.append(_("favourite"))
     if item.missing:
-        parts.append("video missing from disk")
-    return " · ".join(parts) + (f": {item.prompt}" if item.prompt else "")
+        parts.append(_("video missing from disk"))
+    marks = " · ".join(parts)
+    return _("{marks}: {prompt}").format(marks=marks, prompt=item.prompt) if item.prompt else marks
 
 
 class GalleryModel(QAbstractListModel):
@@ -70,7 +72,7 @@ class GalleryModel(QAbstractListModel):
             return None
         item = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return item.prompt or "(no prompt)"
+            return item.prompt or _("(no prompt)")
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return describe(item)
         if role == ItemRole:
@@ -118,7 +120,8 @@ class GalleryModel(QAbstractListModel):
         started = time.perf_counter()
 
         def failed(error: Exception) -> None:
-            self.load_failed.emit(getattr(error, "explanation", None) or f"The history could not be read: {error}")
+            explanation = getattr(error, "explanation", None)
+            self.load_failed.emit(explanation or _("The history could not be read: {error}").format(error=error))
 
         def rest_done(items: list[GalleryItem]) -> None:
             self.append_items(items)

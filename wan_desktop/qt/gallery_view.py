@@ -28,11 +28,12 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from wan_desktop.core import media
 from wan_desktop.core.history import GalleryItem
+from wan_desktop.core.i18n import _, format_seconds, format_short_datetime
 from wan_desktop.core.jobs import JobState
 
 from . import theme
@@ -42,7 +43,7 @@ from .gallery_model import ItemRole
 log = logging.getLogger(__name__)
 
 
-TILE = QSize(184, 150)
+TILE = QSize(184, 150)  # with a Latin font; the delegate makes it taller for a taller font (Chinese)
 PICTURE = QSize(176, 99)  # 16:9 inside the tile
 CACHE_TILES = 200  # thumbnails (and rendered tiles) kept: several screens, about 35 MB together
 MAX_WAITING = 120  # thumbnail requests kept waiting; older ones are dropped (their tiles scrolled away)
@@ -139,7 +140,7 @@ class TileImages(QObject):
         with self._lock:
             wanted = min(len(self._stack), DECODERS - self._workers)
             self._workers += max(0, wanted)
-        for _ in range(max(0, wanted)):
+        for _worker in range(max(0, wanted)):
             self._calls.start(self._decode, lambda _none: None, self._decoder_failed, self._arrived)
 
     def note_scroll(self) -> None:
@@ -264,7 +265,7 @@ class HoverFrames(QObject):
 def overlay_text(item: GalleryItem) -> str | None:
     """The words on a tile's picture: none on a finished video, else the core's wording of its state."""
     if item.missing:
-        return "Video missing"
+        return _("Video missing")
     return None if item.state is JobState.DONE else item.state.label
 
 
@@ -284,10 +285,14 @@ class TileDelegate(QStyledItemDelegate):
         self._view = view
         self._small = QFont()
         self._small.setPointSizeF(max(7.0, self._small.pointSizeF() * 0.85))
+        # the two lines under the picture are as tall as the font needs: CJK fonts are taller than Latin ones
+        metrics = QFontMetrics(self._small)
+        self._line = max(metrics.height(), metrics.boundingRect("Ag国").height())
+        self.tile = QSize(TILE.width(), max(TILE.height(), 4 + PICTURE.height() + 4 + 2 * self._line + 2 + 6))
         self._tiles: OrderedDict[tuple, QPixmap] = OrderedDict()  # rendered tiles, bounded like thumbnails
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
-        return TILE
+        return self.tile
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         item: GalleryItem | None = index.data(ItemRole)
@@ -322,7 +327,7 @@ class TileDelegate(QStyledItemDelegate):
     def _render(self, option: QStyleOptionViewItem, item: GalleryItem, selected: bool, thumbnail) -> QPixmap:
         """The whole tile as one pixmap: scrolling then draws one picture per tile instead of a dozen calls."""
         ratio = self._view.devicePixelRatioF()
-        tile = QPixmap(TILE * ratio)
+        tile = QPixmap(self.tile * ratio)
         tile.setDevicePixelRatio(ratio)
         tile.fill(Qt.GlobalColor.transparent)
         painter = QPainter(tile)
@@ -333,7 +338,7 @@ class TileDelegate(QStyledItemDelegate):
         return tile
 
     def _draw(self, painter: QPainter, palette: QPalette, item: GalleryItem, selected: bool, pixmap) -> None:
-        whole = QRect(0, 0, TILE.width(), TILE.height())
+        whole = QRect(0, 0, self.tile.width(), self.tile.height())
         rect = whole.adjusted(4, 4, -4, -4)
         if selected:
             painter.fillRect(whole, palette.color(QPalette.ColorRole.Highlight))
@@ -348,18 +353,18 @@ class TileDelegate(QStyledItemDelegate):
         text_colour = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
         painter.setPen(text_colour)
         painter.setFont(self._small)
-        line = QRect(rect.left(), picture.bottom() + 4, rect.width(), 16)
+        line = QRect(rect.left(), picture.bottom() + 4, rect.width(), self._line)
         star = "★ " if item.favourite else ""
         painter.drawText(line, _LEFT, f"{star}{item.model}")
         painter.drawText(line, _RIGHT, item.resolution)
-        prompt_line = QRect(rect.left(), line.bottom() + 2, rect.width(), 16)
+        prompt_line = QRect(rect.left(), line.bottom() + 2, rect.width(), self._line)
         elided = painter.fontMetrics().elidedText(item.prompt, Qt.TextElideMode.ElideRight, rect.width())
         painter.drawText(prompt_line, _LEFT, elided)
 
     def _overlay(self, painter: QPainter, picture: QRect, item: GalleryItem) -> None:
         painter.setFont(self._small)
         if item.duration and item.state is JobState.DONE:
-            self._badge(painter, picture, f"{item.duration} s", True, _DARK)
+            self._badge(painter, picture, format_seconds(item.duration), True, _DARK)
         words = overlay_text(item)
         if words:
             colour = theme.colours().error if item.missing or item.state is JobState.FAILED else QColor(0, 0, 0)
@@ -390,16 +395,17 @@ class GalleryView(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)  # the layout of 10,000 tiles without asking each for its size
         self.setLayoutMode(QListView.LayoutMode.SinglePass)  # uniform tiles: one pass over 10,000 is quick
-        self.setGridSize(TILE)
         self.setSpacing(0)
         self.setWrapping(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setMouseTracking(True)
-        self.setAccessibleName("Gallery of videos")
+        self.setAccessibleName(_("Gallery of videos"))
         self.images = TileImages(parent=self)
         self.hover = HoverFrames(parent=self)
-        self.setItemDelegate(TileDelegate(self.images, self))
+        delegate = TileDelegate(self.images, self)
+        self.setItemDelegate(delegate)
+        self.setGridSize(delegate.tile)
         self.images.ready.connect(lambda _path: self.viewport().update())
         self.verticalScrollBar().valueChanged.connect(lambda _value: self.images.note_scroll())
         self.hover.ready.connect(self._preview_arrived)
@@ -410,7 +416,7 @@ class GalleryView(QListView):
         self._timer.timeout.connect(self._next_frame)
         self.paint_count = 0
         # Shown when there are no tiles; the panel says whether nothing exists yet or nothing matches.
-        self.empty_text = "No videos yet. Videos you make in Create appear here, and stay here offline."
+        self.empty_text = _("No videos yet. Videos you make in Create appear here, and stay here offline.")
 
     # -- hover preview ------------------------------------------------------------------------------------
     def preview_pixmap(self, item: GalleryItem) -> QPixmap | None:
@@ -481,4 +487,4 @@ class GalleryView(QListView):
 
 
 def when_text(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    return format_short_datetime(datetime.fromtimestamp(timestamp))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from wan_desktop.core import history
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import Job, JobAction, refusal
 from wan_desktop.core.library import Library
 
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
     from .engine_thread import EngineThread
 from .library_health import ErrorHandler, move_to_trash
 
-NOT_RUNNING = "The job queue is not running yet; try again once it has started."
+
+def not_running() -> str:
+    return _("The job queue is not running yet; try again once it has started.")
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ def writer_for(engine: Callable[[], EngineThread | None], say: Callable[[str], N
     def ask(request: Callable[[EngineThread], None]) -> None:
         current = engine()
         if current is None:
-            say(NOT_RUNNING)
+            say(not_running())
         else:
             request(current)
 
@@ -75,7 +78,7 @@ class HistoryEdits(QObject):
 
     def _allowed(self, job: Job, action: JobAction, name: str) -> LibraryWriter | None:
         """The writer when the rulebook allows ``action`` now; else the person is told why not."""
-        why = refusal(job, action) or (NOT_RUNNING if self._writer is None else None)
+        why = refusal(job, action) or (not_running() if self._writer is None else None)
         if why is not None:
             self._on_error(name)(RuntimeError(why))
             return None
@@ -106,7 +109,7 @@ class HistoryEdits(QObject):
 
     def import_jobs(self, jobs: Sequence[Job]) -> None:
         if self._writer is None:
-            self._on_error("import")(RuntimeError(NOT_RUNNING))
+            self._on_error("import")(RuntimeError(not_running()))
         else:
             self._writer.import_jobs(jobs)
 

@@ -6,27 +6,36 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
-from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtCore import QDate, QLocale, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from wan_desktop.core.history import GalleryQuery, SortOrder
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.jobs import JobState
 
 SEARCH_DELAY_MS = 200
 IN_PROGRESS = frozenset(state for state in JobState if not state.is_final)
 
-_STATE_CHOICES: list[tuple[str, frozenset[JobState]]] = [
-    ("Every state", frozenset()),
-    ("Done", frozenset({JobState.DONE})),
-    ("In progress", IN_PROGRESS),
-    ("Failed", frozenset({JobState.FAILED})),
-    ("Canceled or expired", frozenset({JobState.CANCELED, JobState.EXPIRED})),
-]
+
+def state_choices() -> list[tuple[str, frozenset[JobState]]]:
+    return [
+        (_("Every state"), frozenset()),
+        (_("Done"), frozenset({JobState.DONE})),
+        (_("In progress"), IN_PROGRESS),
+        (_("Failed"), frozenset({JobState.FAILED})),
+        (_("Canceled or expired"), frozenset({JobState.CANCELED, JobState.EXPIRED})),
+    ]
 
 
 def count_text(count: int) -> str:
     """How many videos are shown: "1 video", "2 videos", "0 videos"."""
-    return "1 video" if count == 1 else f"{count} videos"
+    return ngettext("{n} video", "{n} videos", count).format(n=format_number(count))
+
+
+def short_date_format() -> str:
+    """The locale's own short date (2 Nov 2026 is "11/2/26" in English, "2026/11/2" in Chinese): Qt's default
+    locale is the app's language (languages.install_qt_language)."""
+    return QLocale().dateFormat(QLocale.FormatType.ShortFormat)
 
 
 def _local_midnight(day: QDate) -> datetime:
@@ -48,23 +57,24 @@ class LibraryFilters(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search prompts, negative prompts and rewritten prompts")
-        self.search.setAccessibleName("Search the library")
+        self.search.setPlaceholderText(_("Search prompts, negative prompts and rewritten prompts"))
+        self.search.setAccessibleName(_("Search the library"))
         self.search.setClearButtonEnabled(True)
-        self.model_filter = _combo("Model filter", [("Every model", None)])
-        self.state_filter = _combo("State filter", [(text, states) for text, states in _STATE_CHOICES])
-        self.resolution_filter = _combo("Resolution filter", [("Every resolution", None)])
-        self.favourites = QCheckBox("Favourites")
-        self.dates = QCheckBox("Dates")
+        self.model_filter = _combo(_("Model filter"), [(_("Every model"), None)])
+        self.state_filter = _combo(_("State filter"), [(text, states) for text, states in state_choices()])
+        self.resolution_filter = _combo(_("Resolution filter"), [(_("Every resolution"), None)])
+        self.favourites = QCheckBox(_("Favourites"))
+        self.dates = QCheckBox(_("Dates"))
         self.since = QDateEdit(QDate.currentDate().addMonths(-1))
         self.until = QDateEdit(QDate.currentDate())
-        for edit, name in ((self.since, "From date"), (self.until, "To date")):
+        for edit, name in ((self.since, _("From date")), (self.until, _("To date"))):
+            edit.setDisplayFormat(short_date_format())
             edit.setCalendarPopup(True)
             edit.setAccessibleName(name)
             edit.setEnabled(False)
-        self.sort = _combo("Sort order", [(order.label, order) for order in SortOrder])
+        self.sort = _combo(_("Sort order"), [(order.label, order) for order in SortOrder])
         self.count_label = QLabel("")
-        self.count_label.setAccessibleName("Number of videos shown")
+        self.count_label.setAccessibleName(_("Number of videos shown"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search, 3)

@@ -12,10 +12,10 @@ from PySide6.QtCore import QFile, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from wan_desktop.core import history
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library, SidecarProblem
 from wan_desktop.core.store import JobReader
-from wan_desktop.core.wording import count
 
 from .background import BackgroundCalls
 from .engine_thread import EngineReply
@@ -31,22 +31,38 @@ def move_to_trash(paths: list[Path]) -> None:
     """Move every path to the system trash, or raise NoTrashError before deleting anything (pool thread)."""
     for number, path in enumerate(paths):
         if not QFile.moveToTrash(str(path)):
-            done = f" ({number} of {len(paths)} files were already moved there)" if number else ""
-            raise NoTrashError(
-                f"'{path.name}' could not be moved to the trash: this system may have no trash, or the file is "
-                f"not writable. Nothing else was deleted{done}; delete it yourself if you want it gone."
-            )
+            raise NoTrashError(_trash_refusal(path.name, number, len(paths)))
+
+
+def _trash_refusal(name: str, moved: int, total: int) -> str:
+    if not moved:
+        return _(
+            "'{name}' could not be moved to the trash: this system may have no trash, or the file is not "
+            "writable. Nothing else was deleted; delete it yourself if you want it gone."
+        ).format(name=name)
+    return _(
+        "'{name}' could not be moved to the trash: this system may have no trash, or the file is not "
+        "writable. Nothing else was deleted ({n} of {total} files were already moved there); delete it "
+        "yourself if you want it gone."
+    ).format(name=name, n=format_number(moved), total=format_number(total))
 
 
 def import_message(reply: EngineReply, problems: Sequence[SidecarProblem]) -> str:
     parts = [reply.message]
     if problems:
-        parts.append(f"{count(len(problems), 'note')} could not be read:")
-        parts.extend(f"• {problem.path.name}: {problem.message}" for problem in problems[:20])
+        n = len(problems)
+        parts.append(
+            ngettext("{n} note could not be read:", "{n} notes could not be read:", n).format(n=format_number(n))
+        )
+        parts.extend(_bullet(problem.path.name, problem.message) for problem in problems[:20])
     if reply.refused:
-        parts.append(f"{len(reply.refused)} were not imported:")
-        parts.extend(f"• {job_id}: {why}" for job_id, why in reply.refused[:20])
+        parts.append(_("{n} were not imported:").format(n=format_number(len(reply.refused))))
+        parts.extend(_bullet(job_id, why) for job_id, why in reply.refused[:20])
     return "\n".join(parts)
+
+
+def _bullet(name: str, why: str) -> str:
+    return _("• {name}: {why}").format(name=name, why=why)
 
 
 class LibraryHealth(QObject):
@@ -73,7 +89,7 @@ class LibraryHealth(QObject):
         self.last_import: EngineReply | None = None
 
     def relink_dialog(self, store: JobReader | None) -> None:
-        folder = QFileDialog.getExistingDirectory(self._owner, "Where is the library folder now?")
+        folder = QFileDialog.getExistingDirectory(self._owner, _("Where is the library folder now?"))
         if folder:
             self.relink(store, Path(folder))
 
@@ -84,7 +100,7 @@ class LibraryHealth(QObject):
 
         def done(report: history.RelinkReport) -> None:
             if report.found == 0 and report.missing:
-                self.notice.emit(report.message + " The library was not changed.")
+                self.notice.emit(_("{message} The library was not changed.").format(message=report.message))
             else:
                 self.moved.emit(report.root)
                 self.notice.emit(report.message)
@@ -93,7 +109,7 @@ class LibraryHealth(QObject):
         self._calls.run(lambda: history.relink_check(store, folder), done, self._on_error("relink"))
 
     def import_dialog(self, library: Library) -> None:
-        folder = QFileDialog.getExistingDirectory(self._owner, "Import which folder of Wan Desktop videos?")
+        folder = QFileDialog.getExistingDirectory(self._owner, _("Import which folder of Wan Desktop videos?"))
         if folder:
             self.import_from(library, Path(folder))
 
@@ -109,7 +125,7 @@ class LibraryHealth(QObject):
         message = import_message(reply, self._problems)
         self.notice.emit(message)
         if self._problems or reply.refused:
-            QMessageBox.information(self._owner, "Import finished with problems", message)
+            QMessageBox.information(self._owner, _("Import finished with problems"), message)
         self._problems = ()
         self.changed.emit()
         self.action_done.emit("import")

@@ -15,6 +15,7 @@ from PySide6.QtMultimedia import QMediaPlayer
 from wan_desktop.core import history, media
 from wan_desktop.core.dashscope.catalog import find_model
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library
 
@@ -66,7 +67,7 @@ class JobActions(QObject):
 
     def remix(self, job: Job) -> None:
         self.remix_requested.emit(job.request)
-        self.notice.emit("Loaded the settings and inputs into Create.")
+        self.notice.emit(_("Loaded the settings and inputs into Create."))
 
     def continue_from_last_frame(self, job: Job) -> None:
         """The last frame becomes the first frame of a new job made from the same settings."""
@@ -76,14 +77,14 @@ class JobActions(QObject):
         def done(frame: Path) -> None:
             request = replace(job.request, first_frame=str(frame), last_frame=None, first_clip=None, seed=None)
             self.continue_requested.emit(request, job.id)
-            self.notice.emit("The last frame is ready in Create as the next clip's first frame.")
+            self.notice.emit(_("The last frame is ready in Create as the next clip's first frame."))
             self.action_done.emit("continue")
 
         self._calls.run(lambda: media.extract_frame(video, dest), done, self._on_error("continue"))
 
     def continue_clip(self, job: Job) -> None:
         self.continue_requested.emit(clip_request(job, self._library()), job.id)
-        self.notice.emit("The clip is ready in Create for a wan2.7 continuation.")
+        self.notice.emit(_("The clip is ready in Create for a wan2.7 continuation."))
         self.action_done.emit("continue_clip")
 
     def use_frame_as_last_frame(self, job: Job) -> None:
@@ -93,7 +94,7 @@ class JobActions(QObject):
 
         def done(frame: Path) -> None:
             self.last_frame_chosen.emit(str(frame))
-            self.notice.emit("The frame is now the last frame in Create.")
+            self.notice.emit(_("The frame is now the last frame in Create."))
             self.action_done.emit("last_frame")
 
         def extract() -> Path:
@@ -113,7 +114,7 @@ class JobActions(QObject):
         library = self._library()
 
         def done(paths: list[Path]) -> None:
-            self.notice.emit(f"Exported {paths[0].name} with its notes to {folder}.")
+            self.notice.emit(_("Exported {name} with its notes to {folder}.").format(name=paths[0].name, folder=folder))
             self.action_done.emit("export")
 
         self._calls.run(lambda: history.export_copy(job, library, folder), done, self._on_error("export"))
@@ -126,8 +127,8 @@ class JobActions(QObject):
 
     def _open_url(self, path: Path) -> None:
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            self.notice.emit(f"No program could open {path}.")
+            self.notice.emit(_("No program could open {path}.").format(path=path))
 
     def copy_prompt(self, job: Job) -> None:
         QGuiApplication.clipboard().setText(job.actual_prompt or job.request.prompt)
-        self.notice.emit("Prompt copied.")
+        self.notice.emit(_("Prompt copied."))

@@ -19,6 +19,7 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from wan_desktop.core.history import Lineage
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library
 from wan_desktop.core.store import JobReader
@@ -168,9 +169,9 @@ class LibraryPanel(QWidget):
     def _loaded(self, count: int) -> None:
         self.filters.show_count(count)
         self.view.empty_text = (
-            "No videos yet. Videos you make in Create appear here, and stay here offline."
+            _("No videos yet. Videos you make in Create appear here, and stay here offline.")
             if self.model.query.is_default
-            else "Nothing matches this search and these filters."
+            else _("Nothing matches this search and these filters.")
         )
         self.reading.read_choices()
         row = self.model.row_of(self.current.id) if self.current is not None else None
@@ -220,7 +221,7 @@ class LibraryPanel(QWidget):
     def _details_loaded(self, result: tuple[Job | None, Lineage]) -> None:
         job, lineage = result
         if job is None:
-            self.notice.emit("That job is no longer in the history.")
+            self.notice.emit(_("That job is no longer in the history."))
             return
         self.current, self.lineage = job, lineage
         self.details.show_job(job, lineage)
@@ -256,8 +257,8 @@ class LibraryPanel(QWidget):
         self.action_done.emit("favourite")
 
     def confirm_delete(self, job: Job) -> bool:
-        question = "Move this video, its notes and thumbnail to the system trash and remove it from the history?"
-        answer = QMessageBox.question(self, "Move to the trash?", f"{question}\n\n{job.request.prompt[:200]}")
+        question = _("Move this video, its notes and thumbnail to the system trash and remove it from the history?")
+        answer = QMessageBox.question(self, _("Move to the trash?"), f"{question}\n\n{job.request.prompt[:200]}")
         return answer == QMessageBox.StandardButton.Yes
 
     def _confirm(self, job: Job) -> bool:
@@ -275,7 +276,7 @@ class LibraryPanel(QWidget):
             self.details.clear()
         self._update_actions()
         self.job_deleted.emit(job_id)
-        self.notice.emit("Moved to the trash.")
+        self.notice.emit(_("Moved to the trash."))
         self.action_done.emit("delete")
 
     # -- actions on the files -------------------------------------------------------------------------------------
@@ -290,13 +291,13 @@ class LibraryPanel(QWidget):
 
     def _play_list(self, paths: list[Path]) -> None:
         if not paths:
-            self.notice.emit("None of the clips in this sequence are on disk.")
+            self.notice.emit(_("None of the clips in this sequence are on disk."))
             return
         self.player.play_files(paths)
         self.action_done.emit("sequence")
 
     def export_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export a copy to which folder?")
+        folder = QFileDialog.getExistingDirectory(self, _("Export a copy to which folder?"))
         if folder:
             self.export_to(Path(folder))
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 
 from wan_desktop.core import history
 from wan_desktop.core.history import GalleryQuery, Lineage
+from wan_desktop.core.i18n import _
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.library import Library
 from wan_desktop.core.store import JobReader
@@ -49,7 +50,8 @@ class HistoryReading(QObject):
 
     def _failed(self, error: Exception) -> None:
         self._wanted = None  # the next refresh tries again
-        self.notice.emit(getattr(error, "explanation", None) or f"The history could not be opened: {error}")
+        explanation = getattr(error, "explanation", None)
+        self.notice.emit(explanation or _("The history could not be opened: {error}").format(error=error))
 
     def read_choices(self) -> None:
         reader = self.reader

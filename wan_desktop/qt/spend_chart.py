@@ -10,6 +10,8 @@ from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QCha
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter
 
+from wan_desktop.core import i18n
+from wan_desktop.core.i18n import _
 from wan_desktop.core.ledger import LedgerEntry
 
 
@@ -25,6 +27,17 @@ def per_day(entries: Iterable[LedgerEntry], days: Sequence[date]) -> dict[str, l
     return amounts
 
 
+def money_label_format(currencies: Sequence[str]) -> str:
+    """The value axis's printf format: the locale's way of writing money ("US$%.2f", "¥%.2f") when the chart has
+    one currency; plain amounts when it has several (the legend names them)."""
+    if len(currencies) != 1:
+        return "%.2f"
+    sample, number = i18n.format_money(0, currencies[0]), i18n.format_number(0, 2)
+    if number not in sample:
+        return "%.2f"
+    return sample.replace("%", "%%").replace(number, "%.2f", 1)
+
+
 def day_chart(entries: Iterable[LedgerEntry], days: Sequence[date]) -> QChartView:
     series = QBarSeries()
     amounts = per_day(entries, days)
@@ -34,19 +47,19 @@ def day_chart(entries: Iterable[LedgerEntry], days: Sequence[date]) -> QChartVie
         series.append(bars)
     chart = QChart()
     chart.addSeries(series)
-    chart.setTitle("Spent per day")
+    chart.setTitle(_("Spent per day"))
     chart.legend().setVisible(len(amounts) > 1)
     axis_x = QBarCategoryAxis()
-    axis_x.append([day.strftime("%d") for day in days])
+    axis_x.append([i18n.format_day_of_month(day) for day in days])
     chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
     series.attachAxis(axis_x)
     axis_y = QValueAxis()
     axis_y.setRange(0.0, max((max(v) for v in amounts.values()), default=0.0) * 1.1 or 1.0)
-    axis_y.setLabelFormat("%.2f")
+    axis_y.setLabelFormat(money_label_format(sorted(amounts)))
     chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(axis_y)
     view = QChartView(chart)
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.setAccessibleName("Spent per day chart")
+    view.setAccessibleName(_("Spent per day chart"))
     view.setMinimumHeight(220)
     return view

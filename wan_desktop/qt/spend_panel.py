@@ -34,17 +34,24 @@ from wan_desktop.core import cost, money_store, spend
 from wan_desktop.core.budget import Budget, BudgetError, confirmation_needed, is_budget_notice, parse_cap
 from wan_desktop.core.cost import format_money
 from wan_desktop.core.dashscope.catalog import Currency
+from wan_desktop.core.i18n import _, format_number, format_seconds_value
 from wan_desktop.core.store import JobReader
 
 from .background import BackgroundCalls
 
-BREAKDOWNS = (
-    ("model", "Model"),
-    ("resolution", "Resolution"),
-    ("project", "Storyboard or batch"),
-    ("region", "Region"),
-)
-_COLUMNS = ("", "Spent", "Videos", "Seconds", "Free", "No price")
+
+def breakdowns() -> tuple[tuple[str, str], ...]:
+    """What the table groups by: (spend.group's key, words)."""
+    return (
+        ("model", _("Model")),
+        ("resolution", _("Resolution")),
+        ("project", _("Storyboard or batch")),
+        ("region", _("Region")),
+    )
+
+
+def columns() -> tuple[str, ...]:
+    return ("", _("Spent"), _("Videos"), _("Seconds"), _("Free"), _("No price"))
 
 
 def _day(value: QDate) -> date:
@@ -53,7 +60,7 @@ def _day(value: QDate) -> date:
 
 def _money(amounts: dict[str, float]) -> str:
     if not amounts:
-        return "nothing"
+        return _("nothing")
     return ", ".join(format_money(value, Currency(cur)) for cur, value in sorted(amounts.items()))
 
 
@@ -80,11 +87,11 @@ class SpendPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self._totals_box())
         layout.addLayout(self._range_row())
-        self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(_COLUMNS))
+        self.table = QTableWidget(0, len(columns()))
+        self.table.setHorizontalHeaderLabels(list(columns()))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setAccessibleName("Spend breakdown")
+        self.table.setAccessibleName(_("Spend breakdown"))
         self.chart_host = QVBoxLayout()
         body = QHBoxLayout()
         body.addWidget(self.table, 2)
@@ -93,15 +100,15 @@ class SpendPanel(QWidget):
         layout.addWidget(self._budget_box())
 
     def _totals_box(self) -> QGroupBox:
-        box = QGroupBox("Spent")
+        box = QGroupBox(_("Spent"))
         grid = QGridLayout(box)
-        self.today_label, self.month_label, self.range_label, self.kept_label = (QLabel() for _ in range(4))
+        self.today_label, self.month_label, self.range_label, self.kept_label = (QLabel() for _label in range(4))
         for row, (name, label) in enumerate(
             (
-                ("Today", self.today_label),
-                ("This month", self.month_label),
-                ("Chosen range", self.range_label),
-                ("Per kept clip", self.kept_label),
+                (_("Today"), self.today_label),
+                (_("This month"), self.month_label),
+                (_("Chosen range"), self.range_label),
+                (_("Per kept clip"), self.kept_label),
             )
         ):
             grid.addWidget(QLabel(name), row // 2, (row % 2) * 2)
@@ -119,14 +126,14 @@ class SpendPanel(QWidget):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.dateChanged.connect(lambda _d: self._show())
         self.by_combo = QComboBox()
-        for key, text in BREAKDOWNS:
+        for key, text in breakdowns():
             self.by_combo.addItem(text, key)
         self.by_combo.currentIndexChanged.connect(lambda _i: self._show())
-        self.export_button = QPushButton("Export CSV…")
+        self.export_button = QPushButton(_("Export CSV…"))
         self.export_button.clicked.connect(self._export_dialog)
-        refresh = QPushButton("Refresh")
+        refresh = QPushButton(_("Refresh"))
         refresh.clicked.connect(self.refresh)
-        for widget in (QLabel("From"), self.since_edit, QLabel("to"), self.until_edit, QLabel("by")):
+        for widget in (QLabel(_("From")), self.since_edit, QLabel(_("to")), self.until_edit, QLabel(_("by"))):
             row.addWidget(widget)
         row.addWidget(self.by_combo)
         row.addStretch(1)
@@ -135,23 +142,23 @@ class SpendPanel(QWidget):
         return row
 
     def _budget_box(self) -> QGroupBox:
-        box = QGroupBox("Budget (jobs that would pass a cap wait, held by budget)")
+        box = QGroupBox(_("Budget (jobs that would pass a cap wait, held by budget)"))
         form = QFormLayout(box)
         self.currency_combo = QComboBox()
         for currency in Currency:
             self.currency_combo.addItem(currency.value, currency)
         self.currency_combo.currentIndexChanged.connect(lambda _i: self._show_budget())
-        self.daily_edit, self.monthly_edit, self.confirm_edit = (QLineEdit() for _ in range(3))
+        self.daily_edit, self.monthly_edit, self.confirm_edit = (QLineEdit() for _edit in range(3))
         for edit in (self.daily_edit, self.monthly_edit, self.confirm_edit):
-            edit.setPlaceholderText("no cap")
-        self.save_budget_button = QPushButton("Save caps")
+            edit.setPlaceholderText(_("no cap"))
+        self.save_budget_button = QPushButton(_("Save caps"))
         self.save_budget_button.clicked.connect(self.save_budget)
         self.budget_status = QLabel()
         self.budget_status.setWordWrap(True)
-        form.addRow("Currency", self.currency_combo)
-        form.addRow("Daily cap", self.daily_edit)
-        form.addRow("Monthly cap", self.monthly_edit)
-        form.addRow("Confirm batches over", self.confirm_edit)
+        form.addRow(_("Currency"), self.currency_combo)
+        form.addRow(_("Daily cap"), self.daily_edit)
+        form.addRow(_("Monthly cap"), self.monthly_edit)
+        form.addRow(_("Confirm batches over"), self.confirm_edit)
         form.addRow(self.save_budget_button, self.budget_status)
         return box
 
@@ -161,7 +168,11 @@ class SpendPanel(QWidget):
             with self._open_reader() as reader:
                 return spend.load(reader)
 
-        self._calls.run(read, self._loaded, lambda error: self.notice.emit(f"The spend could not be read: {error}"))
+        self._calls.run(
+            read,
+            self._loaded,
+            lambda error: self.notice.emit(_("The spend could not be read: {error}").format(error=error)),
+        )
 
     def _loaded(self, data: spend.SpendData) -> None:
         self.data = data
@@ -187,10 +198,12 @@ class SpendPanel(QWidget):
         self.range_label.setText(_money(spend.totals(chosen, since, until)))
         per_kept = spend.cost_per_kept(chosen, self.data.kept)
         parts = [
-            f"{format_money(value, Currency(cur))}" if value is not None else f"{cur}: no kept clips yet"
+            format_money(value, Currency(cur))
+            if value is not None
+            else _("{currency}: no kept clips yet").format(currency=cur)
             for cur, value in sorted(per_kept.items())
         ]
-        self.kept_label.setText(", ".join(parts) or "nothing spent")
+        self.kept_label.setText(_(", ").join(parts) or _("nothing spent"))
         self._fill_table(spend.group(chosen, self.by_combo.currentData()))
         self._draw_chart(chosen, since, until)
 
@@ -200,10 +213,10 @@ class SpendPanel(QWidget):
             cells = (
                 row.key,
                 format_money(row.amount, Currency(row.currency)),
-                str(row.videos),
-                f"{row.seconds:g}",
-                str(row.free),
-                str(row.unpriced),
+                format_number(row.videos),
+                format_seconds_value(row.seconds),
+                format_number(row.free),
+                format_number(row.unpriced),
             )
             for column, text in enumerate(cells):
                 self.table.setItem(index, column, QTableWidgetItem(text))
@@ -234,26 +247,26 @@ class SpendPanel(QWidget):
         try:
             budget = Budget(
                 Currency(self.currency_combo.currentData()),
-                parse_cap(self.daily_edit.text(), "daily cap"),
-                parse_cap(self.monthly_edit.text(), "monthly cap"),
-                parse_cap(self.confirm_edit.text(), "confirm-over amount"),
+                parse_cap(self.daily_edit.text(), _("daily cap")),
+                parse_cap(self.monthly_edit.text(), _("monthly cap")),
+                parse_cap(self.confirm_edit.text(), _("confirm-over amount")),
             )
         except BudgetError as error:
             self.budget_status.setText(str(error))
             return
-        self.budget_status.setText("Saving…")
+        self.budget_status.setText(_("Saving…"))
         self._calls.run(
             lambda: money_store.write_budget(self._db_path, budget),
             self._budget_saved,
-            lambda error: self.budget_status.setText(f"The caps could not be saved: {error}"),
+            lambda error: self.budget_status.setText(_("The caps could not be saved: {error}").format(error=error)),
         )
 
     def _budget_saved(self, _none: object) -> None:
-        self.budget_status.setText("Saved. Held jobs are checked again now.")
+        self.budget_status.setText(_("Saved. Held jobs are checked again now."))
         self.refresh()
 
     def _export_dialog(self) -> None:
-        name, _filter = QFileDialog.getSaveFileName(self, "Export spend", "spend.csv", "CSV files (*.csv)")
+        name, _filter = QFileDialog.getSaveFileName(self, _("Export spend"), "spend.csv", _("CSV files (*.csv)"))
         if name:
             self.export_to(Path(name))
 
@@ -262,8 +275,8 @@ class SpendPanel(QWidget):
         text = spend.entries_csv(spend.in_range(self.data.entries, since, until))
         self._calls.run(
             lambda: path.write_text(text, encoding="utf-8"),
-            lambda _n: self.notice.emit(f"Spend exported to {path}."),
-            lambda error: self.notice.emit(f"The spend could not be exported: {error}"),
+            lambda _n: self.notice.emit(_("Spend exported to {path}.").format(path=path)),
+            lambda error: self.notice.emit(_("The spend could not be exported: {error}").format(error=error)),
         )
 
     # -- the engine ---------------------------------------------------------------------------------
@@ -289,7 +302,7 @@ class SpendPanel(QWidget):
         question = confirmation_needed(budget, batch.amount)
         if question is None:
             return True
-        answer = QMessageBox.question(self, "Send this batch?", question)
+        answer = QMessageBox.question(self, _("Send this batch?"), question)
         return answer == QMessageBox.StandardButton.Yes
 
     def shutdown(self) -> None:
@@ -306,7 +319,7 @@ def spend_tab(window) -> SpendPanel:
     db_path = (demo_home(context.home) if context.demo else context.home) / "jobs.sqlite3"
     panel = SpendPanel(lambda: open_reader(db_path), db_path)
     panel.notice.connect(lambda text: window.statusBar().showMessage(text, 10000))
-    panel.budget_notice.connect(lambda text: window.tray and window.tray.showMessage("Budget", text))
-    tabs.addTab(panel, "S&pend")
+    panel.budget_notice.connect(lambda text: window.tray and window.tray.showMessage(_("Budget"), text))
+    tabs.addTab(panel, _("S&pend"))
     tabs.currentChanged.connect(lambda index: tabs.widget(index) is panel and panel.refresh())
     return panel

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.i18n import _, format_number
 from wan_desktop.core.jobs import FINAL_STATES, Job
 from wan_desktop.core.library import Library
 from wan_desktop.core.storyboard import edits
@@ -38,10 +39,10 @@ from wan_desktop.core.storyboard.model import Join, board_of_project
 from wan_desktop.core.storyboard.view import BoardView, load_views
 
 from .background import BackgroundCalls
+from .library_edits import not_running
 from .player import Player
 from .storyboard_strip import ShotStrip
 
-NOT_RUNNING = "The job queue is not running yet; try again once it has started."
 EngineWork = Callable[..., str | None]  # (engine, renderer, repository) -> a sentence
 
 
@@ -74,47 +75,47 @@ class StoryboardPanel(QWidget):
     # -- construction ---------------------------------------------------------------------------------------
     def _build(self) -> None:
         self.board_combo = QComboBox()
-        self.board_combo.setAccessibleName("Storyboard")
+        self.board_combo.setAccessibleName(_("Storyboard"))
         self.board_combo.currentIndexChanged.connect(lambda _index: self._show_board())
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Storyboard:"))
+        top.addWidget(QLabel(_("Storyboard:")))
         top.addWidget(self.board_combo, 1)
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (
-            ("new", "New…", self.new_board_dialog),
-            ("render", "Render all…", self.render_all),
-            ("film", "Play the film", self.play_film),
-            ("seam", "Play the seam", self.play_seam),
-            ("export", "Export…", self.export_dialog),
+            ("new", _("New…"), self.new_board_dialog),
+            ("render", _("Render all…"), self.render_all),
+            ("film", _("Play the film"), self.play_film),
+            ("seam", _("Play the seam"), self.play_seam),
+            ("export", _("Export…"), self.export_dialog),
         ):
             self.buttons[key] = button = QPushButton(text)
             button.clicked.connect(slot)
             top.addWidget(button)
         shot_row = QHBoxLayout()
         self.join_combo = QComboBox()
-        self.join_combo.setAccessibleName("How the shot joins the one before")
+        self.join_combo.setAccessibleName(_("How the shot joins the one before"))
         for join in Join:
             self.join_combo.addItem(join.label, join.value)
         self.notes = QLineEdit()
-        self.notes.setPlaceholderText("Notes")
+        self.notes.setPlaceholderText(_("Notes"))
         self.take_combo = QComboBox()
-        self.take_combo.setAccessibleName("Takes of the shot")
+        self.take_combo.setAccessibleName(_("Takes of the shot"))
         shot_row.addWidget(self.join_combo)
         shot_row.addWidget(self.notes, 1)
         for key, text, slot in (
-            ("add", "Add as a new shot", self.add_shot),
-            ("save", "Save the shot", self.save_shot),
-            ("duplicate", "Duplicate", self.duplicate_shot),
-            ("remove", "Remove", self.remove_shot),
-            ("take", "Another take", self.new_take),
+            ("add", _("Add as a new shot"), self.add_shot),
+            ("save", _("Save the shot"), self.save_shot),
+            ("duplicate", _("Duplicate"), self.duplicate_shot),
+            ("remove", _("Remove"), self.remove_shot),
+            ("take", _("Another take"), self.new_take),
         ):
             self.buttons[key] = button = QPushButton(text)
             button.clicked.connect(slot)
             shot_row.addWidget(button)
         shot_row.addWidget(self.take_combo)
-        self.buttons["pick"] = pick = QPushButton("Use this take")
+        self.buttons["pick"] = pick = QPushButton(_("Use this take"))
         pick.clicked.connect(self.pick_take)
         shot_row.addWidget(pick)
         lower = QSplitter()
@@ -144,7 +145,10 @@ class StoryboardPanel(QWidget):
             }
             return views, pictures
 
-        self._calls.run(read, self._read, lambda error: self.notice.emit(f"The storyboards could not be read: {error}"))
+        def failed(error: Exception) -> None:
+            self.notice.emit(_("The storyboards could not be read: {error}").format(error=error))
+
+        self._calls.run(read, self._read, failed)
 
     def _read(self, result) -> None:
         views, images = result
@@ -171,7 +175,7 @@ class StoryboardPanel(QWidget):
     def _show_board(self) -> None:
         view = self.current_view()
         self.strip.show_shots(view.shots if view else (), getattr(self, "_pictures", {}))
-        self.summary.setText(view.estimate.sentence() if view else "Make a storyboard with New….")
+        self.summary.setText(view.estimate.sentence() if view else _("Make a storyboard with New…."))
         for key in ("render", "film", "export", "add"):
             self.buttons[key].setEnabled(view is not None)
         self._shot_chosen(self.strip.current_shot())
@@ -185,8 +189,9 @@ class StoryboardPanel(QWidget):
         if shot is None:
             return
         for number, take in enumerate(shot.takes, 1):
-            mark = " (in use)" if take.job_id == shot.picked_job_id else ""
-            self.take_combo.addItem(f"Take {number}{mark}", take.job_id)
+            in_use = take.job_id == shot.picked_job_id
+            words = _("Take {number} (in use)") if in_use else _("Take {number}")
+            self.take_combo.addItem(words.format(number=format_number(number)), take.job_id)
         self.join_combo.setCurrentIndex(self.join_combo.findData(shot.join.value))
         self.notes.setText(shot.notes)
         self.editor.load_request(shot.request)  # pyright: ignore[reportAttributeAccessIssue]
@@ -195,7 +200,7 @@ class StoryboardPanel(QWidget):
     def _on_engine(self, work: EngineWork) -> None:
         engine_thread = self._engine()
         if engine_thread is None:
-            self.notice.emit(NOT_RUNNING)
+            self.notice.emit(not_running())
             return
         scratch = self._db_path().parent / "scratch" / "storyboard"
 
@@ -209,7 +214,7 @@ class StoryboardPanel(QWidget):
             except (edits.EditRefused, ValueError, KeyError, OSError) as error:
                 message = str(error)
             except Exception as error:  # a StoreError and the like: the loop goes on, the person hears it
-                message = getattr(error, "explanation", None) or f"That did not work: {error}"
+                message = getattr(error, "explanation", None) or _("That did not work: {error}").format(error=error)
             self.answered.emit(message or "")
 
         engine_thread.run_on_engine(command)  # pyright: ignore[reportAttributeAccessIssue]
@@ -230,16 +235,16 @@ class StoryboardPanel(QWidget):
 
     # -- the person's actions ----------------------------------------------------------------------------------
     def new_board_dialog(self) -> None:
-        name, ok = QInputDialog.getText(self, "New storyboard", "Name of the film:")
+        name, ok = QInputDialog.getText(self, _("New storyboard"), _("Name of the film:"))
         if ok and name.strip():
             self.create_board(name)
 
     def create_board(self, name: str) -> None:
         def work(_engine, _renderer, repository) -> str:
             if repository.by_name(name.strip()):
-                return f"There is already a storyboard called {name.strip()!r}."
+                return _("There is already a storyboard called {name}.").format(name=repr(name.strip()))
             repository.save(edits.new_board(name, _now()))
-            return f"Made the storyboard {name.strip()!r}."
+            return _("Made the storyboard {name}.").format(name=repr(name.strip()))
 
         self._on_engine(work)
 
@@ -263,7 +268,7 @@ class StoryboardPanel(QWidget):
                 kept = engine.library.copy_input(board.id, Path(request.first_frame), "first_frame")
                 shot = replace(shot, request=replace(request, first_frame=str(kept)))
             renderer.save(edits.add_shot(board, shot, region, _now()))
-            return f"Added shot {len(board.shots) + 1}: {join.label}."
+            return _("Added shot {number}: {join}.").format(number=format_number(len(board.shots) + 1), join=join.label)
 
         self._on_engine(work)
 
@@ -293,7 +298,7 @@ class StoryboardPanel(QWidget):
 
         def work(_engine, renderer, repository) -> str:
             renderer.save(change(repository.get(board_id)))
-            return "Saved the storyboard."
+            return _("Saved the storyboard.")
 
         self._on_engine(work)
 
@@ -301,12 +306,14 @@ class StoryboardPanel(QWidget):
         view = self.current_view()
         if view is None:
             return
-        answer = QMessageBox.question(self, "Render the film", f"{view.estimate.sentence()}\n\nRender it now?")
+        answer = QMessageBox.question(
+            self, _("Render the film"), _("{estimate}\n\nRender it now?").format(estimate=view.estimate.sentence())
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.confirmed_render(view.board.id)
 
     def confirmed_render(self, board_id: str) -> None:
-        self._on_engine(lambda _e, renderer, _r: _problems(renderer.render_all(board_id)) or "Rendering the film.")
+        self._on_engine(lambda _e, renderer, _r: _problems(renderer.render_all(board_id)) or _("Rendering the film."))
 
     def new_take(self) -> None:
         board_id, shot_id = self.current_board_id(), self.strip.current_shot()
@@ -317,7 +324,7 @@ class StoryboardPanel(QWidget):
     def pick_take(self) -> None:
         board_id, shot_id, job_id = self.current_board_id(), self.strip.current_shot(), self.take_combo.currentData()
         if board_id and shot_id and job_id:
-            self._on_engine(lambda _e, renderer, _r: renderer.pick(board_id, shot_id, job_id) and "Take picked.")
+            self._on_engine(lambda _e, renderer, _r: renderer.pick(board_id, shot_id, job_id) and _("Take picked."))
 
     def from_lineage(self, job_id: str) -> None:
         """ "Make a storyboard from this lineage" in the Library tab."""
@@ -331,12 +338,15 @@ class StoryboardPanel(QWidget):
 
             with open_reader(db) as reader:
                 lineage = history.lineage(reader, job_id)
-            name = f"From {job_id[:8]}"
+            name = _("From {job}").format(job=job_id[:8])
             board = board_from_lineage(lineage, name, _now())
             if repository.by_name(name):
-                return f"There is already a storyboard called {name!r}."
+                return _("There is already a storyboard called {name}.").format(name=repr(name))
             renderer.save(board)
-            return f"Made the storyboard {name!r} of {len(board.shots)} shots; it is in the Storyboard tab."
+            n = len(board.shots)
+            return _("Made the storyboard {name} of {n} shots; it is in the Storyboard tab.").format(
+                name=repr(name), n=format_number(n)
+            )
 
         self._on_engine(work)
 
@@ -352,7 +362,7 @@ class StoryboardPanel(QWidget):
             return
         number = [s.shot_id for s in view.shots].index(shot_id)
         if number == 0 or view.shots[number].video is None or view.shots[number - 1].video is None:
-            self.notice.emit("A seam needs this shot and the one before it to have videos.")
+            self.notice.emit(_("A seam needs this shot and the one before it to have videos."))
             return
         before, after = view.shots[number - 1].video, view.shots[number].video
         dest = self._db_path().parent / "scratch" / "storyboard" / "seam.mp4"
@@ -368,7 +378,9 @@ class StoryboardPanel(QWidget):
         view = self.current_view()
         if view is None:
             return
-        name, _ = QFileDialog.getSaveFileName(self, "Export the film", f"{view.board.name}.mp4", "MP4 (*.mp4)")
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Export the film"), f"{view.board.name}.mp4", _("MP4 (*.mp4)")
+        )
         if name:
             self.export_to(Path(name), Path(name).with_suffix(".otio"))
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from wan_desktop.core.i18n import _
 from wan_desktop.core.library import Library
 from wan_desktop.demo import demo_home
 
@@ -15,7 +16,9 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
     from .storyboard_panel import StoryboardPanel
 
-TAB_TITLE = "&Storyboard"
+
+def tab_title() -> str:
+    return _("&Storyboard")
 
 
 def install(window: MainWindow) -> None:
@@ -23,7 +26,7 @@ def install(window: MainWindow) -> None:
     QVBoxLayout(host).setContentsMargins(0, 0, 0, 0)
     window.storyboard_panel = None  # pyright: ignore[reportAttributeAccessIssue]
     window.storyboard_host = host  # pyright: ignore[reportAttributeAccessIssue]
-    index = window.tabs.addTab(host, TAB_TITLE)
+    index = window.tabs.addTab(host, tab_title())
     window.tabs.currentChanged.connect(lambda shown: shown == index and ensure_panel(window))
 
 
