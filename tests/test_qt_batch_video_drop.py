@@ -64,3 +64,21 @@ def test_a_video_dropped_on_the_library_is_imported(qtbot, tmp_path, close_windo
     assert restored.id == job.id and restored.state is JobState.DONE
     root = window.library_root()
     assert (root / restored.video_path).is_file() and video.is_file()  # copied in; the original stays
+
+
+def test_the_offer_to_use_a_videos_settings_is_in_chinese(qtbot, qt_chinese, tmp_path, close_windows):  # noqa: F811
+    from tests import zh_walk
+
+    window = open_window(qtbot, tmp_path / "home", settings_for(tmp_path), demo=True)
+    close_windows(window)
+    video, job = tagged_video(tmp_path)
+    assert drop_files(window.composer.first_zone, [video]) is None
+    drops = window.video_drops
+    qtbot.waitUntil(lambda: drops.box is not None and drops.box.isVisible(), timeout=10000)
+    assert drops.box.windowTitle() == "使用这些设置？"
+    assert drops.box.text() == f"“shared.mp4”由 {job.request.model} 生成。要把它的设置填入生成面板吗？"
+    assert drops.box.informativeText() == f"提示词：{job.request.prompt}\n种子：42"
+    assert zh_walk.untranslated(drops.box, extra_allowed=(job.request.prompt,)) == []  # the prompt is the person's
+    with qtbot.waitSignal(drops.notice, timeout=10000) as notice:
+        next(b for b in drops.box.buttons() if b.text() == "使用这些设置").click()
+    assert notice.args[0] == "视频的设置已填入生成面板；添加一张图片即可生成新视频。"

@@ -32,8 +32,8 @@ from wan_desktop.core import cost
 from wan_desktop.core.batch import BatchSettings, new_batch_id, parse_lists, preview_notes, preview_rows
 from wan_desktop.core.batch_files import read_source
 from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.i18n import _, data_text, format_number, ngettext
 from wan_desktop.core.presets import Preset, PresetBook
-from wan_desktop.core.wording import count
 
 from . import theme
 from .background import BackgroundCalls, WorkContext
@@ -61,7 +61,7 @@ class BatchDialog(QDialog):
 
     def __init__(self, home: Path, region: Region, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Batch from a folder or a spreadsheet")
+        self.setWindowTitle(_("Batch from a folder or a spreadsheet"))
         self.resize(960, 620)
         self._home, self._region = Path(home), region
         self._calls = BackgroundCalls(self, max_threads=1)
@@ -75,27 +75,26 @@ class BatchDialog(QDialog):
     # -- construction ----------------------------------------------------------------------------------
     def _build(self) -> None:
         self.source_edit = QLineEdit()
-        self.source_edit.setPlaceholderText("A folder of images, or a .csv / .jsonl file")
-        self.source_edit.setAccessibleName("Batch source")
-        file_button, folder_button = QPushButton("File…"), QPushButton("Folder…")
+        self.source_edit.setPlaceholderText(_("A folder of images, or a .csv / .jsonl file"))
+        self.source_edit.setAccessibleName(_("Batch source"))
+        file_button, folder_button = QPushButton(_("File…")), QPushButton(_("Folder…"))
         file_button.clicked.connect(self._pick_file)
         folder_button.clicked.connect(self._pick_folder)
         self.template_edit = QLineEdit()
-        self.template_edit.setPlaceholderText("e.g. {subject} walking through {place}")
         self.lists_edit = QLineEdit()
-        self.lists_edit.setPlaceholderText("subject=a fox|a cat; place=a forest|a city")
+        self._examples()
         self.filter_edit = QLineEdit("*")
-        self.recursive = QCheckBox("Include sub-folders")
+        self.recursive = QCheckBox(_("Include sub-folders"))
         self.preset_combo = QComboBox()
-        self.preset_combo.setAccessibleName("Preset")
-        self.preview_button = QPushButton("&Preview")
+        self.preset_combo.setAccessibleName(_("Preset"))
+        self.preview_button = QPushButton(_("&Preview"))
         self.preview_button.clicked.connect(self.start_preview)
         form = QFormLayout()
-        form.addRow("Source", self._row(self.source_edit, file_button, folder_button))
-        form.addRow("Prompt template", self.template_edit)
-        form.addRow("Lists", self.lists_edit)
-        form.addRow("Images matching", self._row(self.filter_edit, self.recursive))
-        form.addRow("Preset", self._row(self.preset_combo, self.preview_button))
+        form.addRow(_("Source"), self._row(self.source_edit, file_button, folder_button))
+        form.addRow(_("Prompt template"), self.template_edit)
+        form.addRow(_("Lists"), self.lists_edit)
+        form.addRow(_("Images matching"), self._row(self.filter_edit, self.recursive))
+        form.addRow(_("Preset"), self._row(self.preset_combo, self.preview_button))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setIconSize(QSize(THUMB, THUMB))
@@ -103,22 +102,33 @@ class BatchDialog(QDialog):
         for column in (2, 3):  # the prompt and the verdict's sentence share the width
             self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)
-        self.table.setAccessibleName("Batch preview")
+        self.table.setAccessibleName(_("Batch preview"))
         self.notes_label, self.total_label = QLabel(), QLabel()
         self.notes_label.setWordWrap(True)
-        self.total_label.setAccessibleName("Batch total")
-        self.only_valid = QCheckBox("Queue only the valid ones")
+        self.total_label.setWordWrap(True)
+        self.total_label.setAccessibleName(_("Batch total"))
+        self.only_valid = QCheckBox(_("Queue only the valid ones"))
         self.only_valid.toggled.connect(self._update_queue_button)
-        self.queue_button = QPushButton("&Queue")
+        self.queue_button = QPushButton(_("&Queue"))
         self.queue_button.setEnabled(False)
         self.queue_button.clicked.connect(self.queue)
-        close = QPushButton("Close")
+        close = QPushButton(_("Close"))
         close.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.notes_label)
         layout.addWidget(self._row(self.total_label, self.only_valid, self.queue_button, close))
+
+    def _examples(self) -> None:
+        # the example's list names are words of the person's language: a template's names may be any identifier
+        subject, place = _("subject"), _("place")
+        self.template_edit.setPlaceholderText(
+            _("e.g. {subject} walking through {place}").format(subject="{" + subject + "}", place="{" + place + "}")
+        )
+        self.lists_edit.setPlaceholderText(
+            _("{subject}=a fox|a cat; {place}=a forest|a city").format(subject=subject, place=place)
+        )
 
     @staticmethod
     def _row(*widgets: QWidget) -> QWidget:
@@ -130,13 +140,13 @@ class BatchDialog(QDialog):
         return holder
 
     def _pick_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Batch file", "", "Batch files (*.csv *.jsonl *.txt)")
+        name, _chosen = QFileDialog.getOpenFileName(self, _("Batch file"), "", _("Batch files (*.csv *.jsonl *.txt)"))
         if name:
             self.source_edit.setText(name)
             self.start_preview()
 
     def _pick_folder(self) -> None:
-        name = QFileDialog.getExistingDirectory(self, "Folder of images")
+        name = QFileDialog.getExistingDirectory(self, _("Folder of images"))
         if name:
             self.source_edit.setText(name)
             self.start_preview()
@@ -144,9 +154,9 @@ class BatchDialog(QDialog):
     def _presets_loaded(self, presets: list[Preset]) -> None:
         self._presets = presets
         self.preset_combo.clear()
-        self.preset_combo.addItem("No preset (the default model)", None)
+        self.preset_combo.addItem(_("No preset (the default model)"), None)
         for preset in presets:
-            self.preset_combo.addItem(preset.name, preset.name)
+            self.preset_combo.addItem(data_text(preset.name) if preset.builtin else preset.name, preset.name)
 
     # -- the preview -----------------------------------------------------------------------------------
     def start_preview(self) -> None:
@@ -160,13 +170,13 @@ class BatchDialog(QDialog):
         except ValueError as error:
             self._show_refusal(str(error))
             return
-        self.total_label.setText("Reading…")
+        self.total_label.setText(_("Reading…"))
         self._token = self._calls.start(lambda context: _work(ask, context), self._done, self._failed, self._chunk)
 
     def _ask(self) -> _Ask:
         text = self.source_edit.text().strip()
         if not text:
-            raise ValueError("Choose a folder of images or a CSV/JSONL file first.")
+            raise ValueError(_("Choose a folder of images or a CSV/JSONL file first."))
         name = self.preset_combo.currentData()
         preset = next((p for p in self._presets if p.name == name), None)
         lists = parse_lists(part for part in self.lists_edit.text().split(";") if part.strip())
@@ -186,7 +196,10 @@ class BatchDialog(QDialog):
             self.notes_label.setText(" · ".join(value.notes))
         elif isinstance(value, list):
             self.model.append(value)
-            self.total_label.setText(f"Checked {count(self.model.rowCount(), 'row')}…")
+            rows = self.model.rowCount()
+            self.total_label.setText(
+                ngettext("Checked {n} row…", "Checked {n} rows…", rows).format(n=format_number(rows))
+            )
 
     def _done(self, _result: object) -> None:
         self._token = None
@@ -209,11 +222,17 @@ class BatchDialog(QDialog):
         videos = sum(len(row.requests) for row in valid)
         estimate = cost.total(row.estimate for row in valid if row.estimate is not None)
         bad = len(rows) - len(valid)
-        words = (
-            f"{count(len(valid), 'valid row')} of {len(rows)}, {count(videos, 'video')}, estimated {estimate.text()}"
+        words = _("{valid} of {total}, {videos}, estimated {cost}").format(
+            valid=ngettext("{n} valid row", "{n} valid rows", len(valid)).format(n=format_number(len(valid))),
+            total=format_number(len(rows)),
+            videos=ngettext("{n} video", "{n} videos", videos).format(n=format_number(videos)),
+            cost=estimate.text(),
         )
+        if bad:
+            problems = ngettext("{n} row", "{n} rows", bad).format(n=format_number(bad))
+            words = _("{summary}; {rows} with problems (see Verdict)").format(summary=words, rows=problems)
         self.total_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.total_label.setText(words + (f"; {count(bad, 'row')} with problems (see Verdict)" if bad else ""))
+        self.total_label.setText(words)
         allowed = self._token is None and bool(valid) and (bad == 0 or self.only_valid.isChecked())
         self.queue_button.setEnabled(allowed)
 

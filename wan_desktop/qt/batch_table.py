@@ -13,11 +13,18 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QImage
 
 from wan_desktop.core.batch import BatchRow
+from wan_desktop.core.i18n import _
 
 from . import theme
 
 THUMB = 48
-_HEADERS = ("", "Where", "Prompt", "Verdict", "Estimated cost")
+COLUMNS = 5
+
+
+def headers() -> tuple[str, ...]:
+    return ("", _("Where"), _("Prompt"), _("Verdict"), _("Estimated cost"))
+
+
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -60,11 +67,11 @@ class BatchTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._items)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(_HEADERS)
+        return 0 if parent.isValid() else COLUMNS
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section]
+            return headers()[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):

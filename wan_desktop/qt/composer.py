@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from wan_desktop.core import composing, cost
 from wan_desktop.core.dashscope.catalog import ModelSpec, Region
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.i18n import _
+from wan_desktop.core.request_checks import validate_request
 
 from . import theme
 from .background import BackgroundCalls
@@ -35,6 +37,22 @@ MAX_VARIATIONS = composing.MAX_VARIATIONS
 class _Validated:
     requests: tuple[GenerationRequest, ...]
     problems: tuple[str, ...]
+    frame_problems: frozenset[str] = frozenset()  # those about the first or last frame
+
+
+def _checked(requests: tuple[GenerationRequest, ...], region: Region) -> _Validated:
+    """What ``composing.check_requests`` finds (each sentence once), and which of them are about a frame: known
+    by the problem's field, not by its words, which depend on the language."""
+    problems: list[str] = []
+    frames: set[str] = set()
+    for request in requests:
+        for problem in validate_request(request, region):
+            text = composing.problem_text(problem)
+            if text not in problems:
+                problems.append(text)
+            if problem.field in ("first_frame", "last_frame"):
+                frames.add(text)
+    return _Validated(requests, tuple(problems), frozenset(frames))
 
 
 class Composer(QWidget):
@@ -85,15 +103,15 @@ class Composer(QWidget):
     def _build_feedback(self) -> None:
         self.cost_label = QLabel()
         self.cost_label.setWordWrap(True)
-        self.cost_label.setAccessibleName("Estimated cost")
+        self.cost_label.setAccessibleName(_("Estimated cost"))
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
-        self.problems_label.setAccessibleName("Problems with the request")
+        self.problems_label.setAccessibleName(_("Problems with the request"))
         self.problems_label.setVisible(False)
-        self.generate_button = QPushButton("&Generate")
+        self.generate_button = QPushButton(_("&Generate"))
         self.generate_button.setDefault(True)
-        theme.name(self.generate_button, "Generate", "Queue the videos (Ctrl+Enter)")
-        self.generate_button.setToolTip("Queue the videos (Ctrl+Enter)")
+        theme.name(self.generate_button, _("Generate"), _("Queue the videos (Ctrl+Enter)"))
+        self.generate_button.setToolTip(_("Queue the videos (Ctrl+Enter)"))
 
     def _build_layout(self) -> None:
         right = QVBoxLayout()
@@ -186,7 +204,7 @@ class Composer(QWidget):
     def _update_generate_enabled(self) -> None:
         busy = self.inputs.busy or self._validation_token is not None
         self.generate_button.setEnabled(not busy)
-        self.generate_button.setText("Checking…" if busy else "&Generate")
+        self.generate_button.setText(_("Checking…") if busy else _("&Generate"))
 
     # -- requests ------------------------------------------------------------------------------------------
     def build_requests(self) -> list[GenerationRequest]:
@@ -201,28 +219,25 @@ class Composer(QWidget):
         region = self.region()
         self._pending_local = self.inputs.local_problems()
 
-        def check() -> _Validated:
-            return _Validated(requests, composing.check_requests(requests, region))
-
-        self._validation_token = self._calls.run(check, self._validated, self._validation_failed)
+        self._validation_token = self._calls.run(
+            lambda: _checked(requests, region), self._validated, self._validation_failed
+        )
         self._update_generate_enabled()
 
     def _validated(self, result: _Validated) -> None:
         self._validation_token = None
         self._update_generate_enabled()
-        problems = self._pending_local + [p for p in result.problems if not self._covered(p)]
+        # An image problem already explained by the image check (with its Fix hint) is not repeated.
+        covered = result.frame_problems if self._pending_local else frozenset()
+        problems = self._pending_local + [p for p in result.problems if p not in covered]
         self._show_problems(problems)
         if not problems:
             self.generate_requested.emit(list(result.requests))
 
-    def _covered(self, problem: str) -> bool:
-        # An image problem already explained by the image check (with its Fix hint) is not repeated.
-        return bool(self._pending_local) and problem.startswith(("First frame:", "Last frame:"))
-
     def _validation_failed(self, error: Exception) -> None:
         self._validation_token = None
         self._update_generate_enabled()
-        self._show_problems([f"The request could not be checked: {error}"])
+        self._show_problems([_("The request could not be checked: {error}").format(error=error)])
 
     def _show_problems(self, problems: list[str]) -> None:
         self.problems_label.setVisible(bool(problems))

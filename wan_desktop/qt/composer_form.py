@@ -23,6 +23,7 @@ from wan_desktop.core import composing
 from wan_desktop.core.dashscope.catalog import MODELS, REGIONS, AudioMode, ModelSpec, Region
 from wan_desktop.core.dashscope.requests import SEED_MAX
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
+from wan_desktop.core.i18n import _, format_number
 
 from . import theme
 
@@ -70,11 +71,13 @@ def select_data(combo: QComboBox, value: object) -> None:
         combo.setCurrentIndex(index)
 
 
-def _prompt_box(placeholder: str, height: int, name: str, description: str) -> QPlainTextEdit:
+def _prompt_box(placeholder: str, lines: int, name: str, description: str) -> QPlainTextEdit:
     edit = QPlainTextEdit()
     edit.setPlaceholderText(placeholder)
     edit.setTabChangesFocus(True)
-    edit.setMaximumHeight(height)
+    # as tall as ``lines`` lines of its font (Chinese lines are taller than Latin ones), never a pixel count
+    margins = 2 * (edit.frameWidth() + round(edit.document().documentMargin()))
+    edit.setMaximumHeight(edit.fontMetrics().lineSpacing() * lines + margins)
     theme.name(edit, name, description)
     return edit
 
@@ -112,74 +115,74 @@ class OptionsForm(QWidget):
         # items carry a description; sized to the longest one the window would not fit a laptop screen
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.model_combo.setMinimumContentsLength(24)
-        theme.name(self.model_combo, "Model", "Which Wan model makes the video")
+        theme.name(self.model_combo, _("Model"), _("Which Wan model makes the video"))
         self.model_info = QLabel()
         self.model_info.setWordWrap(True)
         self.prompt_edit = _prompt_box(
-            "Describe the motion: what moves, how the camera moves, the mood…",
-            160,
-            "Prompt",
-            "What should happen in the video",
+            _("Describe the motion: what moves, how the camera moves, the mood…"),
+            10,
+            _("Prompt"),
+            _("What should happen in the video"),
         )
-        self.prompt_count = _count_label("Prompt length")
+        self.prompt_count = _count_label(_("Prompt length"))
         self.negative_edit = _prompt_box(
-            "What to avoid (optional)", 60, "Negative prompt", "What the video should not show"
+            _("What to avoid (optional)"), 4, _("Negative prompt"), _("What the video should not show")
         )
-        self.negative_count = _count_label("Negative prompt length")
+        self.negative_count = _count_label(_("Negative prompt length"))
 
     def _build_options(self) -> None:
         self.resolution_combo = QComboBox()
-        theme.name(self.resolution_combo, "Resolution")
+        theme.name(self.resolution_combo, _("Resolution"))
         self.duration_combo = QComboBox()
-        theme.name(self.duration_combo, "Duration", "Length of the video in seconds")
+        theme.name(self.duration_combo, _("Duration"), _("Length of the video in seconds"))
         self.ratio_combo = QComboBox()
-        theme.name(self.ratio_combo, "Aspect ratio", "The video's shape; Adaptive follows the input")
-        fixed = "Untick to repeat a result with a fixed seed"
-        self.random_seed = _check("&Random seed", "Random seed", fixed, True)
+        theme.name(self.ratio_combo, _("Aspect ratio"), _("The video's shape; Adaptive follows the input"))
+        fixed = _("Untick to repeat a result with a fixed seed")
+        self.random_seed = _check(_("&Random seed"), _("Random seed"), fixed, True)
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, SEED_MAX)
         self.seed_spin.setEnabled(False)
-        theme.name(self.seed_spin, "Seed", "Fixed seed; variations use the next numbers")
-        rewriting = "The service rewrites the prompt with a language model; better results, a little slower"
-        improve = "Let the service &improve the prompt"
-        self.prompt_extend = _check(improve, "Prompt rewriting", rewriting, True)
-        self.watermark = _check("&Watermark (an “AI generated” mark in a corner)", "Watermark")
-        silent = "Switch sound off for a silent video at about half the price"
-        self.sound = _check("&Sound", "Sound", silent, True)
+        theme.name(self.seed_spin, _("Seed"), _("Fixed seed; variations use the next numbers"))
+        rewriting = _("The service rewrites the prompt with a language model; better results, a little slower")
+        improve = _("Let the service &improve the prompt")
+        self.prompt_extend = _check(improve, _("Prompt rewriting"), rewriting, True)
+        self.watermark = _check(_("&Watermark (an “AI generated” mark in a corner)"), _("Watermark"))
+        silent = _("Switch sound off for a silent video at about half the price")
+        self.sound = _check(_("&Sound"), _("Sound"), silent, True)
         self.shot_combo = QComboBox()
         # Qt turns a str enum into a plain str on the way in, so the combo holds the value.
-        self.shot_combo.addItem("Single shot", ShotType.SINGLE.value)
-        self.shot_combo.addItem("Multi-shot (a short story)", ShotType.MULTI.value)
-        theme.name(self.shot_combo, "Shot type", "Works only with prompt rewriting on")
+        self.shot_combo.addItem(_("Single shot"), ShotType.SINGLE.value)
+        self.shot_combo.addItem(_("Multi-shot (a short story)"), ShotType.MULTI.value)
+        theme.name(self.shot_combo, _("Shot type"), _("Works only with prompt rewriting on"))
         self.template_combo = QComboBox()
-        theme.name(self.template_combo, "Effect template", "A preset effect; the prompt is then ignored")
+        theme.name(self.template_combo, _("Effect template"), _("A preset effect; the prompt is then ignored"))
         self.variations = QSpinBox()
         self.variations.setRange(1, composing.MAX_VARIATIONS)
-        theme.name(self.variations, "Variations", "How many videos to make from each image")
+        theme.name(self.variations, _("Variations"), _("How many videos to make from each image"))
 
     def _lay_out(self) -> None:
         form = self.form
-        labelled_row(form, "&Model:", self.model_combo)
+        labelled_row(form, _("&Model:"), self.model_combo)
         form.addRow("", self.model_info)
-        labelled_row(form, "&Prompt:", self.prompt_edit)
+        labelled_row(form, _("&Prompt:"), self.prompt_edit)
         form.addRow("", self.prompt_count)
-        labelled_row(form, "Nega&tive prompt:", self.negative_edit)
+        labelled_row(form, _("Nega&tive prompt:"), self.negative_edit)
         form.addRow("", self.negative_count)
-        labelled_row(form, "Resol&ution:", self.resolution_combo)
-        labelled_row(form, "&Duration:", self.duration_combo)
-        labelled_row(form, "Rati&o:", self.ratio_combo)
+        labelled_row(form, _("Resol&ution:"), self.resolution_combo)
+        labelled_row(form, _("&Duration:"), self.duration_combo)
+        labelled_row(form, _("Rati&o:"), self.ratio_combo)
         seed_row = QWidget()
         seed_layout = QHBoxLayout(seed_row)
         seed_layout.setContentsMargins(0, 0, 0, 0)
         seed_layout.addWidget(self.random_seed)
         seed_layout.addWidget(self.seed_spin, 1)
-        labelled_row(form, "S&eed:", seed_row, buddy=self.seed_spin)
+        labelled_row(form, _("S&eed:"), seed_row, buddy=self.seed_spin)
         form.addRow("", self.prompt_extend)
         form.addRow("", self.watermark)
         form.addRow("", self.sound)
-        labelled_row(form, "S&hot type:", self.shot_combo)
-        labelled_row(form, "E&ffect:", self.template_combo)
-        labelled_row(form, "&Variations:", self.variations)
+        labelled_row(form, _("S&hot type:"), self.shot_combo)
+        labelled_row(form, _("E&ffect:"), self.template_combo)
+        labelled_row(form, _("&Variations:"), self.variations)
 
     def _connect(self) -> None:
         self.model_combo.currentIndexChanged.connect(lambda _i: self.model_chosen.emit())
@@ -222,12 +225,19 @@ class OptionsForm(QWidget):
         where = REGIONS[region].label
         for spec in MODELS.values():
             offered = spec.offered_in(region)
-            missing = "" if offered else f" (not offered in {where})"
-            self.model_combo.addItem(composing.model_title(spec) + missing, spec.key)
+            title = composing.model_title(spec)
+            if not offered:
+                title = _("{model} (not offered in {region})").format(model=title, region=where)
+            self.model_combo.addItem(title, spec.key)
             item = items.item(self.model_combo.count() - 1)
             item.setEnabled(offered)
-            reason = "" if offered else f"Not offered in {where}. "
-            item.setToolTip(f"{reason}Offered in: {composing.region_offers(spec)}")
+            regions = composing.region_offers(spec)
+            if offered:
+                item.setToolTip(_("Offered in: {regions}").format(regions=regions))
+            else:
+                item.setToolTip(
+                    _("Not offered in {region}. Offered in: {regions}").format(region=where, regions=regions)
+                )
         first_offered = next((spec.key for spec in MODELS.values() if spec.offered_in(region)), None)
         wanted = current if current and MODELS[current].offered_in(region) else first_offered
         self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(wanted)))
@@ -253,7 +263,7 @@ class OptionsForm(QWidget):
         self.form.setRowVisible(self.shot_combo, spec.shot_type)
         self.shot_combo.setEnabled(spec.shot_type and self.prompt_extend.isChecked())
         self.form.setRowVisible(self.template_combo, spec.has_templates)
-        fill_combo(self.template_combo, [("None", None)] + [(t, t) for t in spec.templates], None)
+        fill_combo(self.template_combo, [(_("None"), None)] + [(t, t) for t in spec.templates], None)
         self.template_combo.setEnabled(spec.has_templates)
         self.update_counts()
 
@@ -265,8 +275,17 @@ class OptionsForm(QWidget):
 
     @staticmethod
     def _count(label: QLabel, used: int, limit: int) -> None:
+        # len() counts characters (code points), so a Chinese character is one, as the service and the core's
+        # check count them (core.dashscope.requests)
         over = used > limit
-        label.setText(f"{used} / {limit} characters" + (f" — {used - limit} too many" if over else ""))
+        numbers = {"used": format_number(used), "limit": format_number(limit)}
+        if over:
+            text = _("{used} / {limit} characters — {over} too many").format(
+                over=format_number(used - limit), **numbers
+            )
+        else:
+            text = _("{used} / {limit} characters").format(**numbers)
+        label.setText(text)
         label.setStyleSheet(f"color: {theme.css_colour('error' if over else 'muted')}")
         label.setProperty("over_limit", over)
 

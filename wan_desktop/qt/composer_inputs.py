@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPush
 from wan_desktop.core import composing
 from wan_desktop.core.dashscope.catalog import ModelSpec
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef
+from wan_desktop.core.i18n import _
 
 from . import theme
 from .background import BackgroundCalls
@@ -21,8 +22,13 @@ from .composer_refs import ReferenceTray
 from .drop_zone import DropZone, ImageChecker
 from .thumbnails import ThumbnailCache
 
-AUDIO_FILTER = "Audio (*.wav *.mp3);;All files (*)"
-VIDEO_FILTER = "Video (*.mp4 *.mov);;All files (*)"
+
+def audio_filter() -> str:
+    return _("Audio (*.wav *.mp3);;All files (*)")
+
+
+def video_filter() -> str:
+    return _("Video (*.mp4 *.mov);;All files (*)")
 
 
 class InputValues(TypedDict):
@@ -45,12 +51,12 @@ class MediaPicker(QWidget):
         self.what = what
         self._filter = file_filter
         self.edit = QLineEdit()
-        self.edit.setPlaceholderText("A file, or an https:// or oss:// link")
+        self.edit.setPlaceholderText(_("A file, or an https:// or oss:// link"))
         self.edit.setClearButtonEnabled(True)
-        theme.name(self.edit, what, f"The {what.lower()}: a local file or a link")
+        theme.name(self.edit, what, _("The {what}: a local file or a link").format(what=what.lower()))
         self.edit.textChanged.connect(self.changed)
         self.browse_button = QPushButton(button_text)
-        theme.name(self.browse_button, f"Browse for the {what.lower()}")
+        theme.name(self.browse_button, _("Browse for the {what}").format(what=what.lower()))
         self.browse_button.clicked.connect(self.browse)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -58,7 +64,8 @@ class MediaPicker(QWidget):
         layout.addWidget(self.browse_button)
 
     def browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, f"Choose the {self.what.lower()}", "", self._filter)
+        title = _("Choose the {what}").format(what=self.what.lower())
+        path, _chosen = QFileDialog.getOpenFileName(self, title, "", self._filter)
         if path:
             self.edit.setText(path)
 
@@ -87,15 +94,15 @@ class InputArea(QWidget):
         self.thumbnails = ThumbnailCache(QSize(200, 150), self)
         scratch, thumbs = Path(scratch_dir), self.thumbnails
         self.first_zone = DropZone(
-            "First frame", calls=calls, checker=checker, scratch_dir=scratch, thumbnails=thumbs, multiple=True
+            _("First frame"), calls=calls, checker=checker, scratch_dir=scratch, thumbnails=thumbs, multiple=True
         )
         self.last_zone = DropZone(
-            "Last frame", calls=calls, checker=checker, scratch_dir=scratch, thumbnails=thumbs, multiple=False
+            _("Last frame"), calls=calls, checker=checker, scratch_dir=scratch, thumbnails=thumbs, multiple=False
         )
-        self.audio_picker = MediaPicker("Audio", AUDIO_FILTER, "Browse audio…")
-        self.clip_picker = MediaPicker("Video clip to continue", VIDEO_FILTER, "Browse clip…")
-        self.audio_row = _labelled("&Audio:", self.audio_picker, self.audio_picker.edit)
-        self.clip_row = _labelled("Continue c&lip:", self.clip_picker, self.clip_picker.edit)
+        self.audio_picker = MediaPicker(_("Audio"), audio_filter(), _("Browse audio…"))
+        self.clip_picker = MediaPicker(_("Video clip to continue"), video_filter(), _("Browse clip…"))
+        self.audio_row = _labelled(_("&Audio:"), self.audio_picker, self.audio_picker.edit)
+        self.clip_row = _labelled(_("Continue c&lip:"), self.clip_picker, self.clip_picker.edit)
         self.tray = ReferenceTray(calls, self._frames)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -135,7 +142,8 @@ class InputArea(QWidget):
         for zone in (self.first_zone, self.last_zone):
             zone.set_limits(spec.image_limits, spec.label)
         if self.last_zone.references() and not spec.takes_last_frame:
-            aside = (aside + " " if aside else "") + f"The last frame is set aside: {spec.label} takes none."
+            last = _("The last frame is set aside: {model} takes none.").format(model=spec.label)
+            aside = (aside + " " if aside else "") + last
         return aside
 
     def values(self) -> InputValues:
@@ -156,8 +164,11 @@ class InputArea(QWidget):
         for zone in zones:
             for entry in zone.entries():
                 if not entry.usable and entry.report is not None:
-                    hint = " Press Fix to correct it." if entry.fixable else ""
-                    problems.append(f"{zone.what} '{entry.name}': {entry.report.summary}{hint}")
+                    words = {"what": zone.what, "name": entry.name, "problem": entry.report.summary}
+                    if entry.fixable:
+                        problems.append(_("{what} '{name}': {problem} Press Fix to correct it.").format(**words))
+                    else:
+                        problems.append(_("{what} '{name}': {problem}").format(**words))
         return problems
 
     def load(self, request: GenerationRequest) -> None:

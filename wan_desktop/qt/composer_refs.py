@@ -19,9 +19,21 @@ from wan_desktop.core import composing_refs
 from wan_desktop.core.dashscope.media_rules import words
 from wan_desktop.core.dashscope.specs import ModelSpec
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef
+from wan_desktop.core.i18n import _, format_number
 
 from . import theme
 from .background import BackgroundCalls
+
+
+def role_title(role: str) -> str:
+    """The row's name for a tray role ("Reference images"); a role the app has no words for says its own."""
+    titles = {
+        "reference_image": _("Reference images"),
+        "reference_video": _("Reference clips"),
+        "reference_audio": _("Reference audio files"),
+        "video": _("Videos to edit"),
+    }
+    return titles.get(role) or words(role, 2).capitalize()
 
 
 class RoleRow(QFrame):
@@ -32,16 +44,19 @@ class RoleRow(QFrame):
         self.role, self.most, self._tray = role, most, tray
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel(words(role, 2).capitalize())
+        title = role_title(role)
+        self.title = QLabel(title)
         self.badge = QLabel()
-        theme.name(self.badge, f"{words(role, 2).capitalize()} count", f"How many {words(role, 2)} are set")
+        theme.name(
+            self.badge, _("{role} count").format(role=title), _("How many {role} are set").format(role=title.lower())
+        )
         layout = QHBoxLayout(self)
         layout.addWidget(self.title, 1)
         layout.addWidget(self.badge)
         self.set_count(0)
 
     def set_count(self, number: int) -> None:
-        self.badge.setText(f"{number} / {self.most}")
+        self.badge.setText(_("{number} / {most}").format(number=format_number(number), most=format_number(self.most)))
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():
@@ -104,7 +119,8 @@ class ReferenceTray(QWidget):
             return
         role = composing_refs.role_for_file(spec, reference)
         if role is None:
-            self.refused.emit(f"{Path(reference).name}: {spec.label} takes no file of this type here.")
+            sentence = _("{name}: {model} takes no file of this type here.")
+            self.refused.emit(sentence.format(name=Path(reference).name, model=spec.label))
             return
         new = MediaRef(role, reference, voice)
         frames = self._frames()
@@ -115,7 +131,9 @@ class ReferenceTray(QWidget):
         self._calls.run(
             lambda: composing_refs.drop_refusal(spec, inputs, new),
             lambda refusal: self._checked(spec, new, refusal),
-            lambda error: self._checked(spec, new, f"{Path(reference).name} could not be checked: {error}"),
+            lambda error: self._checked(
+                spec, new, _("{name} could not be checked: {error}").format(name=Path(reference).name, error=error)
+            ),
         )
 
     def _checked(self, spec: ModelSpec, new: MediaRef, refusal: str) -> None:
@@ -147,7 +165,11 @@ class ReferenceTray(QWidget):
         self.chips = []
         for ref, name in composing_refs.chip_words(self._refs):
             chip = QPushButton(name)
-            theme.name(chip, f"Insert {name}", f"Put “{name}” ({Path(ref.reference).name}) into the prompt")
+            theme.name(
+                chip,
+                _("Insert {name}").format(name=name),
+                _("Put “{name}” ({file}) into the prompt").format(name=name, file=Path(ref.reference).name),
+            )
             chip.clicked.connect(lambda _checked=False, name=name: self.chip_chosen.emit(name))
             self._chip_row.addWidget(chip)
             self.chips.append(chip)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from wan_desktop.core import images
 from wan_desktop.core.dashscope.catalog import ImageLimits
 from wan_desktop.core.dashscope.inputs import local_path
+from wan_desktop.core.i18n import _
 from wan_desktop.core.images import ImageFix, ImageIssue, ImageReport
 
 from . import theme
@@ -35,8 +36,11 @@ from .background import BackgroundCalls
 from .image_preview import FrameEntry, ImagePreview
 from .thumbnails import ThumbnailCache
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.webp *.gif *.tif *.tiff *.heic);;All files (*)"
 _RAW_IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/bmp")
+
+
+def image_filter() -> str:
+    return _("Images (*.png *.jpg *.jpeg *.bmp *.webp *.gif *.tif *.tiff *.heic);;All files (*)")
 
 
 @dataclass(frozen=True)
@@ -117,27 +121,28 @@ class DropZone(QFrame):
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # so Ctrl+V can target this zone
-        self.setAccessibleName(f"{what} drop zone")
+        self.setAccessibleName(_("{what} drop zone").format(what=what))
         self.setAccessibleDescription(
-            "Drop image files or a picture from a web browser here, paste with Ctrl+V, or use Browse"
+            _("Drop image files or a picture from a web browser here, paste with Ctrl+V, or use Browse")
         )
         hint = (
-            "Drop images here (several make a batch), paste with Ctrl+V, or"
+            _("Drop images here (several make a batch), paste with Ctrl+V, or")
             if multiple
-            else "Drop an image here, paste with Ctrl+V, or"
+            else _("Drop an image here, paste with Ctrl+V, or")
         )
         self.hint = QLabel(f"<b>{what}</b><br>{hint}")
         self.hint.setWordWrap(True)
-        self.browse_button = QPushButton("&Browse…" if multiple else "Br&owse…")
-        theme.name(self.browse_button, f"Browse for the {what.lower()}")
+        self.browse_button = QPushButton(_("&Browse…") if multiple else _("Br&owse…"))
+        theme.name(self.browse_button, _("Browse for the {what}").format(what=what.lower()))
         self.browse_button.clicked.connect(self.browse)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.status.setAccessibleName(f"{what} status")
+        self.status.setAccessibleName(_("{what} status").format(what=what))
         self.list = QListWidget()
         self.list.setIconSize(QSize(48, 48))
-        self.list.setMaximumHeight(120)
-        theme.name(self.list, f"{what} batch", "One video is made for each image in this list")
+        # about two and a half rows of 48-pixel thumbnails, or of text when the font is the taller one
+        self.list.setMaximumHeight(max(120, self.list.fontMetrics().lineSpacing() * 6))
+        theme.name(self.list, _("{what} batch").format(what=what), _("One video is made for each image in this list"))
         self.list.currentRowChanged.connect(lambda _row: self._refresh_preview())
         self.preview = ImagePreview(what)
         self.preview.fix_clicked.connect(self.fix_all)
@@ -210,14 +215,15 @@ class DropZone(QFrame):
         if urls:
             self.add_urls(urls)
             return True
-        self._say("There is no image in what was dropped or pasted.", "error")
+        self._say(_("There is no image in what was dropped or pasted."), "error")
         return False
 
     def browse(self) -> None:
+        title = _("Choose the {what}").format(what=self.what.lower())
         if self._multiple:
-            paths, _ = QFileDialog.getOpenFileNames(self, f"Choose the {self.what.lower()}", "", IMAGE_FILTER)
+            paths, _chosen = QFileDialog.getOpenFileNames(self, title, "", image_filter())
         else:
-            path, _ = QFileDialog.getOpenFileName(self, f"Choose the {self.what.lower()}", "", IMAGE_FILTER)
+            path, _chosen = QFileDialog.getOpenFileName(self, title, "", image_filter())
             paths = [path] if path else []
         self.browse_selected([Path(p) for p in paths])
 
@@ -244,7 +250,7 @@ class DropZone(QFrame):
     def add_urls(self, urls: list[str]) -> None:
         chosen = urls if self._multiple else urls[:1]
         self._replace([FrameEntry(url) for url in chosen])
-        self._say("Linked images are sent as links; the service downloads and checks them.", "muted")
+        self._say(_("Linked images are sent as links; the service downloads and checks them."), "muted")
 
     def set_references(self, references: list[str]) -> None:
         """Fill the zone from a saved request (remix): local files are checked again."""
@@ -275,7 +281,7 @@ class DropZone(QFrame):
 
         for index, call in enumerate(calls):
             self._calls.run(call, lambda value, i=index: arrived(i, value), lambda error, i=index: arrived(i, error))
-        self._say("Checking…", "muted")
+        self._say(_("Checking…"), "muted")
         self._refresh()
 
     def _finish_import(self, results: list[tuple[str, ImageReport] | Exception], generation: int) -> None:
@@ -291,7 +297,7 @@ class DropZone(QFrame):
             else:
                 accepted.append(FrameEntry(reference, report))
         if len(accepted) > 1 and not self._multiple:
-            rejected.append(f"Only one {self.what.lower()} is used; the first image was kept.")
+            rejected.append(_("Only one {what} is used; the first image was kept.").format(what=self.what.lower()))
             accepted = accepted[:1]
         if accepted:
             self._replace(accepted)
@@ -379,7 +385,7 @@ class DropZone(QFrame):
         self.list.setCurrentRow(min(current, len(self._entries) - 1))
         self.list.blockSignals(False)
         self.list.setVisible(len(self._entries) > 1)
-        if self._pending_imports == 0 and self.status.text() == "Checking…":
+        if self._pending_imports == 0 and self.status.text() == _("Checking…"):
             self._say("", "muted")
         self._refresh_preview()
         self.changed.emit()
@@ -402,5 +408,5 @@ def _error_sentence(error: Exception) -> str:
     if isinstance(error, ValueError):
         return str(error)  # the core's ValueErrors are sentences for the person
     if isinstance(error, OSError):
-        return f"The image could not be read or written ({error.strerror or error})."
-    return f"Something went wrong with the image: {error}"
+        return _("The image could not be read or written ({error}).").format(error=error.strerror or error)
+    return _("Something went wrong with the image: {error}").format(error=error)

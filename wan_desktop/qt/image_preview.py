@@ -12,6 +12,7 @@ from PySide6.QtGui import QPixmap, QTextDocumentFragment
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from wan_desktop.core.dashscope.types import is_remote
+from wan_desktop.core.i18n import _, format_number
 from wan_desktop.core.images import ImageIssue, ImageReport
 
 from . import theme
@@ -57,18 +58,20 @@ class FrameEntry:
 
 def size_text(byte_size: int) -> str:
     if byte_size >= 1024 * 1024:
-        return f"{byte_size / (1024 * 1024):.1f} MB"
+        return f"{format_number(byte_size / (1024 * 1024), 1)} MB"
     if byte_size >= 1024:
-        return f"{byte_size / 1024:.0f} KB"
-    return f"{byte_size} bytes"
+        return f"{format_number(byte_size / 1024)} KB"
+    return _("{n} bytes").format(n=format_number(byte_size))
 
 
 def facts_text(entry: FrameEntry, model_label: str) -> str:
     """ "cat.jpg · 1.2 MB · 1920 × 1080 px · JPEG · fits Wan 2.6"."""
     if entry.remote:
-        return f"Linked image: {entry.reference}\nThe service downloads it; it cannot be checked here."
+        return _("Linked image: {link}\nThe service downloads it; it cannot be checked here.").format(
+            link=entry.reference
+        )
     if entry.report is None:
-        return f"{entry.name} · checking…"
+        return _("{name} · checking…").format(name=entry.name)
     report = entry.report
     parts = [entry.name, size_text(report.byte_size)]
     if report.width and report.height:
@@ -76,9 +79,9 @@ def facts_text(entry: FrameEntry, model_label: str) -> str:
     if report.format:
         parts.append(report.format)
     if report.ok:
-        parts.append(f"fits {model_label}")
+        parts.append(_("fits {model}").format(model=model_label))
     elif ImageIssue.NOT_AN_IMAGE not in report.issues:
-        parts.append(f"does not fit {model_label}")
+        parts.append(_("does not fit {model}").format(model=model_label))
     return " · ".join(parts)
 
 
@@ -91,27 +94,28 @@ class ImagePreview(QWidget):
     def __init__(self, what: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.picture = QLabel()
-        self.picture.setFixedSize(200, 150)
+        self.picture.setFixedSize(200, 150)  # the thumbnails' size; its only text is a short word, wrapped
+        self.picture.setWordWrap(True)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.picture.setAccessibleName(f"{what} preview")
+        self.picture.setAccessibleName(_("{what} preview").format(what=what))
         self.facts = QLabel()
         self.facts.setWordWrap(True)
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
-        self.problems.setAccessibleName(f"{what} problems")
+        self.problems.setAccessibleName(_("{what} problems").format(what=what))
         self.changes = QLabel()
         self.changes.setWordWrap(True)
-        self.changes.setAccessibleName(f"{what} fixes made")
-        self.fix_button = QPushButton("Fi&x")
+        self.changes.setAccessibleName(_("{what} fixes made").format(what=what))
+        self.fix_button = QPushButton(_("Fi&x"))
         theme.name(
             self.fix_button,
-            f"Fix the {what.lower()}",
-            "Write a corrected copy the model accepts; your original file is not changed",
+            _("Fix the {what}").format(what=what.lower()),
+            _("Write a corrected copy the model accepts; your original file is not changed"),
         )
         self.fix_button.clicked.connect(self.fix_clicked)
-        self.clear_button = QPushButton("Clear")
-        theme.name(self.clear_button, f"Clear the {what.lower()}")
+        self.clear_button = QPushButton(_("Clear"))
+        theme.name(self.clear_button, _("Clear the {what}").format(what=what.lower()))
         self.clear_button.clicked.connect(self.clear_clicked)
 
         text = QVBoxLayout()
@@ -142,26 +146,26 @@ class ImagePreview(QWidget):
                 )
             )
         else:
-            self.picture.setText("Linked image" if entry.remote else "…")
+            self.picture.setText(_("Linked image") if entry.remote else "…")
         self.facts.setText(facts_text(entry, model_label))
         messages = list(entry.report.messages) if entry.report is not None else []
         if entry.error:
             messages.append(entry.error)
         if entry.report is not None and not entry.report.ok and not entry.report.fixable:
-            messages.append("This cannot be fixed automatically; please choose another picture or edit it.")
+            messages.append(_("This cannot be fixed automatically; please choose another picture or edit it."))
         self.problems.setVisible(bool(messages))
         kind = "warning" if entry.usable and not entry.error else "error"
         self.problems.setText(
             f"<span style='color:{theme.css_colour(kind)}'>" + "<br>".join(html.escape(m) for m in messages) + "</span>"
         )
         self.changes.setVisible(bool(entry.changes))
-        self.changes.setText(
-            f"<span style='color:{theme.css_colour('ok')}'>Fixed (your original is unchanged): "
-            + html.escape("; ".join(entry.changes))
-            + ".</span>"
-        )
+        fixed = _("Fixed (your original is unchanged): {changes}.").format(changes=_("; ").join(entry.changes))
+        self.changes.setText(f"<span style='color:{theme.css_colour('ok')}'>{html.escape(fixed)}</span>")
         self.fix_button.setVisible(fixable_count > 0)
-        self.fix_button.setText("Fi&x" if fixable_count <= 1 else f"Fi&x all ({fixable_count})")
+        if fixable_count <= 1:
+            self.fix_button.setText(_("Fi&x"))
+        else:
+            self.fix_button.setText(_("Fi&x all ({n})").format(n=format_number(fixable_count)))
         self.fix_button.setEnabled(not entry.busy)
 
     def problem_text(self) -> str:

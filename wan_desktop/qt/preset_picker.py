@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QInputDialog,
 
 from wan_desktop.core import composing
 from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.i18n import _, data_text
 from wan_desktop.core.presets import Preset, PresetBook, preset_from_request
 from wan_desktop.core.prompt_history import PromptHistory
 
@@ -23,7 +24,25 @@ from .background import BackgroundCalls
 if TYPE_CHECKING:
     from .composer import Composer
 
-_NONE = "No preset"
+
+def option_words(name: str) -> str:
+    """A preset option's name as the status line says it ("negative prompt")."""
+    words = {
+        "model": _("model"),
+        "resolution": _("resolution"),
+        "duration": _("duration"),
+        "negative_prompt": _("negative prompt"),
+        "prompt_extend": _("prompt extend"),
+        "watermark": _("watermark"),
+        "audio_enabled": _("audio enabled"),
+        "shot_type": _("shot type"),
+    }
+    return words.get(name) or name.replace("_", " ")
+
+
+def preset_title(preset: Preset) -> str:
+    """A preset's name as shown: the shipped ones in the person's language, a person's own as they wrote it."""
+    return data_text(preset.name) if preset.builtin else preset.name
 
 
 class PresetPicker(QWidget):
@@ -36,17 +55,18 @@ class PresetPicker(QWidget):
         self._calls = BackgroundCalls(self, max_threads=1)
         self._presets: list[Preset] = []
         self.combo = QComboBox()
-        self.combo.setAccessibleName("Preset")
-        self.combo.setToolTip("Apply a named set of model and options in one click")
+        self.combo.setAccessibleName(_("Preset"))
+        self.combo.setToolTip(_("Apply a named set of model and options in one click"))
         self.status = QLabel()
-        self.status.setAccessibleName("Preset differences")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName(_("Preset differences"))
         self.menu_button = QToolButton()
-        self.menu_button.setText("Presets")
+        self.menu_button.setText(_("Presets"))
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_button.setMenu(self._menu())
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Preset"))
+        row.addWidget(QLabel(_("Preset")))
         row.addWidget(self.combo, 1)
         row.addWidget(self.menu_button)
         row.addWidget(self.status, 2)
@@ -57,13 +77,13 @@ class PresetPicker(QWidget):
     def _menu(self) -> QMenu:
         menu = QMenu(self)
         for text, slot in (
-            ("Save these settings as a preset…", self._ask_save),
-            ("Rename the chosen preset…", self._ask_rename),
-            ("Delete the chosen preset", self._delete),
-            ("Import a preset…", self._import),
-            ("Export the chosen preset…", self._export),
-            ("Pin this prompt in the history", self.pin_prompt),
-            ("Clear the prompt history", self.clear_history),
+            (_("Save these settings as a preset…"), self._ask_save),
+            (_("Rename the chosen preset…"), self._ask_rename),
+            (_("Delete the chosen preset"), self._delete),
+            (_("Import a preset…"), self._import),
+            (_("Export the chosen preset…"), self._export),
+            (_("Pin this prompt in the history"), self.pin_prompt),
+            (_("Clear the prompt history"), self.clear_history),
         ):
             action = QAction(text, menu)
             action.triggered.connect(slot)
@@ -78,9 +98,10 @@ class PresetPicker(QWidget):
         self._presets = presets
         self.combo.blockSignals(True)
         self.combo.clear()
-        self.combo.addItem(_NONE, None)
+        self.combo.addItem(_("No preset"), None)
         for preset in presets:
-            self.combo.addItem(preset.name + ("" if preset.builtin else "  (yours)"), preset.name)
+            shown = preset_title(preset) if preset.builtin else _("{name}  (yours)").format(name=preset.name)
+            self.combo.addItem(shown, preset.name)
         index = self.combo.findData(select) if select else 0
         self.combo.setCurrentIndex(max(index, 0))
         self.combo.blockSignals(False)
@@ -117,15 +138,16 @@ class PresetPicker(QWidget):
         if preset is None:
             text = ""
         elif differing := self.differences():
-            text = f"Differs from “{preset.name}”: {', '.join(name.replace('_', ' ') for name in differing)}"
+            options = _(", ").join(option_words(name) for name in differing)
+            text = _("Differs from “{preset}”: {options}").format(preset=preset_title(preset), options=options)
         else:
-            text = f"Matches “{preset.name}”"
+            text = _("Matches “{preset}”").format(preset=preset_title(preset))
         self.status.setText(text)
         self.changed.emit(text)
 
     # -- the menu ----------------------------------------------------------------------------------------
     def _ask_save(self) -> None:
-        name, ok = QInputDialog.getText(self, "Save as a preset", "Name of the preset:")
+        name, ok = QInputDialog.getText(self, _("Save as a preset"), _("Name of the preset:"))
         if ok and name.strip():
             self.save_as(name.strip())
 
@@ -141,7 +163,7 @@ class PresetPicker(QWidget):
         preset = self.chosen()
         if preset is None:
             return
-        name, ok = QInputDialog.getText(self, "Rename the preset", "New name:", text=preset.name)
+        name, ok = QInputDialog.getText(self, _("Rename the preset"), _("New name:"), text=preset.name)
         if ok and name.strip():
             self.rename(preset.name, name.strip())
 
@@ -154,7 +176,7 @@ class PresetPicker(QWidget):
             self._calls.run(lambda: PresetBook(self._home).delete(preset.name), lambda _r: self.reload(), self._say)
 
     def _import(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import a preset", "", "Presets (*.json)")
+        name, _chosen = QFileDialog.getOpenFileName(self, _("Import a preset"), "", _("Presets (*.json)"))
         if name:
             self._calls.run(lambda: PresetBook(self._home).import_file(Path(name)), lambda _r: self.reload(), self._say)
 
@@ -162,7 +184,9 @@ class PresetPicker(QWidget):
         preset = self.chosen()
         if preset is None:
             return
-        name, _ = QFileDialog.getSaveFileName(self, "Export the preset", f"{preset.name}.json", "Presets (*.json)")
+        name, _chosen = QFileDialog.getSaveFileName(
+            self, _("Export the preset"), f"{preset.name}.json", _("Presets (*.json)")
+        )
         if name:
             self._calls.run(lambda: PresetBook(self._home).export(preset.name, Path(name)), lambda _r: None, self._say)
 
@@ -173,12 +197,12 @@ class PresetPicker(QWidget):
             return
         history = PromptHistory(self._home)
         self._calls.run(
-            lambda: (history.remember([text]), history.pin(text)), lambda _r: self._tell("Prompt pinned"), self._say
+            lambda: (history.remember([text]), history.pin(text)), lambda _r: self._tell(_("Prompt pinned")), self._say
         )
 
     def clear_history(self) -> None:
         self._calls.run(
-            lambda: PromptHistory(self._home).clear(), lambda _r: self._tell("Prompt history cleared"), self._say
+            lambda: PromptHistory(self._home).clear(), lambda _r: self._tell(_("Prompt history cleared")), self._say
         )
 
     def _say(self, error: Exception) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from wan_desktop.core import media_tags
+from wan_desktop.core.i18n import _
 from wan_desktop.core.library import Library
 
 from .background import BackgroundCalls
@@ -80,13 +81,19 @@ class VideoDrops(QObject):
 
     def _ask(self, video: Path, settings: media_tags.VideoSettings | None) -> None:
         if settings is None:
-            self.notice.emit(f"'{video.name}' carries no Wan Desktop settings.")
+            self.notice.emit(_("'{name}' carries no Wan Desktop settings.").format(name=video.name))
             return
         request = settings.request
-        box = QMessageBox(QMessageBox.Icon.Question, "Use these settings?", "", parent=self._window)
-        box.setText(f"'{video.name}' was made with {request.model}. Put its settings in the composer?")
-        box.setInformativeText(f"Prompt: {request.prompt[:300] or '(none)'}\nSeed: {request.seed}")
-        use = box.addButton("Use these settings", QMessageBox.ButtonRole.AcceptRole)
+        box = QMessageBox(QMessageBox.Icon.Question, _("Use these settings?"), "", parent=self._window)
+        box.setText(
+            _("'{name}' was made with {model}. Put its settings in the composer?").format(
+                name=video.name, model=request.model
+            )
+        )
+        prompt = request.prompt[:300] or _("(none)")
+        seed = _("None") if request.seed is None else str(request.seed)  # a seed is a code: no digit grouping
+        box.setInformativeText(_("Prompt: {prompt}\nSeed: {seed}").format(prompt=prompt, seed=seed))
+        use = box.addButton(_("Use these settings"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         remix = media_tags.remix_request(settings)
         box.buttonClicked.connect(lambda button: self._use(remix) if button is use else None)
@@ -95,7 +102,7 @@ class VideoDrops(QObject):
 
     def _use(self, request) -> None:
         self._window.composer.load_request(request)
-        self.notice.emit("The video's settings are in the composer; add a picture to make a new one.")
+        self.notice.emit(_("The video's settings are in the composer; add a picture to make a new one."))
 
     # -- library: import -----------------------------------------------------------------------------------
     def import_videos(self, videos: list[Path]) -> None:
@@ -119,10 +126,11 @@ class VideoDrops(QObject):
             self._window.engine.import_jobs(jobs)
             self.imported.emit(jobs)
         if refused:
-            self.notice.emit(f"Not imported (no Wan Desktop settings inside): {', '.join(refused[:5])}.")
+            names = _(", ").join(refused[:5])
+            self.notice.emit(_("Not imported (no Wan Desktop settings inside): {names}.").format(names=names))
 
     def _failed(self, error: Exception) -> None:
-        self.notice.emit(f"The video could not be read: {error}")
+        self.notice.emit(_("The video could not be read: {error}").format(error=error))
 
     def shutdown(self) -> None:
         self._calls.shutdown()
