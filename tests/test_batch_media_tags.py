@@ -150,3 +150,14 @@ def test_a_copy_left_by_a_killed_run_is_removed_on_the_next_pass(library, video)
     other.write_bytes(b"someone's file")
     assert media_tags.write_settings(video, done_job(library), library)
     assert not stale.exists() and other.read_bytes() == b"someone's file"
+
+
+def test_a_chinese_prompt_survives_the_tags_in_utf8(library, video, chinese):
+    job = done_job(library, request=replace(done_job(library).request, prompt="山后的日落很美", negative_prompt="模糊"))
+    assert media_tags.write_settings(video, job, library)
+    with av.open(str(video)) as container:
+        tags = dict(container.metadata)
+    assert tags["title"] == "山后的日落很美"
+    assert tags["description"] == "Negative prompt: 模糊"  # the tags are for other programs: English words
+    assert json.loads(tags[media_tags.SETTINGS_TAG])["request"]["prompt"] == "山后的日落很美"
+    assert media_tags.read_settings(video).request.prompt == "山后的日落很美"

@@ -45,7 +45,7 @@ def test_the_input_area_is_built_from_the_models_roles(wan3):
     assert wan3.tray.rows["reference_image"].badge.text() == "0 / 10"
     assert wan3.first_zone.isVisibleTo(wan3) and wan3.last_zone.isVisibleTo(wan3)
     assert wan3.ratio_combo.isVisibleTo(wan3) and wan3.ratio_combo.currentData() == "adaptive"
-    assert wan3.duration_combo.itemText(0) == composing.AUTO_DURATION_WORDS
+    assert wan3.duration_combo.itemText(0) == composing.auto_duration_words()
     assert "Newest" in wan3.model_combo.currentText()
     wan3.select_model("wan2.2-i2v-flash")
     assert not wan3.tray.isVisibleTo(wan3) and not wan3.ratio_combo.isVisibleTo(wan3)

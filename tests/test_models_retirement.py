@@ -29,7 +29,7 @@ def retiring(tmp_path):
 
 
 def test_the_retirement_date_and_successor_are_in_words(retiring):
-    assert catalog.retirement_words(retiring) == "Retires 2027-01-15; use Wan 3.0 instead"
+    assert catalog.retirement_words(retiring) == "Retires 15 Jan 2027; use Wan 3.0 instead"
     assert catalog.retirement_words(catalog.MODELS["wan3.0-video"]) == ""
 
 
@@ -50,7 +50,7 @@ def test_a_job_whose_model_is_gone_fails_once_naming_the_successor(tmp_path, ret
         assert state_of(bench, job) is JobState.FAILED
         assert bench.service.count("create") == 1  # never retried
         assert "no longer offers Wan 2.2 Flash" in failed.error_message
-        assert "2027-01-15" in failed.error_message and "Wan 3.0 (wan3.0-video)" in failed.error_message
+        assert "15 Jan 2027" in failed.error_message and "Wan 3.0 (wan3.0-video)" in failed.error_message
     finally:
         bench.close()
 
@@ -74,5 +74,5 @@ def test_the_model_list_and_the_composer_show_the_retirement(retiring):
     from wan_desktop.core import composing
     from wan_desktop.core.dashscope.catalog import Region
 
-    assert "(retires 2027-01-15; use Wan 3.0 instead)" in composing.model_title(retiring)
-    assert "Retires 2027-01-15; use Wan 3.0 instead." in composing.model_info(retiring, Region.BEIJING)
+    assert "(retires 15 Jan 2027; use Wan 3.0 instead)" in composing.model_title(retiring)
+    assert "Retires 15 Jan 2027; use Wan 3.0 instead." in composing.model_info(retiring, Region.BEIJING)

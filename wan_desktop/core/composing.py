@@ -11,34 +11,24 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
+
+from babel.dates import format_skeleton
 
 from wan_desktop.core import cost
 from wan_desktop.core.dashscope.catalog import MODELS, REGIONS, AudioMode, ModelSpec, Region, retirement_words
 from wan_desktop.core.dashscope.errors import Problem
+from wan_desktop.core.dashscope.phrases import items, sentences, spaced
 from wan_desktop.core.dashscope.requests import SEED_MAX
 from wan_desktop.core.dashscope.specs import Status
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef, ShotType
+from wan_desktop.core.i18n import _, current_language, data_text, format_number, format_seconds, ngettext
 from wan_desktop.core.request_checks import validate_request
 
 MAX_VARIATIONS = 4
-_FIELD_WORDS = {
-    "model": "Model",
-    "resolution": "Resolution",
-    "duration": "Duration",
-    "prompt": "Prompt",
-    "negative_prompt": "Negative prompt",
-    "seed": "Seed",
-    "shot_type": "Shot type",
-    "audio_enabled": "Sound",
-    "template": "Effect",
-    "audio": "Audio",
-    "last_frame": "Last frame",
-    "first_frame": "First frame",
-    "first_clip": "Video clip",
-    "media": "Inputs",
-}
-_MONTHS = "January February March April May June July August September October November December".split()
-_AS_OF = re.compile(r"^price as of (\d{4})-(\d{2})\b")
+# a cost note with a date in it is the price's date ("price as of 2026-11-01"), in whatever words
+_AS_OF = re.compile(r"(\d{4})-(\d{2})\b")
+_NOTES = re.compile(r"; |；")
 
 RandomBelow = Callable[[int], int]  # secrets.randbelow, or a scripted one in tests
 
@@ -129,15 +119,49 @@ def build_requests(choices: Choices, randbelow: RandomBelow = secrets.randbelow)
     """One request per first-frame image × variation; random seeds are distinct within the batch."""
     frames: Sequence[str | None] = choices.first_frames or (None,)
     seeds = iter(seeds_for(choices, randbelow))
-    return [request_for(choices, frame, next(seeds)) for frame in frames for _ in range(choices.variations)]
+    return [request_for(choices, frame, next(seeds)) for frame in frames for _variation in range(choices.variations)]
+
+
+def field_words(field: str) -> str:
+    """The name of a request field or input role as the form shows it ("Negative prompt")."""
+    words = {
+        "model": _("Model"),
+        "resolution": _("Resolution"),
+        "duration": _("Duration"),
+        "prompt": _("Prompt"),
+        "negative_prompt": _("Negative prompt"),
+        "seed": _("Seed"),
+        "shot_type": _("Shot type"),
+        "audio_enabled": _("Sound"),
+        "template": _("Effect"),
+        "audio": _("Audio"),
+        "last_frame": _("Last frame"),
+        "first_frame": _("First frame"),
+        "first_clip": _("Video clip"),
+        "media": _("Inputs"),
+        "ratio": _("Ratio"),
+        "enable_thinking": _("Enable thinking"),
+        "references": _("References"),
+        "workspace": _("Workspace"),
+        "reference_image": _("Reference image"),
+        "reference_video": _("Reference video"),
+        "reference_audio": _("Reference audio"),
+        "driving_audio": _("Driving audio"),
+        "audio_url": _("Audio url"),
+        "video": _("Video"),
+        "file": _("File"),
+    }
+    return words.get(field) or field.replace("_", " ").capitalize()
 
 
 def problem_text(problem: Problem) -> str:
     """E.g. "Duration: Wan 2.6 in US (Virginia) makes 5, 10 or 15 seconds (you chose 7)"."""
-    label = _FIELD_WORDS.get(problem.field, problem.field.replace("_", " ").capitalize())
+    label = field_words(problem.field)
+    allowed = problem.allowed.removesuffix("。")  # a Chinese sentence gets its full stop after the choice
     value = problem.value
-    shown = "" if value is None or len(str(value)) > 60 else f" (you chose {value})"
-    return f"{label}: {problem.allowed}{shown}."
+    if value is None or len(str(value)) > 60:
+        return spaced(_("{field}: {problem}."), field=label, problem=allowed)
+    return spaced(_("{field}: {problem} (you chose {value})."), field=label, problem=allowed, value=value)
 
 
 def check_requests(requests: Sequence[GenerationRequest], region: Region) -> tuple[str, ...]:
@@ -153,33 +177,36 @@ def check_requests(requests: Sequence[GenerationRequest], region: Region) -> tup
 
 def model_title(spec: ModelSpec) -> str:
     """The model list's line: "Wan 3.0 (Newest, preview) — One model for ..."; words from the catalog."""
-    marks = [spec.badge] if spec.badge else []
+    marks = [data_text(spec.badge)] if spec.badge else []
     if spec.status.state is Status.PREVIEW:
-        marks.append("preview")
+        marks.append(_("preview"))
     retiring = retirement_words(spec)
     if retiring:
         marks.append(retiring[:1].lower() + retiring[1:])
-    shown = f" ({', '.join(marks)})" if marks else ""
-    return f"{spec.label}{shown} — {spec.description}"
+    description = data_text(spec.description)
+    if not marks:
+        return _("{model} — {description}").format(model=spec.label, description=description)
+    return _("{model} ({marks}) — {description}").format(model=spec.label, marks=items(marks), description=description)
 
 
-AUTO_DURATION_WORDS = "Let the model choose"
+def auto_duration_words() -> str:
+    return _("Let the model choose")
 
 
 def duration_items(spec: ModelSpec, durations: Sequence[int]) -> list[tuple[str, int]]:
-    items = [(f"{d} s", d) for d in durations]
+    choices = [(format_seconds(d), d) for d in durations]
     if spec.auto_duration is not None:
-        words = "Keep the input's length" if spec.auto_duration == 0 else AUTO_DURATION_WORDS
-        items.insert(0, (words, spec.auto_duration))
-    return items
+        words = _("Keep the input's length") if spec.auto_duration == 0 else auto_duration_words()
+        choices.insert(0, (words, spec.auto_duration))
+    return choices
 
 
 def ratio_items(spec: ModelSpec) -> list[tuple[str, str]]:
-    return [("Adaptive (follows the input)" if r == "adaptive" else r, r) for r in spec.ratios]
+    return [(_("Adaptive (follows the input)") if r == "adaptive" else r, r) for r in spec.ratios]
 
 
 def region_offers(spec: ModelSpec) -> str:
-    return ", ".join(REGIONS[r].label for r in spec.names_by_region) or "no region"
+    return items(REGIONS[r].label for r in spec.names_by_region) or _("no region")
 
 
 def model_info(spec: ModelSpec, region: Region) -> str:
@@ -187,36 +214,45 @@ def model_info(spec: ModelSpec, region: Region) -> str:
     currency = REGIONS[region].currency
     prices = [p.per_second for p in spec.prices if p.currency is currency]
     if not prices:
-        hint = f" No {currency.value} price is known for it."
+        hint = _("No {currency} price is known for it.").format(currency=currency.value)
     else:
-        hint = f" From {cost.format_money(min(prices), currency)} per second of video."
+        hint = _("From {price} per second of video.").format(price=cost.format_money(min(prices), currency))
     retiring = retirement_words(spec)
-    status = f" {retiring}." if retiring else ""
+    retirement = _("{retirement}.").format(retirement=retiring) if retiring else ""
+    preview = ""
     if spec.status.state is Status.PREVIEW:
-        status += " " + (spec.status.note or "In preview.")
-    return f"Offered in {region_offers(spec)}.{hint}{status}"
+        preview = data_text(spec.status.note) or _("In preview.")
+    offered = _("Offered in {regions}.").format(regions=region_offers(spec))
+    return sentences(offered, hint, retirement, preview)
 
 
 def cost_line(one: cost.CostEstimate, batch: cost.CostEstimate, count: int) -> str:
     """The estimate shown under the form: per video, for the batch, and what it depends on."""
     if one.amount is None:
-        return f"Estimated cost: {cost.PRICE_UNKNOWN} for this model and region."
-    rate = f"{one.per_second:g} {one.currency.value}/s × {one.seconds} s"
-    text = f"Estimated cost: {one.text()} per video ({rate})"
+        return _("Estimated cost: {price} for this model and region.").format(price=one.text())
+    rate = _("{rate} {currency}/s × {seconds} s").format(
+        rate=f"{one.per_second:g}", currency=one.currency.value, seconds=one.seconds
+    )
     if count > 1:
-        text += f"; {count} videos: {batch.text()}"
-    text += "."
+        text = ngettext(
+            "Estimated cost: {price} per video ({rate}); {n} video: {total}.",
+            "Estimated cost: {price} per video ({rate}); {n} videos: {total}.",
+            count,
+        ).format(price=one.text(), rate=rate, n=format_number(count), total=batch.text())
+    else:
+        text = _("Estimated cost: {price} per video ({rate}).").format(price=one.text(), rate=rate)
     if one.note:
-        text += "\n" + " ".join(_sentence(part) for part in one.note.split("; ")) + " "
-        text += "Only successful videos are charged."
+        notes = [_sentence(part) for part in _NOTES.split(one.note)]
+        text += "\n" + sentences(*notes, _("Only successful videos are charged."))
     return text
 
 
 def _sentence(note: str) -> str:
-    dated = _AS_OF.match(note)
+    dated = _AS_OF.search(note)
     if dated is not None:
         year, month = int(dated.group(1)), int(dated.group(2))
         if 1 <= month <= 12:
-            return f"Prices as of {_MONTHS[month - 1]} {year}."
-        return "Prices as published."
-    return note[:1].upper() + note[1:] + "."
+            month_words = format_skeleton("yMMMM", date(year, month, 1), locale=current_language().babel_locale)
+            return _("Prices as of {month}.").format(month=month_words)
+        return _("Prices as published.")
+    return _("{note}.").format(note=note[:1].upper() + note[1:])

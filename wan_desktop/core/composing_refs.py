@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from wan_desktop.core.dashscope.media_rules import CHIP_WORDS, MediaItem, check_media, words
+from wan_desktop.core.dashscope.media_rules import MediaItem, check_media, chip_name, words
+from wan_desktop.core.dashscope.phrases import items
 from wan_desktop.core.dashscope.requests import media_items, reference_file_problems
 from wan_desktop.core.dashscope.specs import ModelSpec
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef
+from wan_desktop.core.i18n import _, format_number
 from wan_desktop.core.request_checks import image_refusals
-from wan_desktop.core.wording import count
 
 TRAY_ROLES = ("reference_image", "reference_video", "reference_audio", "video")
 _IMAGE_TYPES = {"jpg", "jpeg", "png", "bmp", "webp"}
@@ -46,11 +47,11 @@ def chip_words(references: Sequence[MediaRef]) -> list[tuple[MediaRef, str]]:
     seen: dict[str, int] = {}
     named = []
     for ref in references:
-        word = CHIP_WORDS.get(ref.role)
-        if word is None:
+        name = chip_name(ref.role, seen.get(ref.role, 0) + 1)
+        if name is None:
             continue
-        seen[word] = seen.get(word, 0) + 1
-        named.append((ref, f"{word} {seen[word]}"))
+        seen[ref.role] = seen.get(ref.role, 0) + 1
+        named.append((ref, name))
     return named
 
 
@@ -59,7 +60,9 @@ def drop_refusal(spec: ModelSpec, frames: GenerationRequest, new: MediaRef) -> s
     sentence saying why not: the file itself (type, size, length) or the model's rules (count, mode, total)."""
     alone = GenerationRequest(model=spec.key, references=(new,))
     for problem in reference_file_problems(alone, spec, image_refusals):
-        return f"{Path(new.reference).name}: {problem.allowed[:1].upper()}{problem.allowed[1:]}."
+        return _("{file}: {problem}.").format(
+            file=Path(new.reference).name, problem=problem.allowed[:1].upper() + problem.allowed[1:]
+        )
     together = GenerationRequest(
         model=spec.key,
         first_frame=frames.first_frame,
@@ -86,8 +89,9 @@ def fit_references(spec: ModelSpec, references: Sequence[MediaRef]) -> tuple[tup
             aside[ref.role] = aside.get(ref.role, 0) + 1
     if not aside:
         return tuple(kept), ""
-    parts = [count(n, words(role), words(role, n)) for role, n in aside.items()]
-    return tuple(kept), f"Set aside for {spec.label}, which does not take them: {', '.join(parts)}."
+    parts = [_("{n} {inputs}").format(n=format_number(n), inputs=words(role, n)) for role, n in aside.items()]
+    sentence = _("Set aside for {model}, which does not take them: {inputs}.")
+    return tuple(kept), sentence.format(model=spec.label, inputs=items(parts))
 
 
 def items_of(references: Sequence[MediaRef]) -> list[MediaItem]:

@@ -5,33 +5,42 @@ from __future__ import annotations
 from pathlib import Path
 
 from wan_desktop.core.dashscope.catalog import ImageLimits
+from wan_desktop.core.dashscope.phrases import either
+from wan_desktop.core.i18n import _, format_number
 
 PASTED = Path("<pasted>")  # the name of pasted image data, which has no file
 
-ALPHA_WORDS = "The image has a transparent (alpha) channel, which Wan does not accept; it can be flattened onto white."
-EXIF_ROTATED_WORDS = (
-    "The picture is stored turned, with a rotation note (EXIF) that Wan ignores, so the video would come out "
-    "sideways; the rotation can be applied."
-)
-CMYK_WORDS = "The picture is stored in CMYK (print) colours, which Wan may show wrong; it can be converted to RGB."
-SIXTEEN_BIT_WORDS = (
-    "The picture is stored with 16 bits per colour, which Wan may not read as shown; it can be reduced to 8 bits."
-)
+
+def alpha_words() -> str:
+    return _("The image has a transparent (alpha) channel, which Wan does not accept; it can be flattened onto white.")
+
+
+def exif_rotated_words() -> str:
+    return _(
+        "The picture is stored turned, with a rotation note (EXIF) that Wan ignores, so the video would come out "
+        "sideways; the rotation can be applied."
+    )
+
+
+def cmyk_words() -> str:
+    return _("The picture is stored in CMYK (print) colours, which Wan may show wrong; it can be converted to RGB.")
+
+
+def sixteen_bit_words() -> str:
+    return _(
+        "The picture is stored with 16 bits per colour, which Wan may not read as shown; it can be reduced to 8 bits."
+    )
 
 
 def format_list(limits: ImageLimits) -> str:
-    names = list(limits.formats)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return either(limits.formats)
 
 
 def megabytes(count: int) -> str:
     amount = count / (1024 * 1024)
     if amount >= 1:
-        text = f"{amount:.1f}".removesuffix(".0")
-        return f"{text} MB"
-    return f"{max(1, round(count / 1024))} KB"
+        return _("{n} MB").format(n=trim(amount))
+    return _("{n} KB").format(n=format_number(max(1, round(count / 1024))))
 
 
 def ratio(aspect: float) -> str:
@@ -42,14 +51,18 @@ def ratio(aspect: float) -> str:
 
 def aspect_bounds(limits: ImageLimits) -> str:
     if limits.min_aspect is not None and limits.max_aspect is not None:
-        return f"shapes from {ratio(limits.min_aspect)} to {ratio(limits.max_aspect)} (width:height)"
+        return _("shapes from {narrowest} to {widest} (width:height)").format(
+            narrowest=ratio(limits.min_aspect), widest=ratio(limits.max_aspect)
+        )
     if limits.min_aspect is not None:
-        return f"shapes no narrower than {ratio(limits.min_aspect)} (width:height)"
-    return f"shapes no wider than {ratio(limits.max_aspect or 1.0)} (width:height)"
+        return _("shapes no narrower than {narrowest} (width:height)").format(narrowest=ratio(limits.min_aspect))
+    return _("shapes no wider than {widest} (width:height)").format(widest=ratio(limits.max_aspect or 1.0))
 
 
 def trim(value: float) -> str:
-    return f"{value:.1f}".removesuffix(".0")
+    """One decimal, none when it is .0: "1.5", "2"."""
+    rounded = round(value, 1)
+    return format_number(rounded) if rounded == int(rounded) else format_number(rounded, 1)
 
 
 def size(pair: tuple[int, int]) -> str:
@@ -58,9 +71,9 @@ def size(pair: tuple[int, int]) -> str:
 
 def not_an_image_message(path: Path, limits: ImageLimits) -> str:
     if path == PASTED:
-        return f"The pasted data is not an image Wan can use ({format_list(limits)})."
-    return f"'{path.name}' is not an image Wan can use ({format_list(limits)})."
+        return _("The pasted data is not an image Wan can use ({formats}).").format(formats=format_list(limits))
+    return _("'{name}' is not an image Wan can use ({formats}).").format(name=path.name, formats=format_list(limits))
 
 
 def display_name(path: Path) -> str:
-    return "The pasted image" if path == PASTED else path.name
+    return _("The pasted image") if path == PASTED else path.name

@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from wan_desktop.core.dashscope.catalog import ImageLimits
-from wan_desktop.core.image_words import ALPHA_WORDS as _ALPHA_WORDS
-from wan_desktop.core.image_words import CMYK_WORDS as _CMYK_WORDS
-from wan_desktop.core.image_words import EXIF_ROTATED_WORDS as _EXIF_ROTATED_WORDS
-from wan_desktop.core.image_words import PASTED
-from wan_desktop.core.image_words import SIXTEEN_BIT_WORDS as _SIXTEEN_BIT_WORDS
+from wan_desktop.core.dashscope.phrases import sentences
+from wan_desktop.core.i18n import _, format_number
+from wan_desktop.core.image_words import PASTED, alpha_words, cmyk_words, exif_rotated_words, sixteen_bit_words
 from wan_desktop.core.image_words import aspect_bounds as _aspect_bounds
 from wan_desktop.core.image_words import display_name as _display_name
 from wan_desktop.core.image_words import format_list as _format_list
@@ -123,7 +121,7 @@ class ImageReport:
 
     @property
     def summary(self) -> str:
-        return " ".join(self.messages)
+        return sentences(*self.messages)
 
 
 @dataclass(frozen=True)
@@ -141,12 +139,13 @@ def inspect_image(path: Path, limits: ImageLimits) -> ImageReport:
         with path.open("rb") as handle:
             return _inspect(handle, path, byte_size, limits)
     except FileNotFoundError:
-        return _not_an_image(path, 0, f"'{path.name}' could not be found; it may have been moved or deleted.")
+        message = _("'{name}' could not be found; it may have been moved or deleted.").format(name=path.name)
+        return _not_an_image(path, 0, message)
     except IsADirectoryError:
-        return _not_an_image(path, 0, f"'{path.name}' is a folder, not an image.")
+        return _not_an_image(path, 0, _("'{name}' is a folder, not an image.").format(name=path.name))
     except OSError as error:
         reason = error.strerror or str(error)
-        return _not_an_image(path, 0, f"'{path.name}' could not be read ({reason}).")
+        return _not_an_image(path, 0, _("'{name}' could not be read ({reason}).").format(name=path.name, reason=reason))
 
 
 def inspect_image_bytes(data: bytes, limits: ImageLimits, path: Path = PASTED) -> ImageReport:
@@ -173,16 +172,14 @@ def _inspect(stream: BinaryIO, path: Path, byte_size: int, limits: ImageLimits) 
         issues.append((ImageIssue.UNSUPPORTED_FORMAT, _format_message(path, format_name, limits)))
     issues.extend(_size_issues(width, height, limits))
     if byte_size > limits.max_bytes:
-        issues.append(
-            (
-                ImageIssue.TOO_MANY_BYTES,
-                f"The file is {_megabytes(byte_size)}; this model accepts at most {_megabytes(limits.max_bytes)}.",
-            )
+        message = _("The file is {size}; this model accepts at most {most}.").format(
+            size=_megabytes(byte_size), most=_megabytes(limits.max_bytes)
         )
+        issues.append((ImageIssue.TOO_MANY_BYTES, message))
     if has_alpha and not limits.alpha_allowed:
-        issues.append((ImageIssue.HAS_ALPHA, _ALPHA_WORDS))
+        issues.append((ImageIssue.HAS_ALPHA, alpha_words()))
     if rotated:
-        issues.append((ImageIssue.EXIF_ROTATED, _EXIF_ROTATED_WORDS))
+        issues.append((ImageIssue.EXIF_ROTATED, exif_rotated_words()))
     issues.extend(stored_form)
     return ImageReport(
         path=path,
@@ -192,8 +189,8 @@ def _inspect(stream: BinaryIO, path: Path, byte_size: int, limits: ImageLimits) 
         byte_size=byte_size,
         has_alpha=has_alpha,
         exif_rotated=rotated,
-        issues=tuple(issue for issue, _ in issues),
-        messages=tuple(message for _, message in issues),
+        issues=tuple(issue for issue, _message in issues),
+        messages=tuple(message for _issue, message in issues),
     )
 
 
@@ -201,15 +198,14 @@ def _stored_form_issues(image: Image.Image, head: bytes) -> list[tuple[ImageIssu
     """How the pixels are stored, where it differs from what the service reads as the person sees it."""
     issues: list[tuple[ImageIssue, str]] = []
     if image.mode == "CMYK":
-        issues.append((ImageIssue.CMYK, _CMYK_WORDS))
+        issues.append((ImageIssue.CMYK, cmyk_words()))
     if _is_sixteen_bit(image, head):
-        issues.append((ImageIssue.HIGH_BIT_DEPTH, _SIXTEEN_BIT_WORDS))
+        issues.append((ImageIssue.HIGH_BIT_DEPTH, sixteen_bit_words()))
     frames = getattr(image, "n_frames", 1)
     if isinstance(frames, int) and frames > 1:
-        message = (
-            f"The picture is animated ({frames} frames), and Wan starts from one still picture; "
-            "the first frame can be taken."
-        )
+        message = _(
+            "The picture is animated ({n} frames), and Wan starts from one still picture; the first frame can be taken."
+        ).format(n=format_number(frames))
         issues.append((ImageIssue.ANIMATED, message))
     return issues
 
@@ -222,45 +218,32 @@ def _is_sixteen_bit(image: Image.Image, head: bytes) -> bool:
 
 def _size_issues(width: int, height: int, limits: ImageLimits) -> list[tuple[ImageIssue, str]]:
     issues: list[tuple[ImageIssue, str]] = []
-    size = f"{width}×{height} pixels"
+    size = _("{width}×{height} pixels").format(width=width, height=height)
     if min(width, height) < limits.min_side:
-        issues.append(
-            (
-                ImageIssue.TOO_SMALL,
-                f"The image is {size}; this model needs at least {limits.min_side} pixels on each side.",
-            )
+        message = _("The image is {size}; this model needs at least {n} pixels on each side.").format(
+            size=size, n=format_number(limits.min_side)
         )
+        issues.append((ImageIssue.TOO_SMALL, message))
     if max(width, height) > limits.max_side:
-        issues.append(
-            (
-                ImageIssue.TOO_LARGE_PIXELS,
-                f"The image is {size}; this model accepts at most {limits.max_side} pixels on each side.",
-            )
+        message = _("The image is {size}; this model accepts at most {n} pixels on each side.").format(
+            size=size, n=format_number(limits.max_side)
         )
+        issues.append((ImageIssue.TOO_LARGE_PIXELS, message))
     aspect = width / height
     too_narrow = limits.min_aspect is not None and aspect < limits.min_aspect
     too_wide = limits.max_aspect is not None and aspect > limits.max_aspect
     if too_narrow or too_wide:
-        issues.append(
-            (
-                ImageIssue.BAD_ASPECT,
-                (
-                    f"The image is {size} ({_ratio(aspect)}); this model accepts {_aspect_bounds(limits)}. "
-                    "Crop it closer to a square."
-                ),
-            )
+        message = _("The image is {size} ({ratio}); this model accepts {shapes}. Crop it closer to a square.").format(
+            size=size, ratio=_ratio(aspect), shapes=_aspect_bounds(limits)
         )
+        issues.append((ImageIssue.BAD_ASPECT, message))
     elif issues and fitted_size(width, height, limits) is None:
         # No single scale satisfies both bounds: only cropping can help.
-        issues.append(
-            (
-                ImageIssue.BAD_ASPECT,
-                (
-                    f"The image is {size}, too long and thin to scale into {limits.min_side} to "
-                    f"{limits.max_side} pixels on each side. Crop it closer to a square."
-                ),
-            )
-        )
+        message = _(
+            "The image is {size}, too long and thin to scale into {low} to {high} pixels on each side. "
+            "Crop it closer to a square."
+        ).format(size=size, low=format_number(limits.min_side), high=format_number(limits.max_side))
+        issues.append((ImageIssue.BAD_ASPECT, message))
     return issues
 
 
@@ -294,23 +277,26 @@ def fix_image(path: Path, limits: ImageLimits, dest_dir: Path) -> ImageFix:
     report = inspect_image(path, limits)
     if not report.fixable:
         unfixable = [m for i, m in zip(report.issues, report.messages, strict=True) if i not in FIXABLE_ISSUES]
-        raise ValueError(" ".join(unfixable or report.messages))
+        raise ValueError(sentences(*(unfixable or report.messages)))
     with path.open("rb") as handle:
         image, format_name = _open_decoded(handle)
     changes: list[str] = []
     with image:
         picture = _normalised(image, format_name, limits, changes)
     if ImageIssue.HIGH_BIT_DEPTH in report.issues:
-        changes.append("Reduced 16 bits per colour to 8")
+        changes.append(_("Reduced 16 bits per colour to 8"))
     target = fitted_size(picture.width, picture.height, limits)
     assert target is not None  # guaranteed by report.fixable
     if target != picture.size:
-        verb = "Enlarged" if target[0] > picture.width else "Scaled"
-        changes.append(f"{verb} from {_size(picture.size)} to {_size(target)} pixels")
+        if target[0] > picture.width:
+            change = _("Enlarged from {before} to {after} pixels")
+        else:
+            change = _("Scaled from {before} to {after} pixels")
+        changes.append(change.format(before=_size(picture.size), after=_size(target)))
         picture = picture.resize(target, Image.Resampling.LANCZOS)
     out_format = _output_format(format_name, limits)
     if out_format != format_name:
-        changes.append(f"Converted {format_name} to {out_format}")
+        changes.append(_("Converted {before} to {after}").format(before=format_name, after=out_format))
     data, out_format, picture = _encode_within(picture, out_format, limits, changes)
     dest = _free_name(Path(dest_dir), f"{path.stem}-fixed", _EXTENSIONS.get(out_format, out_format.lower()), data)
     atomic_write_bytes(dest, data)
@@ -320,21 +306,21 @@ def fix_image(path: Path, limits: ImageLimits, dest_dir: Path) -> ImageFix:
 def _normalised(image: Image.Image, format_name: str, limits: ImageLimits, changes: list[str]) -> Image.Image:
     """The decoded picture upright, without transparency, in a mode every allowed format can store."""
     if getattr(image, "n_frames", 1) > 1:
-        changes.append("Used the first frame of the animation")
+        changes.append(_("Used the first frame of the animation"))
     if _exif_orientation(image) not in (1, None):
         image = ImageOps.exif_transpose(image)
-        changes.append("Applied the EXIF rotation")
+        changes.append(_("Applied the EXIF rotation"))
     if _has_alpha(image) and not limits.alpha_allowed:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba).convert("RGB")
-        changes.append("Flattened transparency onto white")
+        changes.append(_("Flattened transparency onto white"))
     elif image.mode in _SIXTEEN_BIT_MODES:
         # convert("L") would clip every value over 255 to white: scale the 16-bit range down instead
         image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     elif image.mode not in ("RGB", "L"):
         if image.mode == "CMYK":
-            changes.append("Converted CMYK colours to RGB")
+            changes.append(_("Converted CMYK colours to RGB"))
         image = image.convert("RGB")  # CMYK, palette...: the safe common ground
     else:
         image = image.copy()  # detach from the file so the caller may close it
@@ -347,7 +333,7 @@ def _output_format(format_name: str, limits: ImageLimits) -> str:
     for candidate in ("PNG", "JPEG", "WEBP", "BMP"):  # lossless first: a conversion should not lose detail
         if candidate in limits.formats:
             return candidate
-    raise ValueError("This model accepts no image format Wan Desktop can write.")
+    raise ValueError(_("This model accepts no image format Wan Desktop can write."))
 
 
 def _encode_within(
@@ -358,7 +344,9 @@ def _encode_within(
     if len(data) <= limits.max_bytes:
         return data, out_format, picture
     if "JPEG" not in limits.formats:
-        raise ValueError(f"The image does not fit {_megabytes(limits.max_bytes)} in a format this model takes.")
+        raise ValueError(
+            _("The image does not fit {size} in a format this model takes.").format(size=_megabytes(limits.max_bytes))
+        )
     limit_words = _megabytes(limits.max_bytes)
     current = picture
     while True:
@@ -367,15 +355,20 @@ def _encode_within(
             if len(data) <= limits.max_bytes:
                 if current.size != picture.size:
                     changes.append(
-                        f"Scaled from {_size(picture.size)} to {_size(current.size)} pixels to fit {limit_words}"
+                        _("Scaled from {before} to {after} pixels to fit {size}").format(
+                            before=_size(picture.size), after=_size(current.size), size=limit_words
+                        )
                     )
-                changes.append(f"Re-encoded as JPEG quality {quality} to fit {limit_words}")
+                changes.append(
+                    _("Re-encoded as JPEG quality {quality} to fit {size}").format(quality=quality, size=limit_words)
+                )
                 return data, "JPEG", current
         smaller = (int(current.width * 0.8), int(current.height * 0.8))
         if min(smaller) < limits.min_side:
             raise ValueError(
-                f"The image cannot be made smaller than {limit_words} without going below "
-                f"{limits.min_side} pixels on a side."
+                _("The image cannot be made smaller than {size} without going below {n} pixels on a side.").format(
+                    size=limit_words, n=format_number(limits.min_side)
+                )
             )
         current = picture.resize(smaller, Image.Resampling.LANCZOS)
 
@@ -406,7 +399,7 @@ def save_image_bytes(data: bytes, dest_dir: Path, stem: str) -> Path:
     try:
         image, format_name = _open_decoded(io.BytesIO(data))
     except (_Undecodable, _TooManyPixels):
-        raise ValueError("The pasted data is not an image Wan Desktop can read.") from None
+        raise ValueError(_("The pasted data is not an image Wan Desktop can read.")) from None
     image.close()
     extension = _EXTENSIONS.get(format_name, format_name.lower())
     dest = _free_name(Path(dest_dir), stem, extension, data)
@@ -423,7 +416,7 @@ def _free_name(folder: Path, stem: str, extension: str, data: bytes) -> Path:
         candidate = folder / name
         if not candidate.exists() or file_sha256(candidate) == digest:
             return candidate
-    raise ValueError(f"Too many files named like '{stem}' in {folder}.")
+    raise ValueError(_("Too many files named like '{stem}' in {folder}.").format(stem=stem, folder=folder))
 
 
 # -- decoding helpers ---------------------------------------------------------------------------------------
@@ -481,13 +474,14 @@ def _not_an_image(path: Path, byte_size: int, message: str) -> ImageReport:
 
 
 def _report_too_many_pixels(path: Path, byte_size: int, error: _TooManyPixels) -> ImageReport:
-    message = f"'{_display_name(path)}' has too many pixels to open safely; shrink it in an image editor first."
+    message = _("'{name}' has too many pixels to open safely; shrink it in an image editor first.").format(
+        name=_display_name(path)
+    )
     return ImageReport(path, 0, 0, None, byte_size, False, False, (ImageIssue.TOO_LARGE_PIXELS,), (message,))
 
 
 def _format_message(path: Path, format_name: str, limits: ImageLimits) -> str:
     target = _output_format(format_name, limits) if limits.formats else "PNG"
-    return (
-        f"'{_display_name(path)}' is a {format_name} image; this model accepts {_format_list(limits)}. "
-        f"It can be converted to {target}."
+    return _("'{name}' is a {format} image; this model accepts {formats}. It can be converted to {target}.").format(
+        name=_display_name(path), format=format_name, formats=_format_list(limits), target=target
     )

@@ -29,10 +29,14 @@ Uncertain (kept as the contract has them; the catalog can be corrected without a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 
+from wan_desktop.core.i18n import _, format_date
+
 from .models_table import _AS_OF, _MODELS, read_override
+from .phrases import sentences
 from .specs import (
     REGIONS,
     WAN27_MEDIA_COMBINATIONS,
@@ -50,6 +54,7 @@ from .specs import (
     Region,
     RegionInfo,
     VideoLimits,
+    region_label,
 )
 
 __all__ = [
@@ -79,6 +84,7 @@ __all__ = [
     "models_in",
     "output_size",
     "ratio_size",
+    "region_label",
     "retirement_words",
     "use_home",
 ]
@@ -181,12 +187,22 @@ def ratio_size(resolution: str, ratio: str) -> tuple[int, int]:
 
 
 def retirement_words(spec: ModelSpec) -> str:
-    """ "Retires 2027-01-15; use Wan 3.0 instead" for the model list and the composer; "" if not retiring."""
+    """ "Retires 15 Jan 2027; use Wan 3.0 instead" for the model list and the composer; "" if not retiring."""
     if not spec.status.retires_on:
         return ""
     successor = _ALL.get(spec.status.successor)
-    instead = f"; use {successor.label} instead" if successor is not None else ""
-    return f"Retires {spec.status.retires_on}{instead}"
+    day = _day_words(spec.status.retires_on)
+    if successor is None:
+        return _("Retires {date}").format(date=day)
+    return _("Retires {date}; use {model} instead").format(date=day, model=successor.label)
+
+
+def _day_words(text: str) -> str:
+    """A catalog date (YYYY-MM-DD) as the person's language writes it; as written when it is no real day."""
+    try:
+        return format_date(date.fromisoformat(text))
+    except ValueError:
+        return text
 
 
 def successor_of(spec: ModelSpec | None) -> ModelSpec | None:
@@ -200,7 +216,17 @@ def gone_sentence(model_name: str) -> str:
     """Why a job failed when the service no longer knows its model, naming what to use instead."""
     spec = find_model(model_name)
     label = spec.label if spec is not None else model_name
-    retired = f" (it was retired on {spec.status.retires_on})" if spec is not None and spec.status.retires_on else ""
+    if spec is not None and spec.status.retires_on:
+        gone = _(
+            "The service no longer offers {model} (it was retired on {date}), so this job was not made and "
+            "nothing was charged."
+        ).format(model=label, date=_day_words(spec.status.retires_on))
+    else:
+        gone = _("The service no longer offers {model}, so this job was not made and nothing was charged.").format(
+            model=label
+        )
     successor = successor_of(spec)
-    instead = f" Choose {successor.label} ({successor.key}) and send the job again." if successor is not None else ""
-    return f"The service no longer offers {label}{retired}, so this job was not made and nothing was charged.{instead}"
+    if successor is None:
+        return gone
+    instead = _("Choose {model} ({key}) and send the job again.").format(model=successor.label, key=successor.key)
+    return sentences(gone, instead)

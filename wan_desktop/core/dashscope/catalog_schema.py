@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from wan_desktop.core.i18n import _
+
 from .specs import (
     AudioLimits,
     AudioMode,
@@ -64,12 +66,17 @@ class _Entry:
     def __init__(self, source: str, entry: str, data: Any) -> None:
         self.source, self.entry = source, entry
         if not isinstance(data, Mapping):
-            self.fail("", "must be an object")
+            self.fail("", _("must be an object"))
         self.data: Mapping[str, Any] = data
 
     def fail(self, name: str, problem: str) -> NoReturn:
-        where = f", field '{name}'" if name else ""
-        raise CatalogError(f"The catalog file {self.source} was refused: entry '{self.entry}'{where} {problem}.")
+        """``problem`` says what the entry or field must be ("must be an object"): the end of the sentence."""
+        if name:
+            # Translators: {problem} is the rest of the sentence, e.g. "must be an object"
+            text = _("The catalog file {file} was refused: entry '{entry}', field '{field}' {problem}.")
+        else:
+            text = _("The catalog file {file} was refused: entry '{entry}' {problem}.")
+        raise CatalogError(text.format(file=self.source, entry=self.entry, field=name, problem=problem))
 
     def get(self, container: Mapping[str, Any], path: str) -> Any:
         return container.get(path.rsplit(".", 1)[-1])
@@ -79,7 +86,7 @@ class _Entry:
         if value is None and default is not None:
             return default
         if not isinstance(value, str) or len(value) > MAX_TEXT or (default is None and not value):
-            self.fail(path, f"must be a text of at most {MAX_TEXT} characters")
+            self.fail(path, _("must be a text of at most {n} characters").format(n=MAX_TEXT))
         return value
 
     def choice(self, container: Mapping[str, Any], path: str, allowed: Mapping[str, Any] | tuple, default=None) -> Any:
@@ -87,7 +94,12 @@ class _Entry:
         if value is None and default is not None:
             return default
         if value not in allowed:
-            self.fail(path, f"must be one of {', '.join(str(a) for a in allowed)}, not {str(value)[:40]!r}")
+            self.fail(
+                path,
+                _("must be one of {allowed}, not {value}").format(
+                    allowed=", ".join(str(a) for a in allowed), value=repr(str(value)[:40])
+                ),
+            )
         return allowed[str(value)] if isinstance(allowed, Mapping) else value
 
     def number(self, container: Mapping[str, Any], path: str, low: float, high: float, default=None) -> float:
@@ -95,13 +107,13 @@ class _Entry:
         if value is None and default is not None:
             return default
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            self.fail(path, f"must be a number from {low:g} to {high:g}")
+            self.fail(path, _("must be a number from {low} to {high}").format(low=f"{low:g}", high=f"{high:g}"))
         return value
 
     def integer(self, container: Mapping[str, Any], path: str, low: int, high: int, default=None) -> int:
         value = self.number(container, path, low, high, default)
         if value is not None and not isinstance(value, int):
-            self.fail(path, "must be a whole number")
+            self.fail(path, _("must be a whole number"))
         return value  # type: ignore[return-value]
 
     def flag(self, container: Mapping[str, Any], path: str, default: bool) -> bool:
@@ -109,7 +121,7 @@ class _Entry:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.fail(path, "must be true or false")
+            self.fail(path, _("must be true or false"))
         return value
 
     def mapping(self, container: Mapping[str, Any], path: str, required: bool = False) -> Mapping[str, Any]:
@@ -117,7 +129,7 @@ class _Entry:
         if value is None and not required:
             return {}
         if not isinstance(value, Mapping) or len(value) > MAX_MODELS:
-            self.fail(path, "must be an object")
+            self.fail(path, _("must be an object"))
         return value
 
     def items(self, container: Mapping[str, Any], path: str, allowed=None, limit: int = 64) -> tuple:
@@ -125,11 +137,11 @@ class _Entry:
         if value is None:
             return ()
         if not isinstance(value, list) or len(value) > limit:
-            self.fail(path, f"must be a list of at most {limit} items")
+            self.fail(path, _("must be a list of at most {n} items").format(n=limit))
         for item in value:
             bad = not isinstance(item, (str, int)) or isinstance(item, bool)
             if bad or (allowed is not None and item not in allowed):
-                self.fail(path, f"holds {str(item)[:40]!r}, which is not allowed here")
+                self.fail(path, _("holds {value}, which is not allowed here").format(value=repr(str(item)[:40])))
         return tuple(value)
 
 
@@ -140,12 +152,12 @@ def parse_entry(source: str, data: Any, index: int) -> ModelSpec:
     e = _Entry(source, str(name)[:64], data)
     key = e.text(e.data, "key")
     if not _KEY.match(key):
-        e.fail("key", "must be a model name of lower-case letters, digits, dots and dashes")
+        e.fail("key", _("must be a model name of lower-case letters, digits, dots and dashes"))
     roles = _roles(e)
     parameters = e.mapping(e.data, "parameters", required=True)
     resolutions = e.items(parameters, "parameters.resolutions", _RESOLUTIONS)
     if not resolutions:
-        e.fail("parameters.resolutions", "must name at least one resolution")
+        e.fail("parameters.resolutions", _("must name at least one resolution"))
     durations = _durations(e, parameters)
     return ModelSpec(
         key=key,
@@ -210,18 +222,23 @@ def _extras(e: _Entry, parameters: Mapping[str, Any]) -> dict[str, Any]:
 
 def _region(e: _Entry, value: str, path: str) -> Region:
     if value not in _REGIONS:
-        e.fail(path, f"names the unknown region {value[:40]!r}; use one of {', '.join(_REGIONS)}")
+        e.fail(
+            path,
+            _("names the unknown region {value}; use one of {regions}").format(
+                value=repr(value[:40]), regions=", ".join(_REGIONS)
+            ),
+        )
     return _REGIONS[value]
 
 
 def _names(e: _Entry, key: str) -> Mapping[Region, str]:
     regions = e.mapping(e.data, "regions", required=True)
     if not regions:
-        e.fail("regions", "must name at least one region")
+        e.fail("regions", _("must name at least one region"))
     names = {}
     for region, name in regions.items():
         if not isinstance(name, str) or not _KEY.match(name):
-            e.fail(f"regions.{region}", "must be the model name the service knows in that region")
+            e.fail(f"regions.{region}", _("must be the model name the service knows in that region"))
         names[_region(e, region, "regions")] = name
     return MappingProxyType(names)
 
@@ -231,9 +248,9 @@ def _roles(e: _Entry) -> dict[str, RoleSpec]:
     for name, value in e.mapping(e.data, "roles", required=True).items():
         path = f"roles.{name}"
         if name not in ROLE_NAMES:
-            e.fail(path, f"is not a known input role; use one of {', '.join(ROLE_NAMES)}")
+            e.fail(path, _("is not a known input role; use one of {roles}").format(roles=", ".join(ROLE_NAMES)))
         if not isinstance(value, Mapping):
-            e.fail(path, "must be an object")
+            e.fail(path, _("must be an object"))
         max_count = e.integer(value, f"{path}.max", 1, 20)
         min_count = e.integer(value, f"{path}.min", 0, max_count, 0)
         roles[name] = RoleSpec(name, max_count, min_count, e.flag(value, f"{path}.voice", False))
@@ -250,20 +267,20 @@ def _rules(e: _Entry, roles: Mapping[str, RoleSpec]) -> MediaRules:
     for index, pair in enumerate(rules.get("exclusive") or ()):
         path = f"rules.exclusive.{index}"
         if not isinstance(pair, list) or len(pair) != 2:
-            e.fail(path, "must be a pair of role lists")
+            e.fail(path, _("must be a pair of role lists"))
         given: list[Any] = list(pair)
         sides = [frozenset(_role_list(e, {"side": side}, f"{path}.side", roles)) for side in given]
         exclusive.append((sides[0], sides[1]))
     requires = {}
     for role, needed in e.mapping(rules, "rules.requires").items():
         if role not in roles:
-            e.fail(f"rules.requires.{role}", "names a role the model does not take")
+            e.fail(f"rules.requires.{role}", _("names a role the model does not take"))
         requires[role] = _role_list(e, {role: needed}, f"rules.requires.{role}", roles)
     max_total = []
     for index, item in enumerate(rules.get("max_total") or ()):
         path = f"rules.max_total.{index}"
         if not isinstance(item, Mapping):
-            e.fail(path, "must be an object with roles and max")
+            e.fail(path, _("must be an object with roles and max"))
         max_total.append(
             (frozenset(_role_list(e, item, f"{path}.roles", roles)), e.integer(item, f"{path}.max", 1, 50))
         )
@@ -292,7 +309,7 @@ def _rules(e: _Entry, roles: Mapping[str, RoleSpec]) -> MediaRules:
 
 def _known_role(e: _Entry, role: str, roles: Mapping[str, RoleSpec], path: str) -> str:
     if role not in roles:
-        e.fail(f"{path}.{role}", "names a role the model does not take")
+        e.fail(f"{path}.{role}", _("names a role the model does not take"))
     return role
 
 
@@ -301,7 +318,7 @@ def _durations(e: _Entry, parameters: Mapping[str, Any]) -> tuple[int, ...]:
     if "values" in spec:
         values = tuple(int(v) for v in e.items(spec, "parameters.durations.values"))
         if not values or any(not 1 <= v <= 600 for v in values):
-            e.fail("parameters.durations.values", "must list whole seconds from 1 to 600")
+            e.fail("parameters.durations.values", _("must list whole seconds from 1 to 600"))
         return values
     low = e.integer(spec, "parameters.durations.min", 1, 600)
     high = e.integer(spec, "parameters.durations.max", low, 600)
@@ -311,7 +328,7 @@ def _durations(e: _Entry, parameters: Mapping[str, Any]) -> tuple[int, ...]:
 def _default_duration(e: _Entry, parameters: Mapping[str, Any], durations: tuple[int, ...]) -> int:
     value = e.integer(parameters, "parameters.default_duration", -1, 600)
     if value not in durations and value != _auto_duration(e, parameters):
-        e.fail("parameters.default_duration", "must be one of the model's durations")
+        e.fail("parameters.default_duration", _("must be one of the model's durations"))
     return value
 
 
@@ -320,7 +337,7 @@ def _auto_duration(e: _Entry, parameters: Mapping[str, Any]) -> int | None:
     if value is None:
         return None
     if value not in (-1, 0) or isinstance(value, bool):
-        e.fail("parameters.auto_duration", "must be -1 or 0 (the value that lets the model choose the length)")
+        e.fail("parameters.auto_duration", _("must be -1 or 0 (the value that lets the model choose the length)"))
     return value
 
 
@@ -340,7 +357,10 @@ def _default_ratio(e: _Entry, parameters: Mapping[str, Any]) -> str | None:
     ratios = e.items(parameters, "parameters.ratios")
     for ratio in ratios:
         if not isinstance(ratio, str) or not _RATIO.match(ratio):
-            e.fail("parameters.ratios", f"holds {str(ratio)[:20]!r}, which is not 'adaptive' or W:H")
+            e.fail(
+                "parameters.ratios",
+                _("holds {value}, which is not 'adaptive' or W:H").format(value=repr(str(ratio)[:20])),
+            )
     if not ratios:
         return None
     return e.choice(parameters, "parameters.default_ratio", ratios, ratios[0])
@@ -348,7 +368,7 @@ def _default_ratio(e: _Entry, parameters: Mapping[str, Any]) -> str | None:
 
 def _rate(e: _Entry, value: Any, path: str) -> RateLimits:
     if not isinstance(value, Mapping):
-        e.fail(path, "must be an object")
+        e.fail(path, _("must be an object"))
     return RateLimits(
         e.number(value, f"{path}.submit_per_second", 0.01, 1000),
         e.integer(value, f"{path}.concurrent_tasks", 1, 1000),
@@ -365,13 +385,13 @@ def _limits(e: _Entry, name: str, kind: type):
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        e.fail(name, "must be an object")
+        e.fail(name, _("must be an object"))
     defaults = kind()
     changes: dict[str, Any] = {}
     for field_name in value:
         path = f"{name}.{field_name}"
         if not hasattr(defaults, field_name):
-            e.fail(path, "is not a known limit")
+            e.fail(path, _("is not a known limit"))
         default = getattr(defaults, field_name)
         if isinstance(default, tuple):
             changes[field_name] = tuple(str(v) for v in e.items(value, path))
@@ -386,10 +406,10 @@ def _status(e: _Entry) -> ModelStatus:
     status = e.mapping(e.data, "status")
     retires_on = e.text(status, "status.retires_on", "")
     if retires_on and not _DATE.match(retires_on):
-        e.fail("status.retires_on", "must be a date written YYYY-MM-DD")
+        e.fail("status.retires_on", _("must be a date written YYYY-MM-DD"))
     state = e.choice(status, "status.state", {s.value: s for s in Status}, Status.GA)
     if state is Status.RETIRING and not retires_on:
-        e.fail("status.retires_on", "must give the date a retiring model stops working")
+        e.fail("status.retires_on", _("must give the date a retiring model stops working"))
     return ModelStatus(
         state=state,
         retires_on=retires_on,
@@ -406,16 +426,16 @@ def _prices(e: _Entry, resolutions: tuple[str, ...]) -> tuple[Price, ...]:
         path = f"prices.{region_name}"
         region = _region(e, region_name, "prices")
         if not isinstance(table, Mapping):
-            e.fail(path, "must be an object")
+            e.fail(path, _("must be an object"))
         currency = e.choice(table, f"{path}.currency", {c.value: c for c in Currency})
         valid_from = e.text(table, f"{path}.valid_from")
         if not _DATE.match(valid_from):
-            e.fail(f"{path}.valid_from", "must be a date written YYYY-MM-DD")
+            e.fail(f"{path}.valid_from", _("must be a date written YYYY-MM-DD"))
         source = e.text(table, f"{path}.source", "catalog")
         for column, audio in (("per_second", None), ("per_second_silent", False)):
             for resolution, amount in e.mapping(table, f"{path}.{column}").items():
                 if resolution not in resolutions:
-                    e.fail(f"{path}.{column}.{resolution}", "is not one of the model's resolutions")
+                    e.fail(f"{path}.{column}.{resolution}", _("is not one of the model's resolutions"))
                 value = e.number({resolution: amount}, f"{path}.{column}.{resolution}", 0, 1000)
                 has_silent = bool(table.get("per_second_silent"))
                 price_audio = audio if audio is not None else (True if has_silent else None)
@@ -427,15 +447,25 @@ def parse_catalog(source: str, data: Any) -> tuple[ModelSpec, ...]:
     """Every entry of a catalog document; CatalogError on the first that is wrong."""
     if not isinstance(data, Mapping) or data.get("schema") != SCHEMA_VERSION:
         raise CatalogError(
-            f'The catalog file {source} was refused: it must be a JSON object with "schema": {SCHEMA_VERSION}.'
+            _('The catalog file {file} was refused: it must be a JSON object with "schema": {version}.').format(
+                file=source, version=SCHEMA_VERSION
+            )
         )
     models = data.get("models")
     if not isinstance(models, list) or len(models) > MAX_MODELS:
-        raise CatalogError(f"The catalog file {source} was refused: 'models' must be a list of at most {MAX_MODELS}.")
+        raise CatalogError(
+            _("The catalog file {file} was refused: 'models' must be a list of at most {n}.").format(
+                file=source, n=MAX_MODELS
+            )
+        )
     specs = tuple(parse_entry(source, entry, index) for index, entry in enumerate(models))
     seen: set[str] = set()
     for spec in specs:
         if spec.key in seen:
-            raise CatalogError(f"The catalog file {source} was refused: entry '{spec.key}' appears twice.")
+            raise CatalogError(
+                _("The catalog file {file} was refused: entry '{entry}' appears twice.").format(
+                    file=source, entry=spec.key
+                )
+            )
         seen.add(spec.key)
     return specs

@@ -25,6 +25,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ... import __version__
+from .. import i18n
+from ..i18n import _, format_number, format_seconds_value
 from ..secrets import InvalidKeyError, check_key, scrub
 from . import transfer
 from .catalog import REGIONS, find_model
@@ -43,6 +45,7 @@ from .errors import (
 )
 from .inputs import content_type_for, resolve_media
 from .keycheck import KeyCheck, KeyStatus
+from .phrases import spaced
 from .regions import ServiceEndpoint, Timeouts, is_loopback_host, workspace_problem
 from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers import them from here)
     SERVICE_TZ,
@@ -88,7 +91,7 @@ def _network_error(exc: httpx.HTTPError, what: str, *, idempotent: bool, key: st
     error = AmbiguousNetworkError(detail, code="NetworkError")
     if idempotent:
         error.retryable = True
-        error.explanation = "The connection to the video service dropped; the app will ask again."
+        error.explanation = _("The connection to the video service dropped; the app will ask again.")
     return error
 
 
@@ -106,7 +109,7 @@ class DashScopeClient:
         user_agent: str = f"wan-desktop/{__version__}",
     ) -> None:
         if not api_key or not api_key.strip():
-            raise InvalidKeyError("An API key is needed; enter it in Settings.")
+            raise InvalidKeyError(_("An API key is needed; enter it in Settings."))
         self._key = check_key(api_key)  # a bad key fails here, in words, before any request is built
         self.endpoint = endpoint
         timeout = httpx.Timeout(connect=timeouts.connect, read=timeouts.read, write=timeouts.write, pool=timeouts.pool)
@@ -203,7 +206,7 @@ class DashScopeClient:
         task_id = output.get("task_id")
         if not isinstance(task_id, str) or not task_id:
             raise ProtocolError(
-                "the create reply has no task id, so the task cannot be followed",
+                _("the create reply has no task id, so the task cannot be followed"),
                 code="Protocol",
                 request_id=request_id,
                 http_status=200,
@@ -249,16 +252,25 @@ class DashScopeClient:
         try:
             self._call("GET", "/tasks", idempotent=True, params={"page_no": 1, "page_size": 1})
         except AuthError as exc:
-            return KeyCheck(KeyStatus.INVALID, f"The key was refused by {label}: {exc.message or exc.code}")
+            reason = _service_words(exc, exc.message or exc.code)
+            return KeyCheck(
+                KeyStatus.INVALID, spaced(_("The key was refused by {region}: {reason}"), region=label, reason=reason)
+            )
         except ThrottledError:
             return KeyCheck(
-                KeyStatus.VALID, f"The key works in {label} (the service is busy right now).", self.endpoint.region
+                KeyStatus.VALID,
+                spaced(_("The key works in {region} (the service is busy right now)."), region=label),
+                self.endpoint.region,
             )
         except (NetworkError, ServerError, ProtocolError) as exc:
-            return KeyCheck(KeyStatus.UNREACHABLE, f"{label} could not be reached: {exc.explanation}")
+            return KeyCheck(
+                KeyStatus.UNREACHABLE,
+                spaced(_("{region} could not be reached: {reason}"), region=label, reason=exc.explanation),
+            )
         except DashScopeError as exc:
-            return KeyCheck(KeyStatus.INVALID, f"{label} answered: {exc.code} {exc.message}".strip())
-        return KeyCheck(KeyStatus.VALID, f"The key works in {label}.", self.endpoint.region)
+            reason = _service_words(exc, f"{exc.code} {exc.message}".strip())
+            return KeyCheck(KeyStatus.INVALID, spaced(_("{region} answered: {reason}"), region=label, reason=reason))
+        return KeyCheck(KeyStatus.VALID, spaced(_("The key works in {region}."), region=label), self.endpoint.region)
 
     # -- temporary uploads -----------------------------------------------------------------------------
     def upload_file(self, model_name: str, path: Path) -> str:
@@ -281,7 +293,7 @@ class DashScopeClient:
         needed = ("policy", "signature", "upload_dir", "upload_host", "oss_access_key_id")
         if not isinstance(data, Mapping) or any(not data.get(k) for k in needed):
             raise ProtocolError(
-                "the upload policy reply lacks fields",
+                _("the upload policy reply lacks fields"),
                 code="Protocol",
                 request_id=str(body.get("request_id") or ""),
                 http_status=200,
@@ -296,8 +308,8 @@ class DashScopeClient:
                 [
                     Problem(
                         "file",
-                        f"{path.name} ({size / 1048576:.1f} MB)",
-                        f"temporary uploads may be at most {limit_mb:g} MB",
+                        f"{path.name} ({format_number(size / 1048576, 1)} MB)",
+                        _("temporary uploads may be at most {size} MB").format(size=format_seconds_value(limit_mb)),
                     )
                 ]
             )
@@ -315,14 +327,16 @@ class DashScopeClient:
         }
         host = str(policy["upload_host"])
         if urlsplit(host).scheme not in ("http", "https"):
-            raise ProtocolError(f"the upload host {host!r} is not an http(s) URL", code="Protocol")
+            raise ProtocolError(
+                _("the upload host {host} is not an http(s) URL").format(host=repr(host)), code="Protocol"
+            )
         try:
             with path.open("rb") as f:
                 response = self._storage.post(host, data=fields, files={"file": (path.name, f, content_type)})
         except httpx.HTTPError as exc:
             raise _network_error(exc, "upload", idempotent=True) from exc
         if response.status_code not in (200, 201, 204):
-            raise _storage_error(response, "The temporary file storage refused the upload.")
+            raise _storage_error(response, _("The temporary file storage refused the upload."))
         return f"oss://{key}"
 
     # -- downloads (core/dashscope/transfer.py: the keyless fetch, its checks and bounds) ------------------
@@ -351,6 +365,17 @@ class DashScopeClient:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+def _service_words(error: DashScopeError, service: str) -> str:
+    """Why the service refused, for a person: its own words where the person reads English (the service
+    answers in English), else the app's explanation of its code in the person's language (the service's
+    words stay in the error's details)."""
+    if i18n.current_language() is i18n.Language.ENGLISH:
+        return service
+    if not error.code:
+        return error.explanation
+    return _("{explanation} (code {code})").format(explanation=error.explanation, code=error.code)
+
+
 def _service_stamp(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.astimezone()  # a naive time is the person's local time
@@ -377,8 +402,11 @@ def check_key_in_regions(
         if other.status is KeyStatus.VALID:
             return KeyCheck(
                 KeyStatus.OTHER_REGION,
-                f"The key is not valid in {endpoints[0].label} but works in {endpoint.label}: "
-                f"choose {endpoint.label} in Settings.",
+                spaced(
+                    _("The key is not valid in {chosen} but works in {other}: choose {other} in Settings."),
+                    chosen=endpoints[0].label,
+                    other=endpoint.label,
+                ),
                 endpoint.region,
             )
     return first

@@ -11,11 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypedDict
 
+from wan_desktop.core.i18n import _
+
 
 class DashScopeError(Exception):
     retryable: bool = False
     may_have_reached_service: bool = True
-    default_explanation = "The video service reported an error."
+
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The video service reported an error.")
 
     def __init__(
         self,
@@ -26,39 +31,44 @@ class DashScopeError(Exception):
         http_status: int | None = None,
         explanation: str | None = None,
     ) -> None:
-        super().__init__(message or code or self.default_explanation)
+        super().__init__(message or code or self.default_explanation())
         self.code = code
         self.message = message
         self.request_id = request_id
         self.http_status = http_status
-        self.explanation = explanation or self.default_explanation
+        self.explanation = explanation or self.default_explanation()
 
     def details(self) -> str:
         """Everything support would ask for, one field a line (copyable)."""
         lines = [self.explanation]
         if self.http_status is not None:
-            lines.append(f"HTTP status: {self.http_status}")
+            lines.append(_("HTTP status: {status}").format(status=self.http_status))
         if self.code:
-            lines.append(f"Code: {self.code}")
+            lines.append(_("Code: {code}").format(code=self.code))
         if self.message:
-            lines.append(f"Message: {self.message}")
+            lines.append(_("Message: {message}").format(message=self.message))
         if self.request_id:
-            lines.append(f"Request id: {self.request_id}")
+            lines.append(_("Request id: {request_id}").format(request_id=self.request_id))
         return "\n".join(lines)
 
 
 class AuthError(DashScopeError):
     """The key is missing, wrong, or belongs to another region; or the account may not use this model."""
 
-    default_explanation = (
-        "The API key was refused. Check that it is correct and that it belongs to the region chosen in Settings."
-    )
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _(
+            "The API key was refused. Check that it is correct and that it belongs to the region chosen in Settings."
+        )
 
 
 class ThrottledError(DashScopeError):
     retryable = True
     may_have_reached_service = True  # it did reach the service, but the service did not act on it
-    default_explanation = "The service is busy with this account's requests; the app will try again shortly."
+
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The service is busy with this account's requests; the app will try again shortly.")
 
     def __init__(self, *args, retry_after: float | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -66,27 +76,38 @@ class ThrottledError(DashScopeError):
 
 
 class ContentRejectedError(DashScopeError):
-    default_explanation = "The service's content check rejected the input or the result. Try another image or prompt."
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The service's content check rejected the input or the result. Try another image or prompt.")
 
 
 class InvalidRequestError(DashScopeError):
-    default_explanation = "The service rejected the request's options."
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The service rejected the request's options.")
 
 
 class BillingError(DashScopeError):
-    default_explanation = (
-        "The account cannot be charged (overdue payment, no purchase, or quota used up). Check it in the "
-        "Model Studio console."
-    )
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _(
+            "The account cannot be charged (overdue payment, no purchase, or quota used up). Check it in the "
+            "Model Studio console."
+        )
 
 
 class ServerError(DashScopeError):
     retryable = True
-    default_explanation = "The video service had an internal problem; the app will try again."
+
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The video service had an internal problem; the app will try again.")
 
 
 class NetworkError(DashScopeError):
-    default_explanation = "The connection to the video service failed."
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The connection to the video service failed.")
 
 
 class NotSentError(NetworkError):
@@ -94,7 +115,10 @@ class NotSentError(NetworkError):
 
     retryable = True
     may_have_reached_service = False
-    default_explanation = "Could not connect to the video service. Check the internet connection."
+
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("Could not connect to the video service. Check the internet connection.")
 
 
 class AmbiguousNetworkError(NetworkError):
@@ -102,9 +126,12 @@ class AmbiguousNetworkError(NetworkError):
 
     retryable = False
     may_have_reached_service = True
-    default_explanation = (
-        "The connection dropped after the request was sent, so it is not known whether the service received it."
-    )
+
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _(
+            "The connection dropped after the request was sent, so it is not known whether the service received it."
+        )
 
 
 class DownloadInterruptedError(NetworkError):
@@ -112,15 +139,22 @@ class DownloadInterruptedError(NetworkError):
 
     retryable = True
     may_have_reached_service = False
-    default_explanation = "The video download was interrupted; it will continue where it stopped."
+
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The video download was interrupted; it will continue where it stopped.")
 
 
 class LinkExpiredError(DashScopeError):
-    default_explanation = "The video's download link has expired (the service keeps results for 24 hours)."
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The video's download link has expired (the service keeps results for 24 hours).")
 
 
 class ProtocolError(DashScopeError):
-    default_explanation = "The service answered with something the app does not understand."
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The service answered with something the app does not understand.")
 
 
 @dataclass(frozen=True)
@@ -132,18 +166,23 @@ class Problem:
     allowed: str
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.value!r} is not allowed; {self.allowed}"
+        return _("{field}: {value!r} is not allowed; {allowed}").format(
+            field=self.field, value=self.value, allowed=self.allowed
+        )
 
 
 class LocalValidationError(InvalidRequestError):
     """Raised before any network call: the request breaks the model's documented limits."""
 
     may_have_reached_service = False
-    default_explanation = "Some options are not allowed for this model."
+
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("Some options are not allowed for this model.")
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
         self.problems = tuple(problems)
-        text = "; ".join(str(p) for p in self.problems)
+        text = _("; ").join(str(p) for p in self.problems)
         super().__init__(text, code="LocalValidation", explanation=text)
 
 
@@ -176,19 +215,22 @@ _BILLING_CODES = {
     "Throttling.AllocationQuota",
 }
 
-_EXPLANATIONS = {
-    "InvalidApiKey": AuthError.default_explanation,
-    "Arrearage": "The account is overdue. Top it up in the Alibaba Cloud console, then retry.",
-    "Throttling.AllocationQuota": "This model's quota for the account is used up. Raise it in the console.",
-    "AllocationQuota.FreeTierOnly": "The free quota is used up and 'free tier only' is switched on.",
-    "DataInspectionFailed": "The content check flagged the image, prompt or result as inappropriate.",
-    "IPInfringementSuspect": "The service suspects the input infringes intellectual property.",
-    "ModelUnavailable": "The model is temporarily unavailable; the app will try again.",
-    "InternalError.Timeout": "The service gave up after the task ran for more than 3 hours.",
-    "Model.AccessDenied": "This account or workspace may not use this model. Activate it in the console.",
-    "AccessDenied.Unpurchased": "This model has not been activated for the account.",
-    "Endpoint.AccessDenied": "This model is not available at the chosen region's endpoint.",
-}
+
+def _explanation(code: str) -> str | None:
+    """What the service's error code means for the person; None for a code without words of its own."""
+    return {
+        "InvalidApiKey": AuthError.default_explanation(),
+        "Arrearage": _("The account is overdue. Top it up in the Alibaba Cloud console, then retry."),
+        "Throttling.AllocationQuota": _("This model's quota for the account is used up. Raise it in the console."),
+        "AllocationQuota.FreeTierOnly": _("The free quota is used up and 'free tier only' is switched on."),
+        "DataInspectionFailed": _("The content check flagged the image, prompt or result as inappropriate."),
+        "IPInfringementSuspect": _("The service suspects the input infringes intellectual property."),
+        "ModelUnavailable": _("The model is temporarily unavailable; the app will try again."),
+        "InternalError.Timeout": _("The service gave up after the task ran for more than 3 hours."),
+        "Model.AccessDenied": _("This account or workspace may not use this model. Activate it in the console."),
+        "AccessDenied.Unpurchased": _("This model has not been activated for the account."),
+        "Endpoint.AccessDenied": _("This model is not available at the chosen region's endpoint."),
+    }.get(code)
 
 
 def error_for(
@@ -200,9 +242,7 @@ def error_for(
 ) -> DashScopeError:
     """Map a service error (a reply body, or a FAILED task's code) to the class a caller acts on."""
     code = code or ""
-    kwargs = _ErrorFields(
-        code=code, request_id=request_id, http_status=http_status, explanation=_EXPLANATIONS.get(code)
-    )
+    kwargs = _ErrorFields(code=code, request_id=request_id, http_status=http_status, explanation=_explanation(code))
     if code in _BILLING_CODES:
         return BillingError(message, **kwargs)
     if code in _CONTENT_CODES or code.startswith("DataInspection"):

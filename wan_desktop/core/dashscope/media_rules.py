@@ -12,26 +12,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from wan_desktop.core.i18n import _, format_number, format_seconds_value
+
+from .phrases import either
 from .specs import ModelSpec
 
-ROLE_WORDS = {
-    "first_frame": "first-frame image",
-    "last_frame": "last-frame image",
-    "first_clip": "video clip to continue",
-    "driving_audio": "driving audio",
-    "audio_url": "audio",
-    "reference_image": "reference image",
-    "reference_video": "reference clip",
-    "reference_audio": "reference audio",
-    "video": "video to edit",
-}
-_PLURAL = {
-    "reference_audio": "reference audio files",
-    "driving_audio": "driving audio files",
-    "audio_url": "audio files",
-}
-# The roles the prompt can name, and the words it names them with (contract 12.1.3: "Image 1", "Video 1").
-CHIP_WORDS = {"reference_image": "Image", "reference_video": "Video", "reference_audio": "Audio"}
 MODES_EXCLUSIVE = "modes_exclusive"  # the rule the service answers with a FAILED task (contract 12.1.10)
 
 
@@ -52,15 +37,60 @@ class RuleBreak:
 
 
 def words(role: str, number: int = 1) -> str:
-    word = ROLE_WORDS.get(role, role)
+    """What a person calls an input of this role ("reference image"), or several of them; the role's own
+    name for a role the app has no words for."""
     if number == 1:
-        return word
-    return _PLURAL.get(role, word + "s")
+        return _role_word(role)
+    return {
+        "first_frame": _("first-frame images"),
+        "last_frame": _("last-frame images"),
+        "first_clip": _("video clips to continue"),
+        "driving_audio": _("driving audio files"),
+        "audio_url": _("audio files"),
+        "reference_image": _("reference images"),
+        "reference_video": _("reference clips"),
+        "reference_audio": _("reference audio files"),
+        "video": _("videos to edit"),
+    }.get(role, role)
+
+
+def _role_word(role: str) -> str:
+    return {
+        "first_frame": _("first-frame image"),
+        "last_frame": _("last-frame image"),
+        "first_clip": _("video clip to continue"),
+        "driving_audio": _("driving audio"),
+        "audio_url": _("audio"),
+        "reference_image": _("reference image"),
+        "reference_video": _("reference clip"),
+        "reference_audio": _("reference audio"),
+        "video": _("video to edit"),
+    }.get(role, role)
+
+
+def chip_name(role: str, number: int) -> str | None:
+    """The name the prompt calls the ``number``-th reference of ``role`` by (contract 12.1.3: "Image 2",
+    "Video 1"; the Chinese pages write "图2", "视频1"); None for a role the prompt does not name."""
+    shown = format_number(number)
+    if role == "reference_image":
+        return _("Image {n}").format(n=shown)
+    if role == "reference_video":
+        return _("Video {n}").format(n=shown)
+    if role == "reference_audio":
+        return _("Audio {n}").format(n=shown)
+    return None
 
 
 def _listing(roles) -> str:
-    items = [words(r) for r in roles]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+    return either(words(r) for r in roles)
+
+
+def _seconds(value: float) -> str:
+    return format_seconds_value(value)
+
+
+def _tenths(value: float) -> str:
+    return format_number(value, 1)
 
 
 def check_media(
@@ -74,7 +104,8 @@ def check_media(
     breaks += _combination_breaks(spec, counts)
     breaks += _length_breaks(spec, items, duration)
     if spec.prompt_required and not prompt.strip():
-        breaks.append(RuleBreak("prompt_required", "prompt", f"{spec.label} needs a prompt describing the video."))
+        sentence = _("{model} needs a prompt describing the video.").format(model=spec.label)
+        breaks.append(RuleBreak("prompt_required", "prompt", sentence))
     return breaks
 
 
@@ -82,15 +113,18 @@ def _count_breaks(spec: ModelSpec, counts: Counter) -> list[RuleBreak]:
     breaks = []
     for role, number in counts.items():
         if role not in spec.roles:
-            breaks.append(RuleBreak("unknown_role", role, f"{spec.label} takes no {words(role)}."))
+            sentence = _("{model} takes no {role}.").format(model=spec.label, role=words(role))
+            breaks.append(RuleBreak("unknown_role", role, sentence))
         elif number > spec.roles[role].max_count:
             most = spec.roles[role].max_count
-            breaks.append(
-                RuleBreak("too_many", role, f"{spec.label} takes at most {most} {words(role, most)}; {number} given.")
+            sentence = _("{model} takes at most {n} {roles}; {given} given.").format(
+                model=spec.label, n=format_number(most), roles=words(role, most), given=format_number(number)
             )
+            breaks.append(RuleBreak("too_many", role, sentence))
     for role, role_spec in spec.roles.items():
         if counts[role] < role_spec.min_count:
-            breaks.append(RuleBreak("too_few", role, f"{spec.label} needs a {words(role)}."))
+            sentence = _("{model} needs a {role}.").format(model=spec.label, role=words(role))
+            breaks.append(RuleBreak("too_few", role, sentence))
     return breaks
 
 
@@ -98,32 +132,27 @@ def _combination_breaks(spec: ModelSpec, counts: Counter) -> list[RuleBreak]:
     breaks = []
     rules = spec.rules
     if rules.one_of and not any(counts[r] for r in rules.one_of):
-        breaks.append(RuleBreak("needs_one_of", rules.one_of[0], f"{spec.label} needs a {_listing(rules.one_of)}."))
+        sentence = _("{model} needs a {role}.").format(model=spec.label, role=_listing(rules.one_of))
+        breaks.append(RuleBreak("needs_one_of", rules.one_of[0], sentence))
     for side_a, side_b in rules.exclusive:
         given_a = [r for r in side_a if counts[r]]
         given_b = [r for r in side_b if counts[r]]
         if given_a and given_b:
-            breaks.append(
-                RuleBreak(
-                    MODES_EXCLUSIVE,
-                    given_b[0],
-                    f"{spec.label} does not mix a {_listing(given_a)} with a {_listing(given_b)}: "
-                    "use frames or references, not both.",
-                )
+            sentence = _("{model} does not mix a {first} with a {second}: use frames or references, not both.").format(
+                model=spec.label, first=_listing(given_a), second=_listing(given_b)
             )
+            breaks.append(RuleBreak(MODES_EXCLUSIVE, given_b[0], sentence))
     for role, needed in rules.requires.items():
         if counts[role] and not any(counts[r] for r in needed):
-            breaks.append(RuleBreak("requires", role, f"A {words(role)} needs a {_listing(needed)} beside it."))
+            sentence = _("A {role} needs a {needed} beside it.").format(role=words(role), needed=_listing(needed))
+            breaks.append(RuleBreak("requires", role, sentence))
     for roles, most in rules.max_total:
         total = sum(counts[r] for r in roles)
         if total > most:
-            breaks.append(
-                RuleBreak(
-                    "max_total",
-                    sorted(roles)[0],
-                    f"{spec.label} takes at most {most} {_listing(sorted(roles))}s together; {total} given.",
-                )
+            sentence = _("{model} takes at most {n} {roles}s together; {given} given.").format(
+                model=spec.label, n=format_number(most), roles=_listing(sorted(roles)), given=format_number(total)
             )
+            breaks.append(RuleBreak("max_total", sorted(roles)[0], sentence))
     return breaks
 
 
@@ -139,43 +168,41 @@ def _length_breaks(spec: ModelSpec, items: Sequence[MediaItem], duration: int | 
     for item in items:
         bounds = _item_range(spec, item.role)
         if bounds is not None and item.seconds is not None and not bounds[0] - 0.05 <= item.seconds <= bounds[1] + 0.05:
-            breaks.append(
-                RuleBreak(
-                    "item_seconds",
-                    item.role,
-                    f"Each {words(item.role)} must last {bounds[0]:g} to {bounds[1]:g} s; this one lasts "
-                    f"{item.seconds:.1f} s.",
-                )
+            sentence = _("Each {role} must last {low} to {high} s; this one lasts {seconds} s.").format(
+                role=words(item.role), low=_seconds(bounds[0]), high=_seconds(bounds[1]), seconds=_tenths(item.seconds)
             )
+            breaks.append(RuleBreak("item_seconds", item.role, sentence))
     for role, limit in spec.rules.total_seconds.items():
         total = sum(item.seconds or 0.0 for item in items if item.role == role)
         if total > limit + 0.05:  # container lengths are rounded
-            breaks.append(
-                RuleBreak(
-                    "total_seconds",
-                    role,
-                    f"The {words(role, 2)} last {total:.1f} s together; {spec.label} takes at most {limit:g} s in all.",
-                )
+            sentence = _("The {roles} last {seconds} s together; {model} takes at most {limit} s in all.").format(
+                roles=words(role, 2), seconds=_tenths(total), model=spec.label, limit=_seconds(limit)
             )
+            breaks.append(RuleBreak("total_seconds", role, sentence))
     for item in items:
         if item.voice and (item.role not in spec.roles or not spec.roles[item.role].voice):
-            breaks.append(RuleBreak("voice", item.role, f"A {words(item.role)} of {spec.label} cannot carry a voice."))
+            sentence = _("A {role} of {model} cannot carry a voice.").format(role=words(item.role), model=spec.label)
+            breaks.append(RuleBreak("voice", item.role, sentence))
     chosen = duration if duration is not None and duration > 0 else None
     for role, cap in spec.rules.duration_max_with.items():
         if chosen is not None and chosen > cap and any(item.role == role for item in items):
-            breaks.append(
-                RuleBreak("duration_with", role, f"With a {words(role)}, {spec.label} makes at most {cap} seconds.")
+            sentence = _("With a {role}, {model} makes at most {n} seconds.").format(
+                role=words(role), model=spec.label, n=format_number(cap)
             )
+            breaks.append(RuleBreak("duration_with", role, sentence))
     most = spec.rules.input_plus_output_max
     if most is not None and chosen is not None:
         inputs = sum(item.seconds or 0.0 for item in items if item.role == "reference_video")
         if inputs + chosen > most + 0.05:
-            breaks.append(
-                RuleBreak(
-                    "input_plus_output",
-                    "reference_video",
-                    f"{spec.label} counts the reference clips ({inputs:.1f} s) in the video's length: "
-                    f"{chosen} s more would make {inputs + chosen:.1f} s, over its {most} s.",
-                )
+            sentence = _(
+                "{model} counts the reference clips ({inputs} s) in the video's length: {chosen} s more would "
+                "make {total} s, over its {most} s."
+            ).format(
+                model=spec.label,
+                inputs=_tenths(inputs),
+                chosen=format_number(chosen),
+                total=_tenths(inputs + chosen),
+                most=format_number(most),
             )
+            breaks.append(RuleBreak("input_plus_output", "reference_video", sentence))
     return breaks

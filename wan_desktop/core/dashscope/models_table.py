@@ -11,6 +11,8 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from wan_desktop.core.i18n import _, format_number
+
 from .catalog_schema import CatalogError, parse_catalog
 from .specs import ModelSpec
 
@@ -32,12 +34,18 @@ def read_override(home: Path) -> tuple[tuple[ModelSpec, ...], str]:
         if not path.is_file():
             return (), ""
         if path.stat().st_size > MAX_OVERRIDE_BYTES:
-            return (), f"The catalog file {path} was refused: it is larger than {MAX_OVERRIDE_BYTES // 1024} KB."
+            return (), _("The catalog file {path} was refused: it is larger than {size} KB.").format(
+                path=path, size=format_number(MAX_OVERRIDE_BYTES // 1024)
+            )
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        return (), f"The catalog file {path} could not be read ({error.__class__.__name__}); it was ignored."
+        return (), _("The catalog file {path} could not be read ({error}); it was ignored.").format(
+            path=path, error=error.__class__.__name__
+        )
     except json.JSONDecodeError as error:
-        return (), f"The catalog file {path} was refused: it is not JSON (line {error.lineno}: {error.msg})."
+        return (), _("The catalog file {path} was refused: it is not JSON (line {line}: {problem}).").format(
+            path=path, line=error.lineno, problem=error.msg
+        )
     try:
         return parse_catalog(str(path), data), ""
     except CatalogError as error:

@@ -7,14 +7,13 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from wan_desktop.core.i18n import _
+
 from .catalog import REGIONS, ModelSpec, Region
 
 # Model Studio workspace ids are short lower-case names such as "llm-abc123xyz" (letters, digits, dashes).
 _WORKSPACE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,62}$")
-WORKSPACE_WHERE = (
-    "Find it in the Model Studio console: open the workspace list (Workspace management), "
-    "and copy the Workspace ID shown beside your workspace"
-)
+_EXAMPLE_URL = "http://127.0.0.1:8000/api/v1"
 
 
 def check_workspace(text: str) -> str:
@@ -22,8 +21,11 @@ def check_workspace(text: str) -> str:
     workspace = (text or "").strip()
     if workspace and not _WORKSPACE_ID.match(workspace):
         raise ValueError(
-            f"The workspace id {workspace[:64]!r} is not one: it has 3 to 63 lower-case letters, digits and "
-            f"dashes. {WORKSPACE_WHERE}."
+            _(
+                "The workspace id {workspace} is not one: it has 3 to 63 lower-case letters, digits and dashes. "
+                "Find it in the Model Studio console: open the workspace list (Workspace management), and copy "
+                "the Workspace ID shown beside your workspace."
+            ).format(workspace=repr(workspace[:64]))
         )
     return workspace
 
@@ -33,10 +35,11 @@ def workspace_problem(spec: ModelSpec, endpoint: ServiceEndpoint) -> str:
     Models such as Wan 3.0 answer only on a workspace host (contract 12.1.2)."""
     if not spec.workspace_host_only or endpoint.region is Region.CUSTOM or endpoint.is_workspace_host:
         return ""
-    return (
-        f"{spec.label} only answers on your workspace's own host, and no workspace id is set for "
-        f"{endpoint.label}. {WORKSPACE_WHERE}, then enter it in Settings (or pass --workspace)."
-    )
+    return _(
+        "{model} only answers on your workspace's own host, and no workspace id is set for {region}. "
+        "Find it in the Model Studio console: open the workspace list (Workspace management), and copy the "
+        "Workspace ID shown beside your workspace, then enter it in Settings (or pass --workspace)."
+    ).format(model=spec.label, region=endpoint.label)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -55,20 +58,24 @@ def check_base_url(text: str) -> str:
     a local relay): anywhere else it would carry the key unencrypted across the network."""
     url = (text or "").strip().rstrip("/")
     if not url:
-        raise ValueError("A custom region needs a base URL, for example http://127.0.0.1:8000/api/v1.")
+        raise ValueError(_("A custom region needs a base URL, for example {example}.").format(example=_EXAMPLE_URL))
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
         host, parts = None, None
     if parts is None or parts.scheme not in ("http", "https") or not host:
-        raise ValueError(f"The custom base URL {url!r} must start with http:// or https:// and name a host.")
+        raise ValueError(
+            _("The custom base URL {url} must start with http:// or https:// and name a host.").format(url=repr(url))
+        )
     if parts.username or parts.password:
-        raise ValueError(f"The custom base URL for {host} must not hold a user name or password.")
+        raise ValueError(_("The custom base URL for {host} must not hold a user name or password.").format(host=host))
     if parts.scheme == "http" and not is_loopback_host(host):
         raise ValueError(
-            f"The base URL {url!r} uses plain http:// to {host}, which would send the API key unencrypted; "
-            "use https://, or http:// only for this machine (127.0.0.1 or localhost)."
+            _(
+                "The base URL {url} uses plain http:// to {host}, which would send the API key unencrypted; "
+                "use https://, or http:// only for this machine (127.0.0.1 or localhost)."
+            ).format(url=repr(url), host=host)
         )
     return url
 
@@ -93,8 +100,10 @@ class ServiceEndpoint:
         info = REGIONS[region]
         if info.needs_workspace and not workspace:
             raise ValueError(
-                f"{info.label} needs the workspace id (Model Studio console, Workspace details): "
-                "its API host name contains it."
+                _(
+                    "{region} needs the workspace id (Model Studio console, Workspace details): "
+                    "its API host name contains it."
+                ).format(region=info.label)
             )
         return cls(info.base_url(workspace), region, workspace)
 

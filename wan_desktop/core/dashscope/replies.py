@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from wan_desktop.core.i18n import _
+
 from .errors import DashScopeError, ProtocolError, error_for
 from .types import TaskInfo, TaskPage, TaskStatus, TaskSummary, TaskUsage
 
@@ -87,7 +89,7 @@ def parse_task(body: Mapping[str, Any], task_id: str) -> TaskInfo:
     output = body.get("output")
     if not isinstance(output, Mapping):
         raise _unreadable(
-            "the task reply has no 'output' object", idempotent=True, request_id=str(body.get("request_id") or "")
+            _("the task reply has no 'output' object"), idempotent=True, request_id=str(body.get("request_id") or "")
         )
     return TaskInfo(
         task_id=str(output.get("task_id") or task_id),
@@ -183,10 +185,10 @@ def error_from_response(response: httpx.Response) -> DashScopeError:
 
 
 def _gateway_sentence(status: int) -> str:
-    return (
-        f"Something between this computer and the video service (a gateway or proxy) answered HTTP {status} "
+    return _(
+        "Something between this computer and the video service (a gateway or proxy) answered HTTP {status} "
         "with a page instead of the service's reply; the app will try again."
-    )
+    ).format(status=status)
 
 
 def _reply_summary(response: httpx.Response) -> str:
@@ -194,17 +196,22 @@ def _reply_summary(response: httpx.Response) -> str:
     text = response.text[:20000]
     title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
     words = " ".join((title.group(1) if title else re.sub(r"<[^>]*>", " ", text)).split())[:200]
-    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
-    return f"HTTP {response.status_code} ({kind}): {words}" if words else f"HTTP {response.status_code} ({kind}), empty"
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or _("no content type")
+    if words:
+        return _("HTTP {status} ({kind}): {words}").format(status=response.status_code, kind=kind, words=words)
+    return _("HTTP {status} ({kind}), empty").format(status=response.status_code, kind=kind)
 
 
-_UNREADABLE_READ = (
-    "The video service's reply could not be read (it was not the JSON the service sends); the app will ask again."
-)
-_UNREADABLE_CREATE = (
-    "The video service's reply could not be read, so it is not known whether the task was created; the app "
-    "looks for it before sending anything again."
-)
+def _unreadable_sentence(idempotent: bool) -> str:
+    if idempotent:
+        return _(
+            "The video service's reply could not be read (it was not the JSON the service sends); the app will "
+            "ask again."
+        )
+    return _(
+        "The video service's reply could not be read, so it is not known whether the task was created; the app "
+        "looks for it before sending anything again."
+    )
 
 
 def _unreadable(message: str, *, idempotent: bool, request_id: str = "", status: int | None = 200) -> ProtocolError:
@@ -215,7 +222,7 @@ def _unreadable(message: str, *, idempotent: bool, request_id: str = "", status:
         code="Protocol",
         request_id=request_id,
         http_status=status,
-        explanation=_UNREADABLE_READ if idempotent else _UNREADABLE_CREATE,
+        explanation=_unreadable_sentence(idempotent),
     )
     error.retryable = idempotent
     return error
@@ -226,26 +233,35 @@ def read_json(response: httpx.Response, *, idempotent: bool) -> Mapping[str, Any
         body = response.json()
     except ValueError:
         raise _unreadable(
-            f"the reply is not JSON: {_reply_summary(response)}", idempotent=idempotent, status=response.status_code
+            _("the reply is not JSON: {summary}").format(summary=_reply_summary(response)),
+            idempotent=idempotent,
+            status=response.status_code,
         ) from None
     if not isinstance(body, Mapping):
-        raise _unreadable("the reply is not a JSON object", idempotent=idempotent, status=response.status_code)
+        raise _unreadable(_("the reply is not a JSON object"), idempotent=idempotent, status=response.status_code)
     return body
 
 
 def redirect_error(response: httpx.Response, *, idempotent: bool) -> ProtocolError:
     """A 3xx from the API host is never followed: the key must reach no other address."""
-    target = urlsplit(response.headers.get("location", "")).hostname or "an address it did not name"
+    target = urlsplit(response.headers.get("location", "")).hostname or _("an address it did not name")
     error = _unreadable(
-        f"HTTP {response.status_code} redirect to {target}, not followed",
+        _("HTTP {status} redirect to {target}, not followed").format(status=response.status_code, target=target),
         idempotent=idempotent,
         request_id=response.headers.get("x-request-id", ""),
         status=response.status_code,
     )
     error.code = "Redirect"
-    error.explanation = (
-        f"The video service's address answered with a redirect to {target}, which the app does not follow so "
-        "that the key goes nowhere else. Check the region or base URL in Settings. "
-        + ("" if idempotent else "It is not known whether the task was created; the app looks for it first.")
-    ).strip()
+    if idempotent:
+        explanation = _(
+            "The video service's address answered with a redirect to {target}, which the app does not follow so "
+            "that the key goes nowhere else. Check the region or base URL in Settings."
+        )
+    else:
+        explanation = _(
+            "The video service's address answered with a redirect to {target}, which the app does not follow so "
+            "that the key goes nowhere else. Check the region or base URL in Settings. It is not known whether "
+            "the task was created; the app looks for it first."
+        )
+    error.explanation = explanation.format(target=target)
     return error

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 
+from wan_desktop.core.i18n import _
+
 
 class Region(str, Enum):
     BEIJING = "cn-beijing"
@@ -32,10 +34,14 @@ class RegionInfo:
     shared host needs the workspace id."""
 
     region: Region
-    label: str
     base_url_template: str  # the shared host's API root; "" where the region has none
     currency: Currency
     workspace_template: str = ""  # holds "{workspace}"
+
+    @property
+    def label(self) -> str:
+        """The region's name as the Model Studio console gives it, in the person's language."""
+        return region_label(self.region)
 
     @property
     def needs_workspace(self) -> bool:
@@ -46,8 +52,20 @@ class RegionInfo:
         if workspace and self.workspace_template:
             return self.workspace_template.format(workspace=workspace)
         if self.needs_workspace:
-            raise ValueError(f"{self.label} needs a workspace id in its host name")
+            raise ValueError(_("{region} needs a workspace id in its host name").format(region=self.label))
         return self.base_url_template
+
+
+def region_label(region: Region) -> str:
+    """ "China (Beijing)" / "华北2（北京）": the console's own name for the region."""
+    return {
+        Region.BEIJING: _("China (Beijing)"),
+        Region.SINGAPORE: _("Singapore"),
+        Region.VIRGINIA: _("US (Virginia)"),
+        Region.FRANKFURT: _("Germany (Frankfurt)"),
+        Region.HONG_KONG: _("China (Hong Kong)"),
+        Region.CUSTOM: _("Custom base URL"),
+    }[region]
 
 
 def _workspace_host(region: Region) -> str:
@@ -58,28 +76,24 @@ REGIONS: Mapping[Region, RegionInfo] = MappingProxyType(
     {
         Region.BEIJING: RegionInfo(
             Region.BEIJING,
-            "China (Beijing)",
             "https://dashscope.aliyuncs.com/api/v1",
             Currency.CNY,
             _workspace_host(Region.BEIJING),
         ),
         Region.SINGAPORE: RegionInfo(
             Region.SINGAPORE,
-            "Singapore",
             "https://dashscope-intl.aliyuncs.com/api/v1",
             Currency.USD,
             _workspace_host(Region.SINGAPORE),
         ),
         Region.VIRGINIA: RegionInfo(
             Region.VIRGINIA,
-            "US (Virginia)",
             "https://dashscope-us.aliyuncs.com/api/v1",
             Currency.USD,
             _workspace_host(Region.VIRGINIA),
         ),
         Region.FRANKFURT: RegionInfo(
             Region.FRANKFURT,
-            "Germany (Frankfurt)",
             "",
             Currency.USD,
             _workspace_host(Region.FRANKFURT),
@@ -87,13 +101,12 @@ REGIONS: Mapping[Region, RegionInfo] = MappingProxyType(
         # Hong Kong bills in USD on the international price list (contract 12.1.2, 12.3).
         Region.HONG_KONG: RegionInfo(
             Region.HONG_KONG,
-            "China (Hong Kong)",
             "https://cn-hongkong.dashscope.aliyuncs.com/api/v1",
             Currency.USD,
             _workspace_host(Region.HONG_KONG),
         ),
         # A simulator or a proxy: prices are shown in USD, the international list.
-        Region.CUSTOM: RegionInfo(Region.CUSTOM, "Custom base URL", "", Currency.USD),
+        Region.CUSTOM: RegionInfo(Region.CUSTOM, "", Currency.USD),
     }
 )
 
@@ -297,7 +310,9 @@ class ModelSpec:
         try:
             return self.names_by_region[region]
         except KeyError:
-            raise ValueError(f"{self.key} is not offered in {REGIONS[region].label}") from None
+            raise ValueError(
+                _("{model} is not offered in {region}").format(model=self.key, region=REGIONS[region].label)
+            ) from None
 
     def allowed_durations(self, region: Region) -> tuple[int, ...]:
         return self.durations_by_region.get(region, self.durations)

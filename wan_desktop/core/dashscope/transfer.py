@@ -23,6 +23,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from wan_desktop.core.i18n import _, format_number, format_seconds_value
+
 from .errors import (
     DashScopeError,
     DownloadInterruptedError,
@@ -54,11 +56,16 @@ class DownloadRefusedError(DashScopeError):
 
     retryable = False
     may_have_reached_service = False
-    default_explanation = "The video's link cannot be used."
+
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The video's link cannot be used.")
 
 
 class LinkNotFoundError(DownloadRefusedError):
-    default_explanation = "The video's link answered 404 (not found): the storage does not have the file."
+    @classmethod
+    def default_explanation(cls) -> str:
+        return _("The video's link answered 404 (not found): the storage does not have the file.")
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,9 @@ def check_link(url: str, *, allow_private: bool) -> None:
         raise DownloadRefusedError(
             f"refused link scheme {shown!r}",
             code="BadLink",
-            explanation=f"The video's link is not a web address ({shown}), so the app does not fetch it.",
+            explanation=_("The video's link is not a web address ({shown}), so the app does not fetch it.").format(
+                shown=shown
+            ),
         )
     if allow_private:
         return
@@ -121,8 +130,10 @@ def check_link(url: str, *, allow_private: bool) -> None:
             raise DownloadRefusedError(
                 f"refused link to {host} ({address})",
                 code="PrivateAddress",
-                explanation=f"The video's link points at a private or local address ({host}), which a result "
-                "link never does, so the app does not fetch it.",
+                explanation=_(
+                    "The video's link points at a private or local address ({host}), which a result link never "
+                    "does, so the app does not fetch it."
+                ).format(host=host),
             )
 
 
@@ -146,7 +157,7 @@ def _fetch(http: httpx.Client, job: _Request, offset: int, *, restarted: bool) -
         headers["Range"] = f"bytes={offset}-"
     url = job.url
     try:
-        for _ in range(MAX_REDIRECTS + 1):
+        for _hop in range(MAX_REDIRECTS + 1):
             check_link(url, allow_private=job.allow_private)
             with http.stream("GET", url, headers=headers, follow_redirects=False) as response:
                 if response.is_redirect and response.headers.get("location"):
@@ -162,7 +173,7 @@ def _fetch(http: httpx.Client, job: _Request, offset: int, *, restarted: bool) -
     raise DownloadRefusedError(
         "too many redirects",
         code="Redirects",
-        explanation="The video's link redirects too many times, so it was not fetched.",
+        explanation=_("The video's link redirects too many times, so it was not fetched."),
     )
 
 
@@ -178,13 +189,15 @@ def _answer(
         return _fetch(http, job, 0, restarted=True)
     if status == 404:
         response.read()
-        raise _storage_error(response, LinkNotFoundError.default_explanation, LinkNotFoundError)
+        raise _storage_error(response, LinkNotFoundError.default_explanation(), LinkNotFoundError)
     if status in (403, 410):
         response.read()
-        raise _storage_error(response, LinkExpiredError.default_explanation, LinkExpiredError)
+        raise _storage_error(response, LinkExpiredError.default_explanation(), LinkExpiredError)
     if status not in (200, 206):
         response.read()
-        raise _storage_error(response, f"The video could not be downloaded: the storage answered HTTP {status}.")
+        raise _storage_error(
+            response, _("The video could not be downloaded: the storage answered HTTP {status}.").format(status=status)
+        )
     span = _body_span(response, offset)
     if span is None:  # a 206 for some other range: start over rather than splice the wrong bytes
         response.close()
@@ -235,8 +248,10 @@ def _check_size(size: int | None, limit: int) -> None:
         raise DownloadRefusedError(
             f"the video would be {size} bytes, over the {limit} byte limit",
             code="TooLarge",
-            explanation=f"The video's link offers more than {limit / 1024**3:g} GiB, far more than any video "
-            "the service makes, so the download was stopped and the partial file removed.",
+            explanation=_(
+                "The video's link offers more than {size} GiB, far more than any video the service makes, so the "
+                "download was stopped and the partial file removed."
+            ).format(size=format_seconds_value(limit / 1024**3)),
         )
 
 
@@ -245,14 +260,18 @@ def _refuse_lying_length(written: int, total: int | None, repeat_at: int | None)
         raise DownloadRefusedError(
             f"the storage says {total} bytes but twice sent only {written}",
             code="LyingLength",
-            explanation=f"The storage says the video has {total:,} bytes but stops at {written:,} every time "
-            "and ignores resume requests, so the video cannot be completed from this link.",
+            explanation=_(
+                "The storage says the video has {total} bytes but stops at {written} every time and ignores resume "
+                "requests, so the video cannot be completed from this link."
+            ).format(total=format_number(total), written=format_number(written)),
         )
 
 
 def _unreachable(url: str) -> str:
     host = urlsplit(url).hostname or url[:60]
-    return f"The video's storage host ({host}) could not be reached; the download will be tried again."
+    return _("The video's storage host ({host}) could not be reached; the download will be tried again.").format(
+        host=host
+    )
 
 
 def _range_total(content_range: str | None) -> int | None:
