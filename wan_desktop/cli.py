@@ -22,6 +22,7 @@ from wan_desktop.core import i18n
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.types import ShotType
 from wan_desktop.core.events import UncertainDecision
+from wan_desktop.core.i18n import _
 from wan_desktop.core.paths import default_home
 from wan_desktop.core.settings import saved_language
 
@@ -34,53 +35,61 @@ SUBCOMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wan-desktop", description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--home", type=Path, help="database and settings folder (env WAN_DESKTOP_HOME)")
-    parser.add_argument("--library", type=Path, help="folder for the videos (remembered once given)")
+    parser = argparse.ArgumentParser(
+        prog="wan-desktop",
+        description=_(
+            "The command line: the GUI by default, and headless subcommands over the same engine, database and "
+            "library as the GUI."
+        ),
+    )
+    parser.add_argument("--home", type=Path, help=_("database and settings folder (env WAN_DESKTOP_HOME)"))
+    parser.add_argument("--library", type=Path, help=_("folder for the videos (remembered once given)"))
     parser.add_argument(
         "--region",
         choices=[r.value for r in Region if r is not Region.CUSTOM],
-        help="the region for this command only (Settings keeps the usual one)",
+        help=_("the region for this command only (Settings keeps the usual one)"),
     )
     parser.add_argument(
         "--base-url",
-        help="an API root for this command only, such as a simulator's "
-        "http://127.0.0.1:PORT/api/v1 (plain http only on this machine)",
+        help=_(
+            "an API root for this command only, such as a simulator's "
+            "http://127.0.0.1:PORT/api/v1 (plain http only on this machine)"
+        ),
     )
     parser.add_argument(
         "--language",
         choices=[i18n.SYSTEM, *(language.value for language in i18n.Language)],
-        help="the language of this command's words (Settings keeps the usual one)",
+        help=_("the language of this command's words (Settings keeps the usual one)"),
     )
-    parser.add_argument("--demo", action="store_true", help="GUI: start in demo mode (built-in simulator)")
-    parser.add_argument("--self-test", action="store_true", help="GUI: run one demo job end to end and exit")
+    parser.add_argument("--demo", action="store_true", help=_("GUI: start in demo mode (built-in simulator)"))
+    parser.add_argument("--self-test", action="store_true", help=_("GUI: run one demo job end to end and exit"))
     add_money_commands(sub := parser.add_subparsers(dest="command"))  # spend, budget, ledger (cli_money.py)
 
     _add_submit(sub)
-    run = sub.add_parser("run", help="work the queue until nothing is left to do without you")
+    run = sub.add_parser("run", help=_("work the queue until nothing is left to do without you"))
     run.add_argument("--quiet", action="store_true")
-    jobs = sub.add_parser("jobs", help="list the jobs")
+    jobs = sub.add_parser("jobs", help=_("list the jobs"))
     jobs.add_argument("--json", action="store_true")
-    for name, text in (("cancel", "cancel a job"), ("retry", "queue a failed/canceled/expired job again")):
+    for name, text in (("cancel", _("cancel a job")), ("retry", _("queue a failed/canceled/expired job again"))):
         command = sub.add_parser(name, help=text)
-        command.add_argument("job", help="job id (a unique prefix is enough)")
-    decide = sub.add_parser("decide", help="decide a job whose create may not have reached the service")
+        command.add_argument("job", help=_("job id (a unique prefix is enough)"))
+    decide = sub.add_parser("decide", help=_("decide a job whose create may not have reached the service"))
     decide.add_argument("job")
     decide.add_argument("decision", choices=[d.value for d in UncertainDecision])
-    sub.add_parser("library", help="library tools").add_argument("action", choices=["rebuild"])
-    key = sub.add_parser("key", help="the API key in the system keyring")
+    sub.add_parser("library", help=_("library tools")).add_argument("action", choices=["rebuild"])
+    key = sub.add_parser("key", help=_("the API key in the system keyring"))
     key.add_argument("action", choices=["set", "clear", "show"])
     add_batch_commands(sub)
     cli_models.add_models_command(sub)
     add_storyboard_parser(sub)
-    demo = sub.add_parser("demo", help="the same commands against a built-in simulator (no key needed)")
+    demo = sub.add_parser("demo", help=_("the same commands against a built-in simulator (no key needed)"))
     demo.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
 def _add_submit(sub) -> None:
-    submit = sub.add_parser("submit", help="validate and queue one job per image (x count)")
-    submit.add_argument("images", nargs="*", help="first-frame images (files or URLs)")
+    submit = sub.add_parser("submit", help=_("validate and queue one job per image (x count)"))
+    submit.add_argument("images", nargs="*", help=_("first-frame images (files or URLs)"))
     add_request_options(submit, default_model="wan2.6-i2v-flash")
     submit.add_argument("--watermark", action="store_true")
     submit.add_argument("--audio-file")
@@ -91,8 +100,17 @@ def _add_submit(sub) -> None:
     submit.add_argument(
         "--fix",
         action="store_true",
-        help="fix pictures stored turned, in CMYK, 16-bit or animated (a fixed copy; the original stays)",
+        help=_("fix pictures stored turned, in CMYK, 16-bit or animated (a fixed copy; the original stays)"),
     )
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` columns of a terminal, where a Chinese character takes two (what
+    ``f"{text:<16}"`` does for Latin letters only)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return text + " " * max(0, width - used)
 
 
 def install_language(argv: list[str]) -> None:

@@ -16,6 +16,7 @@ from urllib.request import url2pathname
 
 from wan_desktop.core.dashscope.catalog import ImageLimits, find_model
 from wan_desktop.core.dashscope.types import is_remote
+from wan_desktop.core.i18n import _
 
 
 class InputRefused(Exception):
@@ -69,9 +70,10 @@ def _optional(reference: str | None) -> str | None:
 def _file_url_path(url: str) -> Path:
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
-        raise InputRefused([f"{url} names a file on another computer ({parts.netloc}); copy it here first."])
+        words = _("{url} names a file on another computer ({host}); copy it here first.")
+        raise InputRefused([words.format(url=url, host=parts.netloc)])
     if not parts.path:
-        raise InputRefused([f"{url} names no file."])
+        raise InputRefused([_("{url} names no file.").format(url=url)])
     return Path(url2pathname(parts.path)).expanduser().resolve()
 
 
@@ -93,8 +95,13 @@ class _ImageCheck:
         name = Path(reference).name
         if self.fix and report.fixable:
             return self._fixed(reference, name)
-        hint = " Add --fix to let Wan Desktop write a fixed copy (the original stays as it is)."
-        self.problems.append(f"{name}: {report.summary}" + (hint if report.fixable else ""))
+        if report.fixable:
+            words = _(
+                "{name}: {problem} Add --fix to let Wan Desktop write a fixed copy (the original stays as it is)."
+            )
+        else:
+            words = _("{name}: {problem}")
+        self.problems.append(words.format(name=name, problem=report.summary))
         return reference
 
     def _fixed(self, reference: str, name: str) -> str:
@@ -104,7 +111,10 @@ class _ImageCheck:
             self.scratch.mkdir(parents=True, exist_ok=True)
             fixed = fix_image(Path(reference), self.limits, self.scratch)
         except ValueError as error:
-            self.problems.append(f"{name}: {error}")
+            self.problems.append(_("{name}: {problem}").format(name=name, problem=error))
             return reference
-        self.report(f"{name}: {'; '.join(fixed.changes) or 'rewritten'}. Using the fixed copy {fixed.path}.")
+        changes = _("; ").join(fixed.changes) or _("rewritten")
+        self.report(
+            _("{name}: {changes}. Using the fixed copy {path}.").format(name=name, changes=changes, path=fixed.path)
+        )
         return str(fixed.path)

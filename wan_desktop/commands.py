@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
-from wan_desktop.cli import EXIT_BLOCKED, EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_USAGE, SUBCOMMANDS
+from wan_desktop.cli import EXIT_BLOCKED, EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_USAGE, SUBCOMMANDS, pad
 from wan_desktop.cli_money import MONEY_SUBCOMMANDS
 from wan_desktop.commands_money import run_money_command
 from wan_desktop.core.dashscope.catalog import Region
@@ -21,13 +21,13 @@ from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest, ShotType
 from wan_desktop.core.events import EngineEvent, EngineMode, EventKind, UncertainDecision
 from wan_desktop.core.home_lock import HomeBusy, HomeLock
+from wan_desktop.core.i18n import _, format_number, ngettext, pgettext
 from wan_desktop.core.jobs import Job, JobState, job_label
 from wan_desktop.core.paths import default_home, default_library
-from wan_desktop.core.secrets import KeyringUnavailable, KeyVault, mask_key
+from wan_desktop.core.secrets import KeyringUnavailable, KeySource, KeyVault, mask_key
 from wan_desktop.core.session import MissingKeyError, Session, Target, open_session, target_for
 from wan_desktop.core.settings import Settings, SettingsStore
 from wan_desktop.core.store import StoreError
-from wan_desktop.core.wording import count
 from wan_desktop.demo import DemoService, demo_home
 
 # Commands that change jobs or the library: one engine per home, so they hold the home's lock throughout.
@@ -50,7 +50,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     home = (args.home or default_home()).expanduser()
     if args.command == "demo":
         if not args.rest or args.rest[0] not in SUBCOMMANDS - {"demo", "key"}:
-            parser.error("demo takes a command: submit, run, jobs, cancel, retry, decide, library or storyboard")
+            parser.error(_("demo takes a command: submit, run, jobs, cancel, retry, decide, library or storyboard"))
         inner = parser.parse_args(args.rest)
         inner.home, inner.library = home, args.library
         return _command(inner, demo_home(home), demo=True)
@@ -100,21 +100,25 @@ def _use_catalog_of(home: Path) -> None:
 
     refusal = use_home(home)
     if refusal:
-        print(f"wan-desktop: {refusal} The shipped catalog is used.", file=sys.stderr)
+        _say(_("{refusal} The shipped catalog is used.").format(refusal=refusal))
 
 
 def disk_sentence(error: OSError, library: Path) -> str:
     """The words `run` uses for a full or read-only disk, for whichever folder the error names (a full disk
     often names none: then the library, which takes the copies of the inputs)."""
     folder = _folder_of(error.filename) if error.filename else library
-    named = "library folder" if _inside(folder, library) else "folder"
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"The disk holding {folder} is full. Free some space, then try again."
+        return _("The disk holding {folder} is full. Free some space, then try again.").format(folder=folder)
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"The {named} {folder} cannot be written (read-only or no permission). " + (
-            "Fix it or choose another folder." if named == "library folder" else "Fix it, then try again."
-        )
-    return f"Could not use {folder}: {error.strerror or error}."
+        if _inside(folder, library):
+            words = _(
+                "The library folder {folder} cannot be written (read-only or no permission). "
+                "Fix it or choose another folder."
+            )
+        else:
+            words = _("The folder {folder} cannot be written (read-only or no permission). Fix it, then try again.")
+        return words.format(folder=folder)
+    return _("Could not use {folder}: {reason}.").format(folder=folder, reason=error.strerror or error)
 
 
 def _folder_of(filename) -> Path:
@@ -235,7 +239,7 @@ def _session_command(args, session: Session, settings: Settings) -> int:
         return _run(session)
     job = _find_job(engine.jobs(), args.job)
     if job is None:
-        print(f"wan-desktop: no single job matches {args.job!r}", file=sys.stderr)
+        _say(_("no single job matches {job!r}").format(job=args.job))
         return EXIT_USAGE
     if args.command == "cancel":
         engine.recover()
@@ -253,7 +257,7 @@ def _submit(args, session: Session, settings: Settings) -> int:
 
     spec = find_model(args.model)
     if not args.images and (spec is None or cm.needs_an_image(spec, args)):
-        print("wan-desktop: give at least one image (or --clip for wan2.7 continuation)", file=sys.stderr)
+        _say(_("give at least one image (or --clip for wan2.7 continuation)"))
         return EXIT_USAGE
     try:
         references = cm.references_for(args, spec) if spec else ()
@@ -268,7 +272,7 @@ def _submit(args, session: Session, settings: Settings) -> int:
         inputs = submit_inputs(args, session.store.db_path.parent / "scratch", report=_say)
     except InputRefused as refused:
         for line in refused.lines:
-            print(f"wan-desktop: {line}", file=sys.stderr)
+            _say(line)
         return EXIT_USAGE
     base = GenerationRequest(
         model=args.model,
@@ -290,12 +294,12 @@ def _submit(args, session: Session, settings: Settings) -> int:
         enable_thinking=True if args.thinking else None,
     )
     frames = list(inputs.images) or [None]
-    requests = [replace(base, first_frame=image) for image in frames for _ in range(max(args.count, 1))]
+    requests = [replace(base, first_frame=image) for image in frames for _copy in range(max(args.count, 1))]
     try:
         jobs = session.engine.add_jobs(requests)
     except LocalValidationError as error:
         for problem in error.problems:
-            print(f"wan-desktop: {problem}", file=sys.stderr)
+            _say(str(problem))
         return EXIT_USAGE
     from wan_desktop.commands_batch import remember_prompts
 
@@ -322,11 +326,12 @@ def _run(session: Session) -> int:
     engine = session.engine
     waiting = engine.waiting_on_person()
     for job in waiting:
-        print(f"{job.id[:8]}: needs your decision: {job.error_message}", file=sys.stderr)
+        words = _("{job}: needs your decision: {reason}").format(job=job.id[:8], reason=job.error_message)
+        print(words, file=sys.stderr)
     for job in (job for job in engine.jobs() if job.state is JobState.HELD_BY_BUDGET):
         print(f"{job.id[:8]}: {job.error_message}", file=sys.stderr)  # "Held by budget: ..."
     if engine.mode is EngineMode.BLOCKED:
-        print(f"wan-desktop: stopped: {engine.mode_reason}", file=sys.stderr)
+        _say(_("stopped: {reason}").format(reason=engine.mode_reason))
         return EXIT_BLOCKED
     return EXIT_OK
 
@@ -334,8 +339,8 @@ def _run(session: Session) -> int:
 def _print_event(event: EngineEvent) -> None:
     if event.kind is EventKind.JOB_UPDATED and event.job is not None:
         job = event.job
-        extra = f" ({job.error_message})" if job.error_message and job.state.is_final else ""
-        where = f" -> {job.video_path}" if job.state is JobState.DONE else ""
+        extra = _(" ({error})").format(error=job.error_message) if job.error_message and job.state.is_final else ""
+        where = _(" -> {path}").format(path=job.video_path) if job.state is JobState.DONE else ""
         print(f"{job.id[:8]}: {job_label(job)}{where}{extra}", file=sys.stderr, flush=True)
     elif event.kind in (EventKind.NOTICE, EventKind.MODE_CHANGED) and event.message:
         print(f"wan-desktop: {event.message}", file=sys.stderr, flush=True)
@@ -349,7 +354,25 @@ def _list_jobs(jobs: list[Job], session: Session, *, as_json: bool) -> None:
         return
     for job in jobs:
         snippet = (job.request.prompt or "").replace("\n", " ")[:40]
-        print(f"{job.id[:8]}  {job.state.value:<16} {job.request.model:<20} {snippet}")
+        print(f"{job.id[:8]}  {pad(state_word(job.state), 16)} {job.request.model:<20} {snippet}")
+
+
+def state_word(state: JobState) -> str:
+    """The `jobs` list's state column: the state's code in English, as it has always read, in words elsewhere."""
+    return {
+        JobState.QUEUED: pgettext("job state", "queued"),
+        JobState.SUBMITTING: pgettext("job state", "submitting"),
+        JobState.PENDING: pgettext("job state", "pending"),
+        JobState.RUNNING: pgettext("job state", "running"),
+        JobState.SUCCEEDED: pgettext("job state", "succeeded"),
+        JobState.DOWNLOADING: pgettext("job state", "downloading"),
+        JobState.DONE: pgettext("job state", "done"),
+        JobState.FAILED: pgettext("job state", "failed"),
+        JobState.CANCELED: pgettext("job state", "canceled"),
+        JobState.EXPIRED: pgettext("job state", "expired"),
+        JobState.SUBMIT_UNCERTAIN: pgettext("job state", "submit_uncertain"),
+        JobState.HELD_BY_BUDGET: pgettext("job state", "held_by_budget"),
+    }[state]
 
 
 def _job_row(job: Job, root: Path) -> dict:
@@ -390,10 +413,14 @@ def _rebuild(home: Path, settings: Settings) -> int:
 
     restore_storyboards(home / "jobs.sqlite3", library)
     for problem in scan.problems:
-        print(f"wan-desktop: skipped {problem.path}: {problem.message}", file=sys.stderr)
+        _say(_("skipped {path}: {problem}").format(path=problem.path, problem=problem.message))
     for job_id, why in outcome.refused:
-        print(f"wan-desktop: skipped job {job_id}: {why}", file=sys.stderr)
-    print(f"Restored {count(len(outcome.added), 'job')} from the sidecars in {library.root}.")
+        _say(_("skipped job {job}: {problem}").format(job=job_id, problem=why))
+    added = len(outcome.added)
+    words = ngettext(
+        "Restored {n} job from the sidecars in {folder}.", "Restored {n} jobs from the sidecars in {folder}.", added
+    )
+    print(words.format(n=format_number(added), folder=library.root))
     return EXIT_OK
 
 
@@ -402,18 +429,34 @@ def _key_command(action: str, settings: Settings) -> int:
     region = settings.region.value
     if action == "show":
         stored = vault.get(region)
-        print(f"{region}: {mask_key(stored.key)} (from {stored.source.value})" if stored else f"{region}: no key")
+        if stored:
+            words = _("{region}: {key} (from {source})")
+            print(words.format(region=region, key=mask_key(stored.key), source=_source_word(stored.source)))
+        else:
+            print(_("{region}: no key").format(region=region))
         return EXIT_OK
     if action == "clear":
         vault.forget(region)
-        print(f"Removed the key for {region} from the keyring.")
+        print(_("Removed the key for {region} from the keyring.").format(region=region))
         return EXIT_OK
     import getpass
 
-    key = getpass.getpass(f"API key for {region}: ").strip() if sys.stdin.isatty() else sys.stdin.readline().strip()
+    asked = _("API key for {region}: ").format(region=region)
+    key = getpass.getpass(asked).strip() if sys.stdin.isatty() else sys.stdin.readline().strip()
     if not key:
-        print("wan-desktop: no key given", file=sys.stderr)
+        _say(_("no key given"))
         return EXIT_USAGE
     vault.store(region, key)
-    print(f"Stored the key for {region} in the system keyring ({vault.backend_name()}).")
+    words = _("Stored the key for {region} in the system keyring ({backend}).")
+    print(words.format(region=region, backend=vault.backend_name()))
     return EXIT_OK
+
+
+def _source_word(source: KeySource) -> str:
+    """Where `key show` found the key, in one word (the code's own in English)."""
+    return {
+        KeySource.ENVIRONMENT: pgettext("key source", "environment"),
+        KeySource.KEYRING: pgettext("key source", "keyring"),
+        KeySource.SESSION: pgettext("key source", "session"),
+        KeySource.NONE: pgettext("key source", "none"),
+    }[source]

@@ -7,13 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from wan_desktop.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from wan_desktop.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, pad
 from wan_desktop.core.batch import BatchPreview, BatchRefused, BatchSettings, parse_lists, preview, requests_to_queue
 from wan_desktop.core.batch_files import BatchFileError, read_source
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.dashscope.errors import LocalValidationError
+from wan_desktop.core.i18n import _, format_number, ngettext, pgettext
 from wan_desktop.core.presets import PresetBook, PresetError, preset_from_dict
-from wan_desktop.core.wording import count
 
 
 def _err(line: str) -> None:
@@ -27,9 +27,8 @@ def inspect_video(args) -> int:
 
     settings = media_tags.read_settings(args.video)
     if settings is None:
-        _err(
-            f"'{args.video.name}' carries no Wan Desktop settings (it was not made by the app, or its tag is damaged)."
-        )
+        words = _("'{name}' carries no Wan Desktop settings (it was not made by the app, or its tag is damaged).")
+        _err(words.format(name=args.video.name))
         return EXIT_ERROR
     data = {
         "job_id": settings.job_id,
@@ -43,14 +42,30 @@ def inspect_video(args) -> int:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return EXIT_OK
     request = data["request"]
-    print(f"Made with Wan Desktop {settings.app_version}")
+    print(_("Made with Wan Desktop {version}").format(version=settings.app_version))
     for name in ("model", "prompt", "negative_prompt", "seed", "resolution", "duration", "first_frame"):
         if request.get(name) not in (None, ""):
-            print(f"{name.replace('_', ' ').capitalize():<16} {request[name]}")
+            print(f"{pad(_field_words(name), 16)} {request[name]}")
     for name in ("task_id", "job_id", "created_at"):
         if data[name]:
-            print(f"{name.replace('_', ' ').capitalize():<16} {data[name]}")
+            print(f"{pad(_field_words(name), 16)} {data[name]}")
     return EXIT_OK
+
+
+def _field_words(name: str) -> str:
+    """The heading of one line of `inspect`."""
+    return {
+        "model": _("Model"),
+        "prompt": _("Prompt"),
+        "negative_prompt": _("Negative prompt"),
+        "seed": _("Seed"),
+        "resolution": _("Resolution"),
+        "duration": _("Duration"),
+        "first_frame": _("First frame"),
+        "task_id": _("Task id"),
+        "job_id": _("Job id"),
+        "created_at": _("Created at"),
+    }[name]
 
 
 # -- presets ----------------------------------------------------------------------------------------------------
@@ -71,34 +86,35 @@ def _preset_action(args, book: PresetBook) -> int:
         else:
             for preset in presets:
                 options = ", ".join(f"{k}={v}" for k, v in preset.to_dict().items() if k not in ("name", "model"))
-                shipped = "  (ships with the app)" if preset.builtin else ""
+                shipped = "  " + _("(ships with the app)") if preset.builtin else ""
                 print(f"{preset.name:<24} {preset.model:<20} {options}{shipped}")
         for problem in book.problems:
             _err(problem)
         return EXIT_OK
     if not args.name:
-        _err(f"preset {args.action} needs a name")
+        _err(_("preset {action} needs a name").format(action=args.action))
         return EXIT_USAGE
     if args.action == "save":
         return _save(args, book)
     if args.action == "delete":
         book.delete(args.name)
-        print(f"Deleted the preset '{args.name}'.")
+        print(_("Deleted the preset '{name}'.").format(name=args.name))
     elif args.action == "rename":
         renamed = book.rename(args.name, args.target or "")
-        print(f"Renamed '{args.name}' to '{renamed.name}'.")
+        print(_("Renamed '{name}' to '{new}'.").format(name=args.name, new=renamed.name))
     elif args.action == "export":
         target = book.export(args.name, Path(args.target or f"{args.name}.json"))
-        print(f"Wrote the preset '{args.name}' to {target}.")
+        print(_("Wrote the preset '{name}' to {file}.").format(name=args.name, file=target))
     elif args.action == "import":
         imported = book.import_file(Path(args.name))
-        print(f"Imported {count(len(imported), 'preset')}: {', '.join(p.name for p in imported)}.")
+        words = ngettext("Imported {n} preset: {names}.", "Imported {n} presets: {names}.", len(imported))
+        print(words.format(n=format_number(len(imported)), names=_(", ").join(p.name for p in imported)))
     return EXIT_OK
 
 
 def _save(args, book: PresetBook) -> int:
     if not args.model:
-        _err("preset save needs --model")
+        _err(_("preset save needs --model"))
         return EXIT_USAGE
     data = {"name": args.name, "model": args.model, "prompt_extend": not args.no_prompt_extend}
     data.update({"watermark": args.watermark, "negative_prompt": args.negative or ""})
@@ -107,7 +123,7 @@ def _save(args, book: PresetBook) -> int:
     if args.duration is not None:
         data["duration"] = args.duration
     path = book.save(preset_from_dict(data))
-    print(f"Saved the preset '{args.name}' ({path.name}).")
+    print(_("Saved the preset '{name}' ({file}).").format(name=args.name, file=path.name))
     return EXIT_OK
 
 
@@ -119,7 +135,8 @@ def batch_preview(args, home: Path, region: Region) -> BatchPreview | None:
         if args.preset:
             preset = PresetBook(home).get(args.preset)
             if preset is None:
-                raise PresetError(f"There is no preset called '{args.preset}'; see `wan-desktop preset list`.")
+                words = _("There is no preset called '{name}'; see `wan-desktop preset list`.")
+                raise PresetError(words.format(name=args.preset))
         settings = BatchSettings(
             model=args.model or (preset.model if preset else "wan2.6-i2v-flash"),
             preset=preset if not args.model or (preset and preset.model == args.model) else None,
@@ -142,14 +159,19 @@ def print_preview(result: BatchPreview, *, as_json: bool) -> None:
         print(f"  {note}")
     for row in result.rows:
         price = row.estimate.text() if row.estimate else "-"
-        print(f"{row.where:<14} {'ok ' if row.valid else 'BAD'} {price:<12} {row.prompt[:50]}")
+        verdict = pgettext("batch row", "ok") if row.valid else pgettext("batch row", "BAD")
+        print(f"{pad(row.where, 14)} {pad(verdict, 3)} {pad(price, 12)} {row.prompt[:50]}")
         for problem in row.problems:
             print(f"{'':<14}     {problem}")
-    total = result.total()
-    print(
-        f"{count(len(result.valid_rows), 'valid row')} of {len(result.rows)}, "
-        f"{count(result.video_count(), 'video')}, estimated {total.text()}."
+    valid, videos = len(result.valid_rows), result.video_count()
+    words = ngettext(
+        "{n} valid row of {rows}, {videos}, estimated {total}.",
+        "{n} valid rows of {rows}, {videos}, estimated {total}.",
+        valid,
     )
+    videos_words = ngettext("{n} video", "{n} videos", videos).format(n=format_number(videos))
+    total = result.total().text()
+    print(words.format(n=format_number(valid), rows=format_number(len(result.rows)), videos=videos_words, total=total))
 
 
 def preview_dict(result: BatchPreview) -> dict:
@@ -204,7 +226,12 @@ def batch_queue(args, session, home: Path) -> int:
         return EXIT_USAGE
     remember_prompts(home, requests)
     if not args.json:
-        print(f"Queued {count(len(jobs), 'job')} as {result.project}; `wan-desktop run` sends them.")
+        words = ngettext(
+            "Queued {n} job as {batch}; `wan-desktop run` sends them.",
+            "Queued {n} jobs as {batch}; `wan-desktop run` sends them.",
+            len(jobs),
+        )
+        print(words.format(n=format_number(len(jobs)), batch=result.project))
     return EXIT_OK
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from wan_desktop.cli_models import AUTO
 from wan_desktop.core import composing, composing_refs
 from wan_desktop.core.dashscope import catalog
-from wan_desktop.core.dashscope.specs import ModelSpec
+from wan_desktop.core.dashscope.specs import ModelSpec, Status
 from wan_desktop.core.dashscope.types import MediaRef
+from wan_desktop.core.i18n import _, data_text, pgettext
 
 
 class SubmitRefused(Exception):
@@ -26,7 +27,8 @@ def references_for(args, spec: ModelSpec) -> tuple[MediaRef, ...]:
         reference = local_reference(given)
         role = composing_refs.role_for_file(spec, reference)
         if role is None:
-            raise SubmitRefused(f"{Path(reference).name}: {spec.label} takes no reference of this file type.")
+            words = _("{name}: {model} takes no reference of this file type.")
+            raise SubmitRefused(words.format(name=Path(reference).name, model=spec.label))
         refs.append(MediaRef(role, reference))
     return tuple(refs)
 
@@ -35,7 +37,9 @@ def duration_for(args, spec: ModelSpec) -> int | None:
     if args.duration != AUTO:
         return args.duration
     if spec.auto_duration is None:
-        raise SubmitRefused(f"{spec.label} cannot choose its own length; give --duration in seconds.")
+        raise SubmitRefused(
+            _("{model} cannot choose its own length; give --duration in seconds.").format(model=spec.label)
+        )
     return spec.auto_duration
 
 
@@ -59,6 +63,7 @@ def needs_an_image(spec: ModelSpec, args) -> bool:
 
 
 def modes(spec: ModelSpec) -> list[str]:
+    """What the model can make, as the codes `models --json` gives (``mode_words`` says them for a person)."""
     found = []
     if spec.text_only_allowed:
         found.append("text")
@@ -100,10 +105,46 @@ def list_models(as_json: bool) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     for spec, row in zip(catalog.MODELS.values(), rows, strict=True):
-        title = composing.model_title(spec).split(" — ")[0]
-        print(f"{spec.key:22} {title}")
-        print(f"{'':22} {', '.join(row['modes'])}; {row['status']}; {composing.region_offers(spec)}")
+        print(f"{spec.key:22} {model_heading(spec)}")
+        words = _(", ").join(mode_words(mode) for mode in row["modes"])
+        line = _("{modes}; {status}; {regions}").format(
+            modes=words, status=status_words(spec.status.state), regions=composing.region_offers(spec)
+        )
+        print(f"{'':22} {line}")
     return 0
+
+
+def model_heading(spec: ModelSpec) -> str:
+    """The model's name and marks, as the window's model list starts: "Wan 3.0 (Newest, preview)"."""
+    marks = [data_text(spec.badge)] if spec.badge else []
+    if spec.status.state is Status.PREVIEW:
+        marks.append(status_words(Status.PREVIEW))
+    retiring = catalog.retirement_words(spec)
+    if retiring:
+        marks.append(retiring[:1].lower() + retiring[1:])
+    if not marks:
+        return spec.label
+    return _("{model} ({marks})").format(model=spec.label, marks=_(", ").join(marks))
+
+
+def status_words(status: Status) -> str:
+    return {
+        Status.GA: pgettext("model status", "ga"),
+        Status.PREVIEW: pgettext("model status", "preview"),
+        Status.RETIRING: pgettext("model status", "retiring"),
+    }[status]
+
+
+def mode_words(mode: str) -> str:
+    """One of ``modes``' codes for a person (the codes are English words: in English they read as they are)."""
+    return {
+        "text": _("text"),
+        "first frame": _("first frame"),
+        "first+last frame": _("first+last frame"),
+        "continue a clip": _("continue a clip"),
+        "edit a video": _("edit a video"),
+        "references": _("references"),
+    }[mode]
 
 
 def refuse(error: SubmitRefused) -> int:

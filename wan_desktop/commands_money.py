@@ -10,12 +10,13 @@ from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 
-from wan_desktop.cli import EXIT_ERROR, EXIT_OK
+from wan_desktop.cli import EXIT_ERROR, EXIT_OK, pad
 from wan_desktop.core import money_store, spend
 from wan_desktop.core.budget import Budget, BudgetError, parse_cap
 from wan_desktop.core.cost import format_money
 from wan_desktop.core.dashscope.catalog import REGIONS, Currency
 from wan_desktop.core.home_lock import HomeLock
+from wan_desktop.core.i18n import _, format_date, format_number, format_seconds, ngettext
 from wan_desktop.core.settings import Settings
 from wan_desktop.core.store import open_reader
 
@@ -36,7 +37,9 @@ def _day(text: str | None, default: date | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a day; write it as YYYY-MM-DD, e.g. 2026-11-01.") from None
+        raise ValueError(
+            _("{text!r} is not a day; write it as YYYY-MM-DD, e.g. 2026-11-01.").format(text=text)
+        ) from None
 
 
 def _spend(args, db_path: Path) -> int:
@@ -57,13 +60,24 @@ def _spend(args, db_path: Path) -> int:
 
 def _print_rows(rows: list[spend.SpendRow], by: str, since: date | None) -> None:
     if not rows:
-        print(f"Nothing spent since {since}.")
+        print(_("Nothing spent since {day}.").format(day=format_date(since) if since else "-"))
         return
     for row in rows:
-        unpriced = f", {row.unpriced} without a price" if row.unpriced else ""
-        free = f", {row.free} free" if row.free else ""
         amount = format_money(row.amount, Currency(row.currency))
-        print(f"{row.key:<28} {amount:>14}  {row.videos} videos, {row.seconds:g} s{free}{unpriced}")
+        parts = _(", ").join(_spend_parts(row))
+        print(f"{pad(row.key, 28)} {amount:>14}  {parts}")
+
+
+def _spend_parts(row: spend.SpendRow) -> list[str]:
+    parts = [
+        ngettext("{n} video", "{n} videos", row.videos).format(n=format_number(row.videos)),
+        format_seconds(row.seconds),
+    ]
+    if row.free:
+        parts.append(_("{n} free").format(n=format_number(row.free)))
+    if row.unpriced:
+        parts.append(_("{n} without a price").format(n=format_number(row.unpriced)))
+    return parts
 
 
 def _budget(args, db_path: Path, settings: Settings) -> int:
@@ -86,29 +100,30 @@ def _budget(args, db_path: Path, settings: Settings) -> int:
 
 def _changed(current: Budget, args) -> Budget:
     updates = {}
-    for name, words in (("daily", "daily cap"), ("monthly", "monthly cap"), ("confirm_over", "confirm-over amount")):
+    names = (("daily", _("daily cap")), ("monthly", _("monthly cap")), ("confirm_over", _("confirm-over amount")))
+    for name, words in names:
         typed = getattr(args, name)
         if typed is not None:
             updates[name] = parse_cap(typed, words)
     if not updates:
-        raise BudgetError("Say what to set: --daily, --monthly or --confirm-over (an amount, or none).")
+        raise BudgetError(_("Say what to set: --daily, --monthly or --confirm-over (an amount, or none)."))
     return replace(current, **updates)
 
 
 def _show_budgets(budgets: list[Budget]) -> None:
     if not budgets:
-        print("No budget is set: jobs are sent without a cap.")
+        print(_("No budget is set: jobs are sent without a cap."))
     for budget in budgets:
-        parts = [
-            f"daily {_cap(budget.daily, budget.currency)}",
-            f"monthly {_cap(budget.monthly, budget.currency)}",
-            f"confirm batches over {_cap(budget.confirm_over, budget.currency)}",
-        ]
-        print(f"{budget.currency.value}: " + ", ".join(parts))
+        words = _("daily {daily}, monthly {monthly}, confirm batches over {confirm}").format(
+            daily=_cap(budget.daily, budget.currency),
+            monthly=_cap(budget.monthly, budget.currency),
+            confirm=_cap(budget.confirm_over, budget.currency),
+        )
+        print(f"{budget.currency.value}: {words}")
 
 
 def _cap(value: float | None, currency: Currency) -> str:
-    return "no cap" if value is None else format_money(value, currency)
+    return _("no cap") if value is None else format_money(value, currency)
 
 
 def _rebuild(db_path: Path, settings: Settings, *, demo: bool) -> int:
@@ -117,10 +132,11 @@ def _rebuild(db_path: Path, settings: Settings, *, demo: bool) -> int:
     from wan_desktop.core.store import JobStore
 
     if settings.library_dir is None:
-        raise ValueError("No library folder is set; give one with --library.")
+        raise ValueError(_("No library folder is set; give one with --library."))
     with JobStore(db_path) as store:
         outcome = rebuild(store, Library(settings.library_dir), demo=demo)
     for problem in outcome.skipped:
-        print(f"wan-desktop: skipped {problem}", file=sys.stderr)
+        words = _("skipped {problem}").format(problem=problem)
+        print(f"wan-desktop: {words}", file=sys.stderr)
     print(outcome.message)
     return EXIT_OK

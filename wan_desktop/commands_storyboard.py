@@ -17,6 +17,7 @@ from wan_desktop.cli_storyboard import ACTIONS_THAT_WRITE
 from wan_desktop.commands import _offline_or_real_target, _print_event  # pyright: ignore[reportPrivateUsage]
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.home_lock import HomeLock
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.jobs import Job
 from wan_desktop.core.session import Session, open_session
 from wan_desktop.core.settings import Settings
@@ -28,7 +29,6 @@ from wan_desktop.core.storyboard.model import Join, Storyboard
 from wan_desktop.core.storyboard.planner import board_jobs, plan
 from wan_desktop.core.storyboard.render import StoryboardRenderer
 from wan_desktop.core.storyboard.repository import StoryboardRepository
-from wan_desktop.core.wording import count
 from wan_desktop.demo import DemoService
 
 
@@ -47,7 +47,7 @@ class Context:
     def board(self, name: str) -> Storyboard:
         board = self.repository.by_name(name)
         if board is None:
-            raise Refused(f"There is no storyboard called {name!r} (see 'storyboard list').")
+            raise Refused(_("There is no storyboard called {name!r} (see 'storyboard list').").format(name=name))
         return board
 
     def jobs(self, board: Storyboard) -> dict[str, Job]:
@@ -106,6 +106,10 @@ def _open(stack: ExitStack, args, home: Path, settings: Settings, demo: bool) ->
     return Context(stack.enter_context(StoryboardRepository(db)), session, session.engine.jobs)
 
 
+def _say(line: str) -> None:
+    print(f"wan-desktop: {line}", file=sys.stderr)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -113,7 +117,7 @@ def _now() -> datetime:
 # -- the actions ------------------------------------------------------------------------------------------------
 def _new(args, context: Context) -> int:
     if context.repository.by_name(args.name.strip()):
-        raise Refused(f"There is already a storyboard called {args.name.strip()!r}.")
+        raise Refused(_("There is already a storyboard called {name!r}.").format(name=args.name.strip()))
     board = edits.new_board(args.name, _now())
     context.repository.save(board)
     print(board.id)
@@ -141,7 +145,7 @@ def _add(args, context: Context) -> int:
         shot = replace(shot, request=replace(request, first_frame=str(kept)))
     board = edits.add_shot(board, shot, context.region, _now())
     _save(context, board)
-    print(f"Shot {len(board.shots)}: {join.label}.")
+    print(_("Shot {number}: {join}.").format(number=format_number(len(board.shots)), join=join.label))
     return EXIT_OK
 
 
@@ -163,7 +167,7 @@ def _save(context: Context, board: Storyboard) -> None:
         try:
             sidecar.write(context.session.library, board, context.jobs(board))
         except OSError as error:
-            print(f"wan-desktop: the storyboard's note could not be written ({error.strerror})", file=sys.stderr)
+            _say(_("the storyboard's note could not be written ({reason})").format(reason=error.strerror))
 
 
 def _list(args, context: Context) -> int:
@@ -174,7 +178,8 @@ def _list(args, context: Context) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     for row in [] if args.json else rows:
-        print(f"{row['name']}: {count(row['shots'], 'shot')}, {row['done']} done")
+        words = ngettext("{name}: {n} shot, {done} done", "{name}: {n} shots, {done} done", row["shots"])
+        print(words.format(name=row["name"], n=format_number(row["shots"]), done=format_number(row["done"])))
     return EXIT_OK
 
 
@@ -187,11 +192,27 @@ def _print_board(board: Storyboard, context: Context, *, as_json: bool) -> int:
     if as_json:
         print(json.dumps({"id": board.id, "name": board.name, "shots": rows}, indent=2, ensure_ascii=False))
         return EXIT_OK
-    print(f"{board.name} ({count(len(rows), 'shot')})")
+    print(
+        ngettext("{name} ({n} shot)", "{name} ({n} shots)", len(rows)).format(
+            name=board.name, n=format_number(len(rows))
+        )
+    )
     for row in rows:
-        takes = f", {count(len(row['takes']), 'take')}" if row["takes"] else ""
-        print(f"  {row['shot']}. [{row['state_label']}] {row['join_label']}, {row['model']}{takes}: {row['prompt']}")
+        print("  " + _shot_line(row))
     return EXIT_OK
+
+
+def _shot_line(row: dict) -> str:
+    words = {"shot": row["shot"], "state": row["state_label"], "join": row["join_label"]}
+    words.update(model=row["model"], prompt=row["prompt"], n=format_number(len(row["takes"])))
+    if not row["takes"]:
+        return _("{shot}. [{state}] {join}, {model}: {prompt}").format(**words)
+    line = ngettext(
+        "{shot}. [{state}] {join}, {model}, {n} take: {prompt}",
+        "{shot}. [{state}] {join}, {model}, {n} takes: {prompt}",
+        len(row["takes"]),
+    )
+    return line.format(**words)
 
 
 def show_rows(board: Storyboard, jobs: dict[str, Job]) -> list[dict]:
@@ -227,12 +248,18 @@ def _render(args, context: Context) -> int:
     estimate = film_estimate(board, context.jobs(board), context.region)
     print(estimate.sentence())
     if estimate.to_render and not args.yes and not _confirmed():
-        print("wan-desktop: nothing was queued (say --yes to render without being asked)", file=sys.stderr)
+        _say(_("nothing was queued (say --yes to render without being asked)"))
         return EXIT_USAGE
     report = context.renderer.render_all(board.id)
     for problem in report.problems:
-        print(f"wan-desktop: {problem}", file=sys.stderr)
-    print(f"Queued {count(len(report.queued), 'shot')} now; the shots that continue others follow as they can.")
+        _say(str(problem))
+    queued = len(report.queued)
+    words = ngettext(
+        "Queued {n} shot now; the shots that continue others follow as they can.",
+        "Queued {n} shots now; the shots that continue others follow as they can.",
+        queued,
+    )
+    print(words.format(n=format_number(queued)))
     if args.run:
         assert context.session is not None
         render_until_done(context.session, threading.Event())
@@ -243,7 +270,7 @@ def _render(args, context: Context) -> int:
 def _confirmed() -> bool:
     if not sys.stdin.isatty():
         return False
-    return input("Render it? [y/N] ").strip().lower() in ("y", "yes")
+    return input(_("Render it? [y/N] ")).strip().lower() in ("y", "yes")
 
 
 def render_until_done(session: Session, stop: threading.Event) -> None:
@@ -265,9 +292,10 @@ def restore_storyboards(db: Path, library) -> None:
     with StoryboardRepository(db) as repository:
         restored, skipped = sidecar.restore(repository, library)
     for line in skipped:
-        print(f"wan-desktop: {line}", file=sys.stderr)
+        _say(line)
     if restored:
-        print(f"Restored {count(len(restored), 'storyboard')}: {', '.join(restored)}.")
+        words = ngettext("Restored {n} storyboard: {names}.", "Restored {n} storyboards: {names}.", len(restored))
+        print(words.format(n=format_number(len(restored)), names=_(", ").join(restored)))
 
 
 def _take(args, context: Context) -> int:
@@ -276,9 +304,9 @@ def _take(args, context: Context) -> int:
     changes = {name: value for name, value in (("seed", args.seed), ("prompt", args.prompt)) if value is not None}
     report = context.renderer.new_take(board.id, shot.id, **changes)
     for problem in report.problems:
-        print(f"wan-desktop: {problem}", file=sys.stderr)
+        _say(str(problem))
     if report.queued:
-        print(f"Queued another take of shot {args.shot}; 'run' renders it.")
+        print(_("Queued another take of shot {number}; 'run' renders it.").format(number=args.shot))
     return EXIT_OK if report.queued else EXIT_USAGE
 
 
@@ -287,36 +315,37 @@ def _pick(args, context: Context) -> int:
     shot = _shot(board, args.shot)
     matches = [take.job_id for take in shot.takes if take.job_id.startswith(args.job)]
     if len(matches) != 1:
-        raise Refused(f"No single take of shot {args.shot} matches {args.job!r}.")
+        raise Refused(_("No single take of shot {number} matches {job!r}.").format(number=args.shot, job=args.job))
     context.renderer.pick(board.id, shot.id, matches[0])
-    print(f"Shot {args.shot} now uses take {matches[0][:8]}.")
+    print(_("Shot {number} now uses take {job}.").format(number=args.shot, job=matches[0][:8]))
     return EXIT_OK
 
 
 def _shot(board: Storyboard, number: int):
     if not 1 <= number <= len(board.shots):
-        raise Refused(f"{board.name!r} has shots 1 to {len(board.shots)}; there is no shot {number}.")
+        words = _("{name!r} has shots 1 to {last}; there is no shot {number}.")
+        raise Refused(words.format(name=board.name, last=len(board.shots), number=number))
     return board.shots[number - 1]
 
 
 def _remove(args, context: Context) -> int:
     board = context.board(args.name)
     _save(context, edits.remove_shot(board, _shot(board, args.shot).id, context.region, _now()))
-    print(f"Removed shot {args.shot}.")
+    print(_("Removed shot {number}.").format(number=args.shot))
     return EXIT_OK
 
 
 def _duplicate(args, context: Context) -> int:
     board = context.board(args.name)
     _save(context, edits.duplicate_shot(board, _shot(board, args.shot).id, context.region, _now()))
-    print(f"Shot {args.shot + 1} is a copy of shot {args.shot}.")
+    print(_("Shot {copy} is a copy of shot {number}.").format(copy=args.shot + 1, number=args.shot))
     return EXIT_OK
 
 
 def _move(args, context: Context) -> int:
     board = context.board(args.name)
     _save(context, edits.move_shot(board, _shot(board, args.shot).id, args.to - 1, context.region, _now()))
-    print(f"Moved shot {args.shot} to place {args.to}.")
+    print(_("Moved shot {number} to place {place}.").format(number=args.shot, place=args.to))
     return EXIT_OK
 
 
