@@ -95,7 +95,7 @@ def test_progress_while_downloading_and_no_countdown_once_done(model):
     index = model.index(0, 0)
     assert index.data(JobRole.PROGRESS) is None and index.data(JobRole.EXPIRES_IN) is None
     assert index.data(JobRole.ELAPSED) == 600  # the clock stops when the job finishes
-    assert "took 10 min 00 s" in status_line(index)
+    assert "took 10 min" in status_line(index)  # CLDR-style durations (i18n.format_duration) drop "00 s"
 
 
 def test_status_line_says_why_a_job_failed(model):
@@ -122,7 +122,7 @@ def test_thumbnail_of_a_local_input_loads_off_the_gui_thread(qtbot, model, tmp_p
 def test_duration_text_reads_like_a_person_would_say_it():
     assert duration_text(12) == "12 s"
     assert duration_text(250) == "4 min 10 s"
-    assert duration_text(3900) == "1 h 05 min"
+    assert duration_text(3900) == "1 h 5 min"
     assert duration_text(None) == ""
 
 

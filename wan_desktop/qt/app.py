@@ -10,11 +10,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
 
 from wan_desktop.cli import EXIT_BUSY, EXIT_ERROR, EXIT_OK
 from wan_desktop.core.dashscope.catalog import Region
 from wan_desktop.core.home_lock import HomeBusy, HomeLock
+from wan_desktop.core.i18n import _
 from wan_desktop.core.paths import default_home, default_library
 from wan_desktop.core.secrets import KeyVault
 from wan_desktop.core.settings import Settings, SettingsStore
@@ -112,16 +113,7 @@ def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tupl
         has_key = True
     if has_key or settings.region is Region.CUSTOM:
         return False, settings
-    box = QMessageBox(
-        QMessageBox.Icon.Information,
-        "Welcome to Wan Desktop",
-        "Wan Desktop needs a DashScope API key from Alibaba Cloud Model Studio to make videos.\n\n"
-        "Enter your key (it is kept in the system keyring), or try demo mode: a built-in "
-        "simulator that makes sample videos, with nothing sent and nothing charged.",
-    )
-    enter = box.addButton("Enter API key…", QMessageBox.ButtonRole.AcceptRole)
-    demo = box.addButton("Try demo mode", QMessageBox.ButtonRole.ActionRole)
-    box.addButton(QMessageBox.StandardButton.Close)
+    box, enter, demo = welcome_box()
     box.exec()
     if box.clickedButton() is demo:
         return True, settings
@@ -138,13 +130,31 @@ def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tupl
     return False, saved[-1]
 
 
+def welcome_box() -> tuple[QMessageBox, QAbstractButton, QAbstractButton]:
+    """The first-run question (key or demo) and its Enter-key and Try-demo buttons; the caller shows it."""
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        _("Welcome to Wan Desktop"),
+        _(
+            "Wan Desktop needs a DashScope API key from Alibaba Cloud Model Studio to make videos.\n\n"
+            "Enter your key (it is kept in the system keyring), or try demo mode: a built-in "
+            "simulator that makes sample videos, with nothing sent and nothing charged."
+        ),
+    )
+    box.setObjectName("first-run")
+    enter = box.addButton(_("Enter API key…"), QMessageBox.ButtonRole.AcceptRole)
+    demo = box.addButton(_("Try demo mode"), QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    return box, enter, demo
+
+
 def _use_catalog_of(home: Path) -> None:
     # A small file read once before the window exists (like settings.json); a bad one is named, not fatal.
     from wan_desktop.core.dashscope.catalog import use_home
 
     refusal = use_home(home)
     if refusal:
-        print(f"wan-desktop: {refusal} The shipped catalog is used.", file=sys.stderr)
+        print("wan-desktop: " + _("{refusal} The shipped catalog is used.").format(refusal=refusal), file=sys.stderr)
 
 
 def temporary_home() -> Path:

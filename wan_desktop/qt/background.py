@@ -19,6 +19,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from wan_desktop.core.i18n import _
+
 log = logging.getLogger(__name__)
 
 
@@ -26,7 +28,7 @@ class Cancelled(Exception):
     """The work was canceled before it finished."""
 
     def __init__(self) -> None:
-        super().__init__("Canceled before it finished.")
+        super().__init__(_("Canceled before it finished."))
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Failure:
 
 
 def failure_of(error: BaseException) -> Failure:
-    fallback = f"The work failed ({type(error).__name__})."
+    fallback = _("The work failed ({kind}).").format(kind=type(error).__name__)
     sentence = getattr(error, "explanation", None) or str(error) or fallback
     return Failure(sentence, error)
 
@@ -90,7 +92,7 @@ class Worker(QRunnable):
 
     def run(self) -> None:
         # Until the work says otherwise: a BaseException that is no Exception (SystemExit) still reports.
-        failure: Failure | None = Failure("The work stopped unexpectedly.", None)
+        failure: Failure | None = Failure(_("The work stopped unexpectedly."), None)
         result: object = None
         try:
             self.context.check()  # canceled (or shut down) before it started: report at once

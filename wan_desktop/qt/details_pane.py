@@ -20,73 +20,89 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wan_desktop.core.cost import format_money
+from wan_desktop.core.dashscope.catalog import Currency
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.history import Lineage
+from wan_desktop.core.i18n import _, format_datetime, format_number, format_seconds, ngettext
 from wan_desktop.core.jobs import Job
-from wan_desktop.core.wording import count
 
-_PARAMETER_WORDS = {
-    "model": "Model",
-    "first_frame": "First frame",
-    "prompt": "Prompt",
-    "negative_prompt": "Negative prompt",
-    "last_frame": "Last frame",
-    "audio": "Audio",
-    "first_clip": "Clip continued",
-    "resolution": "Resolution",
-    "duration": "Duration (s)",
-    "seed": "Seed",
-    "prompt_extend": "Prompt rewriting",
-    "watermark": "Watermark",
-    "audio_enabled": "Sound",
-    "shot_type": "Shots",
-    "template": "Effect template",
-}
+
+def parameter_words(name: str) -> str:
+    """A request field's name as the details list shows it (the field's own name for one it does not know)."""
+    words = {
+        "model": _("Model"),
+        "first_frame": _("First frame"),
+        "prompt": _("Prompt"),
+        "negative_prompt": _("Negative prompt"),
+        "last_frame": _("Last frame"),
+        "audio": _("Audio"),
+        "first_clip": _("Clip continued"),
+        "resolution": _("Resolution"),
+        "duration": _("Duration (s)"),
+        "seed": _("Seed"),
+        "prompt_extend": _("Prompt rewriting"),
+        "watermark": _("Watermark"),
+        "audio_enabled": _("Sound"),
+        "shot_type": _("Shots"),
+        "template": _("Effect template"),
+    }
+    return words.get(name, name)
 
 
 def _when(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "—"
+    return format_datetime(value.astimezone()) if value else "—"
 
 
 def _value(value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(getattr(value, "value", value))
 
 
 def job_rows(job: Job) -> list[tuple[str, str]]:
     """(label, text) for every fact shown, in order; plain text (the caller escapes it)."""
-    rows = [
-        (_PARAMETER_WORDS.get(f.name, f.name), _value(getattr(job.request, f.name))) for f in fields(GenerationRequest)
-    ]
+    rows = [(parameter_words(f.name), _value(getattr(job.request, f.name))) for f in fields(GenerationRequest)]
     rows += [
-        ("Rewritten prompt", _value(job.actual_prompt)),
-        ("State", job.state.label),
-        ("Job id", job.id),
-        ("Task id", _value(job.task_id)),
-        ("Request ids", ", ".join(job.request_ids) or "—"),
-        ("Region", job.region),
-        ("Created", _when(job.created_at)),
-        ("Sent", _when(job.submit_started_at)),
-        ("Accepted by the service", _when(job.submitted_at)),
-        ("Started", _when(job.scheduled_at)),
-        ("Finished", _when(job.finished_at)),
-        ("Generation time", _span(job)),
-        ("Usage", json.dumps(dict(job.usage), ensure_ascii=False) if job.usage else "—"),
-        ("Cost", f"{job.cost:.2f} {job.currency or ''}".strip() if job.cost is not None else "—"),
-        ("Video", _value(job.video_path)),
+        (_("Rewritten prompt"), _value(job.actual_prompt)),
+        (_("State"), job.state.label),
+        (_("Job id"), job.id),
+        (_("Task id"), _value(job.task_id)),
+        (_("Request ids"), ", ".join(job.request_ids) or "—"),
+        (_("Region"), job.region),
+        (_("Created"), _when(job.created_at)),
+        (_("Sent"), _when(job.submit_started_at)),
+        (_("Accepted by the service"), _when(job.submitted_at)),
+        (_("Started"), _when(job.scheduled_at)),
+        (_("Finished"), _when(job.finished_at)),
+        (_("Generation time"), _span(job)),
+        (_("Usage"), json.dumps(dict(job.usage), ensure_ascii=False) if job.usage else "—"),
+        (_("Cost"), _cost(job)),
+        (_("Video"), _value(job.video_path)),
     ]
     if job.error_message:
-        rows.append(("Problem", job.error_message + (f" ({job.error_detail})" if job.error_detail else "")))
+        problem = job.error_message
+        if job.error_detail:
+            problem = _("{problem} ({detail})").format(problem=problem, detail=job.error_detail)
+        rows.append((_("Problem"), problem))
     return rows
 
 
 def _span(job: Job) -> str:
     if job.submitted_at and job.finished_at:
-        return f"{(job.finished_at - job.submitted_at).total_seconds():.0f} s"
+        return format_seconds(round((job.finished_at - job.submitted_at).total_seconds()))
     return "—"
+
+
+def _cost(job: Job) -> str:
+    if job.cost is None:
+        return "—"
+    try:
+        return format_money(job.cost, Currency(job.currency or ""))
+    except ValueError:  # no currency recorded (or one the app does not know): the amount alone
+        return format_number(job.cost, 2)
 
 
 class DetailsPane(QWidget):
@@ -98,15 +114,15 @@ class DetailsPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.text = QTextBrowser()
-        self.text.setAccessibleName("Details of the chosen video")
+        self.text.setAccessibleName(_("Details of the chosen video"))
         self.text.setOpenLinks(False)
-        self.lineage_label = QLabel("Lineage")
+        self.lineage_label = QLabel(_("Lineage"))
         self.relatives = QListWidget()
-        self.relatives.setAccessibleName("Parent and children")
+        self.relatives.setAccessibleName(_("Parent and children"))
         self.relatives.setMaximumHeight(90)
         self.relatives.itemActivated.connect(lambda item: self.open_job.emit(item.data(256)))
-        self.sequence_button = QPushButton("Play the sequence")
-        self.sequence_button.setAccessibleName("Play the sequence")
+        self.sequence_button = QPushButton(_("Play the sequence"))
+        self.sequence_button.setAccessibleName(_("Play the sequence"))
         self.sequence_button.clicked.connect(self.play_sequence)
         row = QHBoxLayout()
         row.addWidget(self.lineage_label, 1)
@@ -123,7 +139,7 @@ class DetailsPane(QWidget):
     def clear(self) -> None:
         self.job = None
         self.lineage = None
-        self.text.setPlainText("Choose a video to see how it was made.")
+        self.text.setPlainText(_("Choose a video to see how it was made."))
         self.relatives.clear()
         self.sequence_button.setEnabled(False)
 
@@ -137,14 +153,16 @@ class DetailsPane(QWidget):
         self.relatives.clear()
         if lineage is not None:
             if lineage.parent is not None:
-                self._relative("Made from", lineage.parent)
+                self._relative(_("Made from: {clip} ({state})"), lineage.parent)
             for child in lineage.children:
-                self._relative("Continued by", child)
-        self.lineage_label.setText(f"Lineage: {count(self.relatives.count(), 'related clip')}")
+                self._relative(_("Continued by: {clip} ({state})"), child)
+        related = self.relatives.count()
+        words = ngettext("Lineage: {n} related clip", "Lineage: {n} related clips", related)
+        self.lineage_label.setText(words.format(n=format_number(related)))
         self.sequence_button.setEnabled(lineage is not None and len(lineage.sequence) > 1)
 
-    def _relative(self, role: str, job: Job) -> None:
-        item = QListWidgetItem(f"{role}: {job.request.prompt[:60] or job.id} ({job.state.label})")
+    def _relative(self, words: str, job: Job) -> None:
+        item = QListWidgetItem(words.format(clip=job.request.prompt[:60] or job.id, state=job.state.label))
         item.setData(256, job.id)  # Qt.UserRole
         self.relatives.addItem(item)
 

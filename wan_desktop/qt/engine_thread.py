@@ -18,9 +18,9 @@ from PySide6.QtCore import QThread, Signal
 from wan_desktop.core.dashscope.errors import LocalValidationError
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.events import EngineEvent, EventKind, UncertainDecision
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.prompt_history import remember_quietly
-from wan_desktop.core.wording import count
 
 if TYPE_CHECKING:
     from wan_desktop.core.engine.commands import CommandOutcome, ImportOutcome
@@ -93,9 +93,14 @@ class EngineThread(QThread):
             except LocalValidationError as error:
                 self.reply.emit(error.explanation)
             except OSError as error:
-                self.reply.emit(f"Could not keep a copy of an input in the library: {error.strerror or error}.")
+                self.reply.emit(
+                    _("Could not keep a copy of an input in the library: {reason}.").format(
+                        reason=error.strerror or error
+                    )
+                )
             else:
-                self.reply.emit(f"Queued {count(len(jobs), 'job')}.")
+                queued = ngettext("Queued {n} job.", "Queued {n} jobs.", len(jobs))
+                self.reply.emit(queued.format(n=format_number(len(jobs))))
                 remember_quietly(self._session.store.db_path.parent if self._session else None, requests)
 
         self._send(add)
@@ -151,7 +156,9 @@ class EngineThread(QThread):
                 outcome = command(engine)
             except Exception as error:  # the loop must go on; the person hears what went wrong
                 log.exception("engine command %s failed", request)
-                self.replied.emit(EngineReply(request, job_id, False, f"That did not work: {error}"))
+                self.replied.emit(
+                    EngineReply(request, job_id, False, _("That did not work: {error}").format(error=error))
+                )
                 return
             self.replied.emit(reply_from(request, job_id, outcome))
 
@@ -184,7 +191,7 @@ class EngineThread(QThread):
                 session.engine.run(self._stop)
         except Exception as error:
             log.exception("engine stopped on an error")
-            self.start_failed.emit(f"The job engine stopped: {error}")
+            self.start_failed.emit(_("The job engine stopped: {error}").format(error=error))
         finally:
             with self._lock:
                 self._session = None

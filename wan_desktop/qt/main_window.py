@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QLabel,
     QMainWindow,
@@ -21,13 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from wan_desktop.core.events import EngineMode, UncertainDecision
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.jobs import Job, JobState, utc_now
 from wan_desktop.core.settings import Settings
-
-if TYPE_CHECKING:
-    pass
-
-from wan_desktop.core.wording import count
 from wan_desktop.demo import demo_home
 
 from . import storyboard_tab, theme
@@ -39,7 +35,7 @@ from .queue_model import JobQueueModel
 from .queue_panel import QueuePanel
 from .spend_panel import spend_tab
 from .video_drops import VideoDrops
-from .window_context import DEMO_BANNER, WindowContext, app_icon, session_opener, watch_first_paint
+from .window_context import WindowContext, app_icon, demo_banner, session_opener, watch_first_paint
 
 
 class MainWindow(QMainWindow):
@@ -59,7 +55,7 @@ class MainWindow(QMainWindow):
         self._notified: set[str] = set()
         self.problem_box: QMessageBox | None = None
         self._continuation: tuple[str, str | None] | None = None  # (parent job id, its frame or clip)
-        self.setWindowTitle("Wan Desktop — Demo" if context.demo else "Wan Desktop")
+        self.setWindowTitle(_("Wan Desktop — Demo") if context.demo else "Wan Desktop")
         self.setWindowIcon(app_icon())
         self._calls = BackgroundCalls(self)
         self.queue_model = JobQueueModel(self._eta, library_root=self.library_root, parent=self)
@@ -81,9 +77,9 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         central = QWidget()
         layout = QVBoxLayout(central)
-        self.banner = QLabel(DEMO_BANNER)
+        self.banner = QLabel(demo_banner())
         self.banner.setWordWrap(True)
-        self.banner.setAccessibleName("Demo mode notice")
+        self.banner.setAccessibleName(_("Demo mode notice"))
         # fixed colours: readable on light and dark schemes alike
         self.banner.setStyleSheet("padding: 6px; background: #fff4ce; color: #3d2e00; border-radius: 4px;")
         self.banner.setVisible(self.context.demo)
@@ -96,11 +92,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self._with_library_tab(splitter), 1)  # Library tab (issue 5)
         self.setCentralWidget(central)
         self.mode_label = QLabel()
-        self.mode_label.setAccessibleName("Queue state")
+        self.mode_label.setAccessibleName(_("Queue state"))
         self.statusBar().addPermanentWidget(self.mode_label)
         if self.context.demo:
-            demo_label = QLabel("DEMO")
-            demo_label.setAccessibleName("Demo mode")
+            demo_label = QLabel(_("DEMO"))
+            demo_label.setAccessibleName(_("Demo mode"))
             demo_label.setStyleSheet(f"font-weight: bold; color: {theme.css_colour('warning')};")
             self.statusBar().addPermanentWidget(demo_label)
         self.resize(1280, 800)
@@ -115,8 +111,8 @@ class MainWindow(QMainWindow):
         self._library_layout = host_layout = QVBoxLayout(self._library_host)
         host_layout.setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget()
-        self.tabs.addTab(create, "&Create")
-        self.tabs.addTab(self._library_host, "&Library")
+        self.tabs.addTab(create, _("&Create"))
+        self.tabs.addTab(self._library_host, _("&Library"))
         self.tabs.currentChanged.connect(lambda index: index == 1 and self.ensure_library_panel())
         self.spend_panel = spend_tab(self)  # Spend tab (issue 14)
         storyboard_tab.install(self)  # issue 12
@@ -164,7 +160,7 @@ class MainWindow(QMainWindow):
         self.composer.load_request(request)
         self._continuation = (parent_id, request.first_frame or request.first_clip)
         self.tabs.setCurrentIndex(0)
-        next_clip = "The next clip is ready in Create: describe what happens next, then Generate."
+        next_clip = _("The next clip is ready in Create: describe what happens next, then Generate.")
         self.statusBar().showMessage(next_clip, 15000)
 
     def _parent_for(self, requests: list) -> str | None:
@@ -185,24 +181,24 @@ class MainWindow(QMainWindow):
     # -- end of Library tab ---------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        settings_action = QAction("&Settings…", self)
+        file_menu = self.menuBar().addMenu(_("&File"))
+        settings_action = QAction(_("&Settings…"), self)
         settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         settings_action.triggered.connect(self.open_settings)
         file_menu.addAction(settings_action)
-        library_action = QAction("Open the &library folder", self)
+        library_action = QAction(_("Open the &library folder"), self)
         library_action.triggered.connect(lambda: self._open_path(self.library_root()))
         file_menu.addAction(library_action)
-        batch_action = QAction("&Batch from a folder or spreadsheet…", self)
+        batch_action = QAction(_("&Batch from a folder or spreadsheet…"), self)
         batch_action.triggered.connect(lambda: open_batch_dialog(self))
         file_menu.addAction(batch_action)
         file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
+        quit_action = QAction(_("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.quit)
         file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About Wan Desktop", self)
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        about = QAction(_("&About Wan Desktop"), self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
 
@@ -266,13 +262,13 @@ class MainWindow(QMainWindow):
     def _engine_ready(self, jobs: list[Job]) -> None:
         self.queue_model.reset_jobs(jobs)
         self._notified.update(job.id for job in jobs if job.state.is_final)
-        self.mode_label.setText("Demo queue running" if self.context.demo else "Queue running")
+        self.mode_label.setText(_("Demo queue running") if self.context.demo else _("Queue running"))
         self.engine_ready.emit()
 
     def _engine_failed(self, message: str) -> None:
-        self.mode_label.setText("Queue stopped")
+        self.mode_label.setText(_("Queue stopped"))
         self.engine_failed.emit(message)
-        self.show_problem("The job queue could not start", message)
+        self.show_problem(_("The job queue could not start"), message)
 
     def show_problem(self, title: str, text: str) -> QMessageBox:
         """A window-modal message that does not block the event loop (the engine keeps reporting)."""
@@ -297,10 +293,11 @@ class MainWindow(QMainWindow):
     def _mode_changed(self, mode: str, reason: str) -> None:
         paused = mode != EngineMode.RUNNING.value
         self.queue_panel.set_paused(paused)
-        self.mode_label.setText({"running": "Queue running", "paused": "Queue paused"}.get(mode, "Queue stopped"))
+        self.mode_label.setText(_mode_words(mode))
         if mode == EngineMode.BLOCKED.value:
             self.show_problem(
-                "The queue stopped", f"{reason}\n\nThe jobs stay queued; resume the queue once this is fixed."
+                _("The queue stopped"),
+                _("{reason}\n\nThe jobs stay queued; resume the queue once this is fixed.").format(reason=reason),
             )
 
     def _generate(self, requests: list) -> None:
@@ -338,7 +335,7 @@ class MainWindow(QMainWindow):
 
     def _open_path(self, path: Path) -> None:
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            self.statusBar().showMessage(f"Could not open {path}", 8000)
+            self.statusBar().showMessage(_("Could not open {path}").format(path=path), 8000)
 
     # -- settings -----------------------------------------------------------------------------------
     def open_settings(self):
@@ -354,7 +351,9 @@ class MainWindow(QMainWindow):
         self._calls.run(
             lambda: self.context.settings_store.save(settings),
             lambda _none: None,
-            lambda error: self.statusBar().showMessage(f"Settings could not be saved: {error}", 15000),
+            lambda error: self.statusBar().showMessage(
+                _("Settings could not be saved: {error}").format(error=error), 15000
+            ),
         )
         self.composer.refresh_region()
         if not self.context.demo:  # demo mode keeps its simulator whatever the region says
@@ -365,9 +364,9 @@ class MainWindow(QMainWindow):
     def _notify(self, job: Job) -> None:
         if self.tray is None or not self.settings.notifications:
             return
-        title = "Video ready" if job.state is JobState.DONE else "Video failed"
+        title = _("Video ready") if job.state is JobState.DONE else _("Video failed")
         self._last_notified = job.id
-        self.tray.showMessage(title, job.error_message or (job.request.prompt[:80] or "Your video"))
+        self.tray.showMessage(title, job.error_message or (job.request.prompt[:80] or _("Your video")))
 
     def _show_again(self) -> None:
         self.showNormal()
@@ -395,7 +394,7 @@ class MainWindow(QMainWindow):
         if self.tray is not None and self._keep_in_tray():
             event.ignore()
             self.hide()
-            self.tray.showMessage("Still working", "Wan Desktop keeps fetching your videos in the tray.")
+            self.tray.showMessage(_("Still working"), _("Wan Desktop keeps fetching your videos in the tray."))
             return
         self._shut_down()
         event.accept()
@@ -404,15 +403,24 @@ class MainWindow(QMainWindow):
         choice = self.settings.keep_running_in_tray
         if choice is not None:
             return choice
-        question = (
-            f"{count(len(self.active_jobs()), 'job')} not finished. Keep working in the system tray "
-            "so the videos are fetched, or quit (they resume at next start)?"
-        )
-        box = QMessageBox(QMessageBox.Icon.Question, "Jobs are still running", question, parent=self)
-        keep = box.addButton("Keep working in the tray", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+        box, keep = self.keep_in_tray_question()
         box.exec()
         return box.clickedButton() is keep
+
+    def keep_in_tray_question(self) -> tuple[QMessageBox, QAbstractButton]:
+        """The question a close with jobs still running asks (once, unless Settings answers it)."""
+        unfinished = len(self.active_jobs())
+        question = ngettext(
+            "{n} job not finished. Keep working in the system tray so the videos are fetched, "
+            "or quit (they resume at next start)?",
+            "{n} jobs not finished. Keep working in the system tray so the videos are fetched, "
+            "or quit (they resume at next start)?",
+            unfinished,
+        ).format(n=format_number(unfinished))
+        box = QMessageBox(QMessageBox.Icon.Question, _("Jobs are still running"), question, parent=self)
+        keep = box.addButton(_("Keep working in the tray"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(_("Quit"), QMessageBox.ButtonRole.DestructiveRole)
+        return box, keep
 
     def quit(self) -> None:
         self._quitting = True
@@ -438,7 +446,18 @@ class MainWindow(QMainWindow):
 
         QMessageBox.about(
             self,
-            "About Wan Desktop",
-            f"Wan Desktop {__version__}\nA client for Alibaba Cloud "
-            "Model Studio's Wan image-to-video models.\nGPL-3.0-or-later.",
+            _("About Wan Desktop"),
+            _(
+                "Wan Desktop {version}\nA client for Alibaba Cloud "
+                "Model Studio's Wan image-to-video models.\nGPL-3.0-or-later."
+            ).format(version=__version__),
         )
+
+
+def _mode_words(mode: str) -> str:
+    """The status bar's words for the engine's mode."""
+    if mode == EngineMode.RUNNING.value:
+        return _("Queue running")
+    if mode == EngineMode.PAUSED.value:
+        return _("Queue paused")
+    return _("Queue stopped")

@@ -10,6 +10,8 @@ from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from wan_desktop.core.i18n import _, format_number
+
 FRAME_MS = 33  # one frame at 30 fps; Wan clips are 16-30 fps, so this steps about one frame
 
 
@@ -29,7 +31,7 @@ class Player(QWidget):
         self.audio = QAudioOutput(self)
         self.player.setAudioOutput(self.audio)
         self.video = QVideoWidget()
-        self.video.setAccessibleName("Video")
+        self.video.setAccessibleName(_("Video"))
         self.video.setMinimumHeight(160)
         self.player.setVideoOutput(self.video)
         self.playlist: list[Path] = []
@@ -43,32 +45,32 @@ class Player(QWidget):
         self.player.errorOccurred.connect(self._error)
 
     def _build(self) -> None:
-        self.play_button = QPushButton("Play")
-        self.play_button.setAccessibleName("Play or pause")
+        self.play_button = QPushButton(_("Play"))
+        self.play_button.setAccessibleName(_("Play or pause"))
         self.play_button.clicked.connect(self.toggle)
         self.back_button = QPushButton("◀|")
-        self.back_button.setAccessibleName("One frame back")
-        self.back_button.setToolTip("One frame back")
+        self.back_button.setAccessibleName(_("One frame back"))
+        self.back_button.setToolTip(_("One frame back"))
         self.back_button.clicked.connect(lambda: self.step(-1))
         self.forward_button = QPushButton("|▶")
-        self.forward_button.setAccessibleName("One frame forward")
-        self.forward_button.setToolTip("One frame forward")
+        self.forward_button.setAccessibleName(_("One frame forward"))
+        self.forward_button.setToolTip(_("One frame forward"))
         self.forward_button.clicked.connect(lambda: self.step(1))
         self.seek = QSlider(Qt.Orientation.Horizontal)
-        self.seek.setAccessibleName("Position in the video")
+        self.seek.setAccessibleName(_("Position in the video"))
         self.seek.sliderMoved.connect(self.player.setPosition)
         self.time_label = QLabel("0:00 / 0:00")
-        self.time_label.setAccessibleName("Time")
-        self.loop = QCheckBox("Loop")
+        self.time_label.setAccessibleName(_("Time"))
+        self.loop = QCheckBox(_("Loop"))
         self.loop.toggled.connect(self._loop_changed)
-        self.mute = QCheckBox("Mute")
+        self.mute = QCheckBox(_("Mute"))
         self.mute.toggled.connect(self.audio.setMuted)
-        self.full_button = QPushButton("Full screen")
-        self.full_button.setAccessibleName("Full screen")
+        self.full_button = QPushButton(_("Full screen"))
+        self.full_button.setAccessibleName(_("Full screen"))
         self.full_button.clicked.connect(self.toggle_full_screen)
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("Player status")
+        self.status.setAccessibleName(_("Player status"))
         controls = QHBoxLayout()
         for widget in (
             self.play_button,
@@ -101,7 +103,12 @@ class Player(QWidget):
         self.error_text = ""
         path = self.playlist[number]
         count = len(self.playlist)
-        self.status.setText(f"Clip {number + 1} of {count}: {path.name}" if count > 1 else path.name)
+        clip = _("Clip {number} of {count}: {name}")
+        self.status.setText(
+            clip.format(number=format_number(number + 1), count=format_number(count), name=path.name)
+            if count > 1
+            else path.name
+        )
         self.player.setSource(QUrl.fromLocalFile(str(path)))
         self._loop_changed(self.loop.isChecked())  # a single clip loops itself, a sequence as a whole
         if autoplay:
@@ -151,7 +158,7 @@ class Player(QWidget):
 
     def _state_changed(self, state) -> None:
         playing = state == QMediaPlayer.PlaybackState.PlayingState
-        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setText(_("Pause") if playing else _("Play"))
 
     def _status_changed(self, status) -> None:
         if status != QMediaPlayer.MediaStatus.EndOfMedia or not self.playlist:
@@ -163,8 +170,9 @@ class Player(QWidget):
             self._open(0, True)
 
     def _error(self, _error, message: str) -> None:
-        name = self.playlist[self.current].name if 0 <= self.current < len(self.playlist) else "the video"
-        self.error_text = f"{name} cannot be played here: {message or 'the player gave no reason'}."
+        name = self.playlist[self.current].name if 0 <= self.current < len(self.playlist) else _("the video")
+        reason = message or _("the player gave no reason")
+        self.error_text = _("{name} cannot be played here: {reason}.").format(name=name, reason=reason)
         self.status.setText(self.error_text)
         self.problem.emit(self.error_text)
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Slot
 
 from wan_desktop.core.dashscope.catalog import find_model
-from wan_desktop.core.dashscope.types import is_remote
+from wan_desktop.core.dashscope.types import ShotType, is_remote
+from wan_desktop.core.i18n import _, format_duration, format_seconds
 from wan_desktop.core.jobs import Job, JobState
 
 from .thumbnails import ThumbnailCache
@@ -48,7 +49,7 @@ def prompt_snippet(job: Job, limit: int = 80) -> str:
     request = job.request
     text = " ".join(request.prompt.split())
     if not text:
-        text = f"Effect: {request.template}" if request.template else "(no prompt)"
+        text = _("Effect: {template}").format(template=request.template) if request.template else _("(no prompt)")
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -58,34 +59,27 @@ def options_text(job: Job) -> str:
     parts = [spec.label if spec else request.model]
     if spec is not None:
         parts.append(request.resolution or spec.default_resolution)
-        parts.append(f"{request.duration or spec.default_duration} s")
+        parts.append(format_seconds(request.duration or spec.default_duration))
     if request.audio_enabled is False:
-        parts.append("silent")
+        parts.append(_("silent"))
     if request.shot_type is not None:
-        parts.append(f"{request.shot_type.value} shot")
+        parts.append(_("multi shot") if request.shot_type is ShotType.MULTI else _("single shot"))
     if request.seed is not None:
-        parts.append(f"seed {request.seed}")
+        parts.append(_("seed {seed}").format(seed=request.seed))
     if request.last_frame:
-        parts.append("+ last frame")
+        parts.append(_("+ last frame"))
     if request.audio:
-        parts.append("+ audio")
+        parts.append(_("+ audio"))
     if request.first_clip:
-        parts.append("continues a clip")
+        parts.append(_("continues a clip"))
     return " · ".join(parts)
 
 
 def duration_text(seconds: float | None) -> str:
-    """ "1 h 05 min", "4 min 10 s", "12 s"; empty when unknown."""
+    """ "1 h 5 min", "4 min 10 s", "12 s" (in the person's language); empty when unknown."""
     if seconds is None:
         return ""
-    seconds = max(0, round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
+    return format_duration(seconds)
 
 
 class JobQueueModel(QAbstractListModel):

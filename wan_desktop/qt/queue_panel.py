@@ -3,6 +3,7 @@ and the actions that make sense for its state. The panel only emits requests; th
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from wan_desktop.core import jobs as rules
 from wan_desktop.core.dashscope.catalog import REGIONS, Region, find_model
+from wan_desktop.core.i18n import _, format_percent, pgettext
 from wan_desktop.core.jobs import Job, JobAction, JobState
 
 from . import theme
@@ -50,29 +52,42 @@ class QueueAction(str, Enum):
     DROP = "drop"  # submit_uncertain: give up on it
 
 
-_LABELS = {
-    QueueAction.CANCEL: "&Cancel",
-    QueueAction.RETRY: "&Retry",
-    QueueAction.REMOVE: "Remo&ve",
-    QueueAction.OPEN_VIDEO: "&Open video",
-    QueueAction.SHOW_FOLDER: "Show in &folder",
-    QueueAction.ERROR_DETAILS: "Error &details…",
-    QueueAction.SEARCH: "&Look it up on the service",
-    QueueAction.RESUBMIT: "Send a&gain…",
-    QueueAction.DROP: "Forget i&t",
-}
+def action_label(action: QueueAction) -> str:
+    """The action's button and menu text, with its Alt+letter."""
+    return {
+        QueueAction.CANCEL: _("&Cancel"),
+        QueueAction.RETRY: _("&Retry"),
+        QueueAction.REMOVE: _("Remo&ve"),
+        QueueAction.OPEN_VIDEO: _("&Open video"),
+        QueueAction.SHOW_FOLDER: _("Show in &folder"),
+        QueueAction.ERROR_DETAILS: _("Error &details…"),
+        QueueAction.SEARCH: _("&Look it up on the service"),
+        QueueAction.RESUBMIT: _("Send a&gain…"),
+        QueueAction.DROP: _("Forget i&t"),
+    }[action]
 
-_DESCRIPTIONS = {
-    QueueAction.CANCEL: "Cancel this job (the service only cancels tasks that have not started)",
-    QueueAction.RETRY: "Make a fresh attempt from the same inputs",
-    QueueAction.REMOVE: "Remove this job from the queue (the video file stays in the library)",
-    QueueAction.OPEN_VIDEO: "Play the finished video",
-    QueueAction.SHOW_FOLDER: "Show the video in the file manager",
-    QueueAction.ERROR_DETAILS: "Show the service's error code, message and request ids",
-    QueueAction.SEARCH: "Check the service's task list for this job before deciding",
-    QueueAction.RESUBMIT: "Send the request again; if the first one arrived you pay twice",
-    QueueAction.DROP: "Give up on this job without sending it again",
-}
+
+def action_description(action: QueueAction) -> str:
+    return {
+        QueueAction.CANCEL: _("Cancel this job (the service only cancels tasks that have not started)"),
+        QueueAction.RETRY: _("Make a fresh attempt from the same inputs"),
+        QueueAction.REMOVE: _("Remove this job from the queue (the video file stays in the library)"),
+        QueueAction.OPEN_VIDEO: _("Play the finished video"),
+        QueueAction.SHOW_FOLDER: _("Show the video in the file manager"),
+        QueueAction.ERROR_DETAILS: _("Show the service's error code, message and request ids"),
+        QueueAction.SEARCH: _("Check the service's task list for this job before deciding"),
+        QueueAction.RESUBMIT: _("Send the request again; if the first one arrived you pay twice"),
+        QueueAction.DROP: _("Give up on this job without sending it again"),
+    }[action]
+
+
+_MNEMONIC_IN_BRACKETS = re.compile(r"\(&\w\)")  # Chinese labels put the Alt+letter after the words: "取消(&C)"
+
+
+def spoken_label(label: str) -> str:
+    """A button's text as a screen reader should say it: no Alt+letter marks, no trailing ellipsis."""
+    return _MNEMONIC_IN_BRACKETS.sub("", label).replace("&", "").rstrip("…").strip()
+
 
 _UNCERTAIN = (QueueAction.SEARCH, QueueAction.RESUBMIT, QueueAction.DROP)
 _FROM_RULES = {
@@ -103,38 +118,42 @@ def error_details_text(job: Job) -> str:
         region = REGIONS[Region(job.region)].label
     except ValueError:
         region = job.region
-    lines = [job.error_message or "The job failed."]
-    lines.append(f"Service code: {job.error_code or '(none)'}")
-    lines.append(f"Service message: {job.error_detail or '(none)'}")
-    lines.append(f"Task id: {job.task_id or '(not created)'}")
-    lines.append(f"Request ids: {', '.join(job.request_ids) if job.request_ids else '(none)'}")
-    lines.append(f"Model: {spec.label + ' (' + job.request.model + ')' if spec else job.request.model}")
-    lines.append(f"Region: {region}")
-    lines.append(f"Job id: {job.id}")
+    none = _("(none)")
+    model = f"{spec.label} ({job.request.model})" if spec else job.request.model
+    lines = [
+        job.error_message or _("The job failed."),
+        _("Service code: {code}").format(code=job.error_code or none),
+        _("Service message: {message}").format(message=job.error_detail or none),
+        _("Task id: {task}").format(task=job.task_id or _("(not created)")),
+        _("Request ids: {ids}").format(ids=", ".join(job.request_ids) if job.request_ids else none),
+        _("Model: {model}").format(model=model),
+        _("Region: {region}").format(region=region),
+        _("Job id: {job}").format(job=job.id),
+    ]
     return "\n".join(lines)
 
 
 class ErrorDetailsDialog(QDialog):
     def __init__(self, job: Job, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Error details")
-        self.setAccessibleName("Error details")
+        self.setWindowTitle(_("Error details"))
+        self.setAccessibleName(_("Error details"))
         self.text = QPlainTextEdit(error_details_text(job))
         self.text.setReadOnly(True)
         self.text.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        theme.name(self.text, "Error details text", "The service's code, message and request ids; select to copy")
-        self.copy_button = QPushButton("&Copy")
-        theme.name(self.copy_button, "Copy error details", "Copy all details to the clipboard")
+        theme.name(self.text, _("Error details text"), _("The service's code, message and request ids; select to copy"))
+        self.copy_button = QPushButton(_("&Copy"))
+        theme.name(self.copy_button, _("Copy error details"), _("Copy all details to the clipboard"))
         self.copy_button.clicked.connect(self.copy)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         for button in buttons.buttons():
-            theme.name(button, "Close")
+            theme.name(button, _("Close"))
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Send these details to support if the problem persists:"))
+        layout.addWidget(QLabel(_("Send these details to support if the problem persists:")))
         layout.addWidget(self.text)
         layout.addWidget(buttons)
         self.resize(520, 280)
@@ -209,19 +228,20 @@ def status_line(index: QModelIndex) -> str:
     parts = [index.data(JobRole.STATE_LABEL)]
     job: Job = index.data(JobRole.JOB)
     if job.error_message and job.state in (JobState.FAILED, JobState.EXPIRED, JobState.SUBMIT_UNCERTAIN):
-        parts[0] += f": {job.error_message}"
+        parts[0] = _("{state}: {problem}").format(state=parts[0], problem=job.error_message)
     elapsed = index.data(JobRole.ELAPSED)
     if elapsed is not None:
-        parts.append(f"took {duration_text(elapsed)}" if job.state.is_final else f"{duration_text(elapsed)} so far")
+        took = _("took {duration}") if job.state.is_final else _("{duration} so far")
+        parts.append(took.format(duration=duration_text(elapsed)))
     eta = index.data(JobRole.ETA)
     if eta is not None:
-        parts.append(f"about {duration_text(eta)} left")
+        parts.append(_("about {duration} left").format(duration=duration_text(eta)))
     progress = index.data(JobRole.PROGRESS)
     if progress is not None:
-        parts.append(f"{progress:.0%} downloaded")
+        parts.append(_("{percent} downloaded").format(percent=format_percent(progress)))
     expires = index.data(JobRole.EXPIRES_IN)
     if expires is not None:
-        parts.append(f"the service keeps it {duration_text(expires)} more")
+        parts.append(_("the service keeps it {duration} more").format(duration=duration_text(expires)))
     return " · ".join(p for p in parts if p)
 
 
@@ -246,28 +266,31 @@ class QueuePanel(QWidget):
         self.view.setUniformItemSizes(False)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._show_menu)
-        theme.name(self.view, "Job queue", "Every video job with its state; right-click for actions")
+        theme.name(self.view, _("Job queue"), _("Every video job with its state; right-click for actions"))
 
         self.buttons: dict[QueueAction, QPushButton] = {}
         # a grid, not a row: a row of every action made the window wider than a 1366-pixel screen
         actions_row = QGridLayout()
         for number, action in enumerate(QueueAction):
-            button = QPushButton(_LABELS[action])
-            theme.name(button, _LABELS[action].replace("&", "").rstrip("…"), _DESCRIPTIONS[action])
-            button.setToolTip(_DESCRIPTIONS[action])
+            label, description = action_label(action), action_description(action)
+            button = QPushButton(label)
+            theme.name(button, spoken_label(label), description)
+            button.setToolTip(description)
             button.clicked.connect(lambda _checked=False, a=action: self.trigger_current(a))
             self.buttons[action] = button
             actions_row.addWidget(button, number // 4, number % 4)
 
-        self.pause_button = QPushButton("&Pause queue")
+        self.pause_button = QPushButton(_("&Pause queue"))
         self.pause_button.setCheckable(True)
-        theme.name(self.pause_button, "Pause queue", "Stop sending new jobs; jobs already on the service continue")
+        theme.name(
+            self.pause_button, _("Pause queue"), _("Stop sending new jobs; jobs already on the service continue")
+        )
         self.pause_button.toggled.connect(self._pause_toggled)
-        self.empty_label = QLabel("No jobs yet. Drop an image on the composer and press Generate.")
+        self.empty_label = QLabel(_("No jobs yet. Drop an image on the composer and press Generate."))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         top = QHBoxLayout()
-        title = QLabel("&Queue")
+        title = QLabel(pgettext("the queue panel's title", "&Queue"))  # not the batch dialog's "&Queue" button
         title.setBuddy(self.view)
         top.addWidget(title)
         top.addStretch(1)
@@ -350,16 +373,18 @@ class QueuePanel(QWidget):
     def confirm_resubmit(self, job: Job) -> QMessageBox:
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "Send the job again?",
-            "It is not known whether the service received this job. If it did, sending it again "
-            "makes a second video and you may be charged twice.\n\n"
-            "Use “Look it up on the service” first if you are unsure.",
+            _("Send the job again?"),
+            _(
+                "It is not known whether the service received this job. If it did, sending it again "
+                "makes a second video and you may be charged twice.\n\n"
+                "Use “{look_up}” first if you are unsure."
+            ).format(look_up=spoken_label(action_label(QueueAction.SEARCH))),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
-        box.button(QMessageBox.StandardButton.Yes).setText("Send again")
+        box.button(QMessageBox.StandardButton.Yes).setText(_("Send again"))
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # the safe choice is the default
-        box.setAccessibleName("Confirm sending again")
+        box.setAccessibleName(_("Confirm sending again"))
         box.finished.connect(lambda result, jid=job.id: self._resubmit_answered(jid, result))
         self.confirm_box = box
         box.open()
@@ -376,7 +401,7 @@ class QueuePanel(QWidget):
         for action in QueueAction:
             if action in _UNCERTAIN and action not in allowed:
                 continue
-            item = menu.addAction(_LABELS[action])
+            item = menu.addAction(action_label(action))
             item.setData(action.value)
             item.setEnabled(action in allowed)
             item.triggered.connect(lambda _checked=False, a=action, jid=job.id: self.trigger(a, jid))
@@ -394,8 +419,8 @@ class QueuePanel(QWidget):
 
     @Slot(bool)
     def _pause_toggled(self, paused: bool) -> None:
-        self.pause_button.setText("&Resume queue" if paused else "&Pause queue")
-        theme.name(self.pause_button, "Resume queue" if paused else "Pause queue")
+        self.pause_button.setText(_("&Resume queue") if paused else _("&Pause queue"))
+        theme.name(self.pause_button, _("Resume queue") if paused else _("Pause queue"))
         self.pause_toggled.emit(paused)
 
     def set_paused(self, paused: bool) -> None:
@@ -403,7 +428,7 @@ class QueuePanel(QWidget):
         self.pause_button.blockSignals(True)
         self.pause_button.setChecked(paused)
         self.pause_button.blockSignals(False)
-        self.pause_button.setText("&Resume queue" if paused else "&Pause queue")
+        self.pause_button.setText(_("&Resume queue") if paused else _("&Pause queue"))
 
     def shutdown(self) -> None:
         self._ticker.stop()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from wan_desktop.core import media
 from wan_desktop.core.dashscope.catalog import Region
+from wan_desktop.core.i18n import _, format_number, ngettext
 from wan_desktop.core.jobs import Job, JobState
 from wan_desktop.core.secrets import KeyVault
 from wan_desktop.core.settings import Settings, SettingsStore
@@ -52,13 +53,13 @@ def environment_problems() -> list[str]:
 
         formats = QMediaFormat().supportedFileFormats(QMediaFormat.ConversionMode.Decode)
         if QMediaFormat.FileFormat.MPEG4 not in formats:
-            problems.append("Qt's multimedia backend cannot decode MP4 (the FFmpeg plugin is missing)")
+            problems.append(_("Qt's multimedia backend cannot decode MP4 (the FFmpeg plugin is missing)"))
     except ImportError as error:
-        problems.append(f"QtMultimedia is missing: {error}")
+        problems.append(_("QtMultimedia is missing: {error}").format(error=error))
     from wan_desktop.resources import icon_path
 
     if not icon_path(256).is_file():
-        problems.append(f"the app icon is missing: {icon_path(256)}")
+        problems.append(_("the app icon is missing: {path}").format(path=icon_path(256)))
     return problems
 
 
@@ -109,10 +110,10 @@ def _keyring_problem() -> str | None:
         module = __import__(f"keyring.backends.{platform_backend}", fromlist=["Keyring"])
         module.Keyring.priority  # noqa: B018  (evaluating it checks the backend's own dependencies)
     except ImportError as error:
-        return f"the {platform_backend} keyring backend is missing: {error}"
+        return _("the {backend} keyring backend is missing: {error}").format(backend=platform_backend, error=error)
     except RuntimeError as error:
         if "required" in str(error).lower():  # e.g. "SecretStorage required": a module left out
-            return f"the {platform_backend} keyring backend cannot load: {error}"
+            return _("the {backend} keyring backend cannot load: {error}").format(backend=platform_backend, error=error)
     return None
 
 
@@ -127,7 +128,10 @@ class SelfTest(QObject):
         self.job: Job | None = None
         self._calls = BackgroundCalls(self)
         self._timeout = QTimer(self, singleShot=True, interval=TIMEOUT_MS)
-        self._timeout.timeout.connect(lambda: self._finish(False, f"timed out after {TIMEOUT_MS // 1000} s"))
+        self._timeout.timeout.connect(self._timed_out)
+
+    def _timed_out(self) -> None:
+        self._finish(False, _("timed out after {seconds} s").format(seconds=format_number(TIMEOUT_MS // 1000)))
 
     def start(self) -> None:
         self._timeout.start()
@@ -136,7 +140,7 @@ class SelfTest(QObject):
             self._finish(False, "; ".join(problems))
             return
         self.window.engine_ready.connect(self._drop_image)
-        self.window.engine_failed.connect(lambda text: self._finish(False, f"engine: {text}"))
+        self.window.engine_failed.connect(lambda text: self._finish(False, _("engine: {problem}").format(problem=text)))
 
     def _drop_image(self) -> None:
         composer = self.window.composer
@@ -147,7 +151,7 @@ class SelfTest(QObject):
         zone.changed.connect(self._image_checked)
         refused = drop_files(zone, [self.image])
         if refused:
-            self._finish(False, f"the composer refused the dropped image ({refused})")
+            self._finish(False, _("the composer refused the dropped image ({event})").format(event=refused))
             return
         self._image_checked()
 
@@ -162,33 +166,34 @@ class SelfTest(QObject):
 
     def _job_finished(self, job: Job) -> None:
         if job.state is not JobState.DONE:
-            self._finish(False, f"the job ended {job.state.value}: {job.error_message}")
+            ended = _("the job ended {state}: {problem}")
+            self._finish(False, ended.format(state=job.state.value, problem=job.error_message))
             return
         self.job = job
         if job.video_path is None or job.thumbnail_path is None:
-            self._finish(False, "the finished job names no video or no thumbnail")
+            self._finish(False, _("the finished job names no video or no thumbnail"))
             return
         root = self.window.library_root()
         video, thumbnail = root / job.video_path, root / job.thumbnail_path
         self._calls.run(
             lambda: (media.verify_video(video), QImage(str(thumbnail))),
             lambda result: self._checked(job, thumbnail, result),
-            lambda error: self._finish(False, f"the video does not verify: {error}"),
+            lambda error: self._finish(False, _("the video does not verify: {error}").format(error=error)),
         )
 
     def _checked(self, job: Job, thumbnail_path: Path, result) -> None:
         info, thumbnail = result
         if thumbnail.isNull():
-            self._finish(False, "the thumbnail does not load")
+            self._finish(False, _("the thumbnail does not load"))
             return
         model = self.window.queue_model
         shown = model.job(job.id)
         if shown is None or shown.state is not JobState.DONE:
-            self._finish(False, "the queue does not show the finished job")
+            self._finish(False, _("the queue does not show the finished job"))
             return
         picture = model.picture_path(shown)
         if picture is None or picture != str(thumbnail_path):
-            self._finish(False, "the queue row does not show the video's thumbnail")
+            self._finish(False, _("the queue row does not show the video's thumbnail"))
             return
         model.thumbnails.ready.connect(lambda path: path == picture and self._thumbnail_shown(job, info))
         model.data(model.index_of(job.id), Qt.ItemDataRole.DecorationRole)  # as the view's paint asks
@@ -197,9 +202,17 @@ class SelfTest(QObject):
 
     def _thumbnail_shown(self, job: Job, info) -> None:
         if job.request.prompt != PROMPT:
-            self._finish(False, f"the job's prompt is {job.request.prompt!r}, not what was typed")
+            wrong = _("the job's prompt is {prompt}, not what was typed")
+            self._finish(False, wrong.format(prompt=repr(job.request.prompt)))
             return
-        self._finish(True, f"{info.width}x{info.height}, {info.duration:.1f} s, {info.frame_count} frames")
+        frames = ngettext(
+            "{width}x{height}, {seconds} s, {n} frame", "{width}x{height}, {seconds} s, {n} frames", info.frame_count
+        )
+        seconds = format_number(info.duration, 1)
+        self._finish(
+            True,
+            frames.format(width=info.width, height=info.height, seconds=seconds, n=format_number(info.frame_count)),
+        )
 
     def _finish(self, ok: bool, message: str) -> None:
         if self.verdict is not None:
@@ -224,7 +237,7 @@ def run_self_test(home: Path | None = None) -> int:
     test = SelfTest(window, image)
     QTimer.singleShot(0, test.start)
     app.exec()
-    verdict = test.verdict or Verdict(False, "the window closed before the check finished")
+    verdict = test.verdict or Verdict(False, _("the window closed before the check finished"))
     shutil.rmtree(scratch, ignore_errors=True)
     if verdict.ok:
         print(f"OK ({verdict.message})")

@@ -1,5 +1,5 @@
 """Settings: region (with Frankfurt's workspace id or a custom base URL), the API key, the library folder,
-how many jobs run at once, and notifications.
+how many jobs run at once, notifications, and the language (used from the next start).
 
 The key goes to the system keyring per region through KeyVault and never into Settings. Without a safe
 keyring the dialog says so and offers the environment variable or "keep for this run only"; it never
@@ -10,6 +10,7 @@ for an unlock prompt; the test talks to the network).
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -31,9 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wan_desktop.core import i18n
 from wan_desktop.core.dashscope.catalog import REGIONS, Region
 from wan_desktop.core.dashscope.keycheck import KeyCheck, KeyStatus
 from wan_desktop.core.dashscope.regions import ServiceEndpoint
+from wan_desktop.core.i18n import Language, _
 from wan_desktop.core.secrets import ENV_VAR, KeyringUnavailable, KeySource, KeyVault, mask_key
 from wan_desktop.core.settings import Settings
 
@@ -53,12 +56,12 @@ def _check_key_in_regions(api_key: str, endpoints: Sequence[ServiceEndpoint]) ->
 def key_check_words(check: KeyCheck) -> str:
     """The short verdict shown beside the Test key button."""
     if check.status is KeyStatus.VALID:
-        return "valid"
+        return _("valid")
     if check.status is KeyStatus.INVALID:
-        return "invalid key"
+        return _("invalid key")
     if check.status is KeyStatus.OTHER_REGION and check.region is not None:
-        return f"this key belongs to {REGIONS[check.region].label}"
-    return "could not reach the service"
+        return _("this key belongs to {region}").format(region=REGIONS[check.region].label)
+    return _("could not reach the service")
 
 
 def endpoints_to_try(region: Region, workspace: str, custom_base_url: str) -> list[ServiceEndpoint]:
@@ -73,6 +76,51 @@ def endpoints_to_try(region: Region, workspace: str, custom_base_url: str) -> li
     return [chosen, *others]
 
 
+def system_language() -> Language:
+    """The language "System language" stands for: the system locale's. ``i18n.install`` puts the language in
+    use into LANGUAGE (for argparse and Qt), so a LANGUAGE that says exactly that is not the system's word."""
+    environ = dict(os.environ)
+    if environ.get("LANGUAGE") == i18n.current_language().value:
+        del environ["LANGUAGE"]
+    return i18n.system_language(environ)
+
+
+class LanguageChoice(QWidget):
+    """The language the app words itself in: the system's or one named in itself. The words are chosen once,
+    at start, so a choice other than the language in use shows when it applies."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.system = system_language()
+        self.combo = QComboBox()
+        self.combo.addItem(_("System language ({language})").format(language=self.system.own_name), i18n.SYSTEM)
+        for language in Language:
+            self.combo.addItem(language.own_name, language.value)
+        theme.name(self.combo, _("Language"), _("The language of the app's words"))
+        self.note = QLabel(_("The new language is used the next time Wan Desktop starts."))
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName(_("When the language changes"))
+        self.note.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.note)
+        self.combo.currentIndexChanged.connect(lambda _index: self._changed())
+
+    def set_value(self, value: str) -> None:
+        self.combo.setCurrentIndex(max(0, self.combo.findData(value)))
+        self._changed()
+
+    def value(self) -> str:
+        """What Settings.language keeps: "system" or a Language value."""
+        return str(self.combo.currentData())
+
+    def _changed(self) -> None:
+        value = self.value()
+        chosen = self.system if value == i18n.SYSTEM else Language(value)
+        self.note.setVisible(chosen is not i18n.current_language())
+
+
 class SettingsDialog(QDialog):
     settings_saved = Signal(object)  # Settings
 
@@ -85,7 +133,7 @@ class SettingsDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(_("Settings"))
         self._settings = settings
         self._vault = vault
         self._key_checker = key_checker or _check_key_in_regions
@@ -108,77 +156,78 @@ class SettingsDialog(QDialog):
         self.region_combo = QComboBox()
         for region, info in REGIONS.items():
             self.region_combo.addItem(info.label, region.value)
-        theme.name(self.region_combo, "Region", "Where your Model Studio account and key live")
+        theme.name(self.region_combo, _("Region"), _("Where your Model Studio account and key live"))
         self.workspace_edit = QLineEdit()
-        self.workspace_edit.setPlaceholderText("Workspace id from the Model Studio console")
+        self.workspace_edit.setPlaceholderText(_("Workspace id from the Model Studio console"))
         theme.name(
             self.workspace_edit,
-            "Workspace id",
-            "Optional (required in Frankfurt and for Wan 3.0): requests then go to this workspace's own host",
+            _("Workspace id"),
+            _("Optional (required in Frankfurt and for Wan 3.0): requests then go to this workspace's own host"),
         )
         self.base_url_edit = QLineEdit()
         self.base_url_edit.setPlaceholderText("http://127.0.0.1:8000/api/v1")
-        theme.name(self.base_url_edit, "Custom base URL", "A simulator or proxy that speaks the DashScope API")
+        theme.name(self.base_url_edit, _("Custom base URL"), _("A simulator or proxy that speaks the DashScope API"))
 
     def _build_key(self) -> None:
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText("sk-…")
-        theme.name(self.key_edit, "API key", "Leave empty to keep the key already stored for this region")
-        self.show_key = QCheckBox("S&how")
-        theme.name(self.show_key, "Show the API key")
+        theme.name(self.key_edit, _("API key"), _("Leave empty to keep the key already stored for this region"))
+        self.show_key = QCheckBox(_("S&how"))
+        theme.name(self.show_key, _("Show the API key"))
         self.show_key.toggled.connect(
             lambda on: self.key_edit.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
         )
         self.key_status = QLabel()
         self.key_status.setWordWrap(True)
-        self.key_status.setAccessibleName("Stored key")
-        self.test_button = QPushButton("&Test key")
-        theme.name(self.test_button, "Test key", "Ask the service whether the key works in this region")
+        self.key_status.setAccessibleName(_("Stored key"))
+        self.test_button = QPushButton(_("&Test key"))
+        theme.name(self.test_button, _("Test key"), _("Ask the service whether the key works in this region"))
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
-        self.test_result.setAccessibleName("Key test result")
-        self.forget_button = QPushButton("&Forget stored key")
-        theme.name(self.forget_button, "Forget stored key", "Remove this region's key from the keyring")
+        self.test_result.setAccessibleName(_("Key test result"))
+        self.forget_button = QPushButton(_("&Forget stored key"))
+        theme.name(self.forget_button, _("Forget stored key"), _("Remove this region's key from the keyring"))
         self.no_keyring = QLabel()
         self.no_keyring.setWordWrap(True)
-        self.no_keyring.setAccessibleName("No keyring warning")
-        self.session_only = QCheckBox("Keep the key for this run &only (it is forgotten when the app quits)")
-        theme.name(self.session_only, "Keep the key for this run only")
+        self.no_keyring.setAccessibleName(_("No keyring warning"))
+        self.session_only = QCheckBox(_("Keep the key for this run &only (it is forgotten when the app quits)"))
+        theme.name(self.session_only, _("Keep the key for this run only"))
 
     def _build_rest(self) -> None:
         self.library_edit = QLineEdit()
-        theme.name(self.library_edit, "Library folder", "Where finished videos are kept")
-        self.library_button = QPushButton("&Choose…")
-        theme.name(self.library_button, "Choose the library folder")
+        theme.name(self.library_edit, _("Library folder"), _("Where finished videos are kept"))
+        self.library_button = QPushButton(_("&Choose…"))
+        theme.name(self.library_button, _("Choose the library folder"))
         self.jobs_spin = QSpinBox()
         self.jobs_spin.setRange(0, MAX_JOBS)
-        self.jobs_spin.setSpecialValueText("As many as the model allows")
-        theme.name(self.jobs_spin, "Jobs at once", "How many videos are generated at the same time")
-        self.notifications = QCheckBox("&Notify me when a video is ready or a job fails")
-        theme.name(self.notifications, "Notifications")
-        self.tray = QCheckBox("Keep running in the s&ystem tray when the window is closed")
-        theme.name(self.tray, "Keep running in the tray", "Jobs keep going and finished videos are downloaded")
+        self.jobs_spin.setSpecialValueText(_("As many as the model allows"))
+        theme.name(self.jobs_spin, _("Jobs at once"), _("How many videos are generated at the same time"))
+        self.notifications = QCheckBox(_("&Notify me when a video is ready or a job fails"))
+        theme.name(self.notifications, _("Notifications"))
+        self.tray = QCheckBox(_("Keep running in the s&ystem tray when the window is closed"))
+        theme.name(self.tray, _("Keep running in the tray"), _("Jobs keep going and finished videos are downloaded"))
+        self.language = LanguageChoice()
         self.problem = QLabel()
         self.problem.setWordWrap(True)
-        self.problem.setAccessibleName("Problem")
+        self.problem.setAccessibleName(_("Problem"))
         self.problem.setVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        theme.name(self.buttons.button(QDialogButtonBox.StandardButton.Save), "Save settings")
-        theme.name(self.buttons.button(QDialogButtonBox.StandardButton.Cancel), "Cancel")
+        theme.name(self.buttons.button(QDialogButtonBox.StandardButton.Save), _("Save settings"))
+        theme.name(self.buttons.button(QDialogButtonBox.StandardButton.Cancel), _("Cancel"))
 
     def _lay_out(self) -> None:
         form = QFormLayout()
         self._form = form
-        self._add(form, "&Region:", self.region_combo)
-        self._add(form, "&Workspace id:", self.workspace_edit)
-        self._add(form, "Base &URL:", self.base_url_edit)
+        self._add(form, _("&Region:"), self.region_combo)
+        self._add(form, _("&Workspace id:"), self.workspace_edit)
+        self._add(form, _("Base &URL:"), self.base_url_edit)
         key_row = QWidget()
         key_layout = QHBoxLayout(key_row)
         key_layout.setContentsMargins(0, 0, 0, 0)
         key_layout.addWidget(self.key_edit, 1)
         key_layout.addWidget(self.show_key)
-        self._add(form, "API &key:", key_row, buddy=self.key_edit)
+        self._add(form, _("API &key:"), key_row, buddy=self.key_edit)
         form.addRow("", self.key_status)
         form.addRow("", self._test_row())
         # The keyring warning spans the dialog: a wrapped label inside a form row gets clipped.
@@ -206,10 +255,11 @@ class SettingsDialog(QDialog):
         library_layout.addWidget(self.library_edit, 1)
         library_layout.addWidget(self.library_button)
         more = QFormLayout()
-        self._add(more, "&Library folder:", library_row, buddy=self.library_edit)
-        self._add(more, "&Jobs at once:", self.jobs_spin)
+        self._add(more, _("&Library folder:"), library_row, buddy=self.library_edit)
+        self._add(more, _("&Jobs at once:"), self.jobs_spin)
         more.addRow("", self.notifications)
         more.addRow("", self.tray)
+        self._add(more, _("Lan&guage:"), self.language, buddy=self.language.combo)
         return more
 
     def _connect(self) -> None:
@@ -235,17 +285,18 @@ class SettingsDialog(QDialog):
         self.jobs_spin.setValue(settings.max_concurrent_jobs or 0)
         self.notifications.setChecked(settings.notifications)
         self.tray.setChecked(bool(settings.keep_running_in_tray))
+        self.language.set_value(settings.language)
         safe = self._vault.backend_available()
         self.no_keyring.setVisible(not safe)
         self.session_only.setVisible(not safe)
         self.forget_button.setVisible(True)
         if not safe:
-            self.no_keyring.setText(
-                f"<span style='color:{theme.css_colour('warning')}'>No secure system keyring was found "
-                f"({html.escape(self._vault.backend_name())}), so the key cannot be saved safely. Set the "
-                f"<b>{ENV_VAR}</b> environment variable before starting Wan Desktop, or keep the key for "
-                "this run only.</span>"
-            )
+            words = _(
+                "No secure system keyring was found ({backend}), so the key cannot be saved safely. Set the "
+                "<b>{variable}</b> environment variable before starting Wan Desktop, or keep the key for "
+                "this run only."
+            ).format(backend=html.escape(self._vault.backend_name()), variable=ENV_VAR)
+            self.no_keyring.setText(f"<span style='color:{theme.css_colour('warning')}'>{words}</span>")
         self._region_changed()
 
     # -- region ------------------------------------------------------------------------------------------
@@ -269,7 +320,7 @@ class SettingsDialog(QDialog):
         region = self.region()
         if self._status_token is not None:
             self._calls.cancel(self._status_token)
-        self.key_status.setText("Looking for a stored key…")
+        self.key_status.setText(_("Looking for a stored key…"))
         self._status_token = self._calls.run(
             lambda: self._vault.get(region.value),
             lambda stored: self._show_key_status(region, stored),
@@ -281,9 +332,10 @@ class SettingsDialog(QDialog):
         if region is not self.region():
             return
         if stored is None:
-            self.key_status.setText(f"No key for {REGIONS[region].label} yet. Paste it above.")
+            self.key_status.setText(_("No key for {region} yet. Paste it above.").format(region=REGIONS[region].label))
         else:
-            self.key_status.setText(f"Using {mask_key(stored.key)}, {stored.source.label}.")
+            using = _("Using {key}, {source}.")
+            self.key_status.setText(using.format(key=mask_key(stored.key), source=stored.source.label))
         self.forget_button.setEnabled(stored is not None and stored.source is not KeySource.ENVIRONMENT)
         self._stored = stored
 
@@ -296,7 +348,7 @@ class SettingsDialog(QDialog):
         stored = getattr(self, "_stored", None)
         key = typed or (stored.key if stored else "")
         if not key:
-            self._show_test("Paste a key first.", "error")
+            self._show_test(_("Paste a key first."), "error")
             return
         try:
             endpoints = endpoints_to_try(self.region(), self.workspace_edit.text(), self.base_url_edit.text())
@@ -304,20 +356,22 @@ class SettingsDialog(QDialog):
             self._show_test(str(error), "error")
             return
         checker = self._key_checker
-        self._show_test("Testing…", "muted")
+        self._show_test(_("Testing…"), "muted")
         self.test_button.setEnabled(False)
         self._calls.run(lambda: checker(key, endpoints), self._tested, self._test_failed)
 
     def _tested(self, check: KeyCheck) -> None:
         self.test_button.setEnabled(True)
         kind = "ok" if check.status is KeyStatus.VALID else "error"
-        words = f"<b>{html.escape(key_check_words(check))}</b> — {html.escape(check.message)}"
+        words = _("{verdict} — {explanation}").format(
+            verdict=f"<b>{html.escape(key_check_words(check))}</b>", explanation=html.escape(check.message)
+        )
         self._show_test(words, kind, escaped=True)
         self.last_check = check
 
     def _test_failed(self, error: Exception) -> None:
         self.test_button.setEnabled(True)
-        self._show_test(f"could not reach the service ({error})", "error")
+        self._show_test(_("could not reach the service ({error})").format(error=error), "error")
 
     def _show_test(self, text: str, kind: str, escaped: bool = False) -> None:
         body = text if escaped else html.escape(text)
@@ -336,7 +390,7 @@ class SettingsDialog(QDialog):
 
     # -- library folder ----------------------------------------------------------------------------------
     def browse_library(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose the library folder", self.library_edit.text())
+        folder = QFileDialog.getExistingDirectory(self, _("Choose the library folder"), self.library_edit.text())
         if folder:
             self.choose_library(Path(folder))
 
@@ -355,6 +409,7 @@ class SettingsDialog(QDialog):
             max_concurrent_jobs=self.jobs_spin.value() or None,
             notifications=self.notifications.isChecked(),
             keep_running_in_tray=self._tray_choice(),
+            language=self.language.value(),
         )
 
     def _tray_choice(self) -> bool | None:
@@ -386,8 +441,10 @@ class SettingsDialog(QDialog):
         if not vault.backend_available():
             if not self.session_only.isChecked():
                 self._show_problem(
-                    f"The key cannot be saved safely on this computer. Tick “Keep the key for this run only”, "
-                    f"or set the {ENV_VAR} environment variable and leave the field empty."
+                    _(
+                        "The key cannot be saved safely on this computer. Tick “Keep the key for this run only”, "
+                        "or set the {variable} environment variable and leave the field empty."
+                    ).format(variable=ENV_VAR)
                 )
                 return
             store = lambda: vault.keep_for_session(region, key)  # noqa: E731
@@ -401,7 +458,7 @@ class SettingsDialog(QDialog):
         if isinstance(error, (KeyringUnavailable, ValueError)):
             self._show_problem(str(error))
         else:
-            self._show_problem(f"The key could not be stored: {error}")
+            self._show_problem(_("The key could not be stored: {error}").format(error=error))
 
     def _accept(self, settings: Settings) -> None:
         self.buttons.setEnabled(True)

@@ -20,8 +20,11 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from wan_desktop.core.home_lock import HomeBusy, HomeLock
+from wan_desktop.core.i18n import _
 
-WINDOW_PROGRAM = "Wan Desktop window"  # how HomeLock names the window's hold in the CLI's busy sentence
+# How HomeLock names the window's hold in the CLI's busy sentence. Not translated: it is written in the lock
+# file and read by another process, which may word things in another language.
+WINDOW_PROGRAM = "Wan Desktop window"
 RAISE = b"raise\n"
 _CONNECT_MS = 1500  # a window that is alive answers at once; one that is wedged must not hang a start
 _MAX_MESSAGE = 64  # a stranger on the socket gets no more than this read
@@ -150,10 +153,12 @@ def take_engine_home(claim: HomeClaim, engine_home: Path) -> Refusal | None:
     try:
         claim.lock = HomeLock.acquire(engine_home, WINDOW_PROGRAM)
     except HomeBusy as busy:
-        return Refusal("Wan Desktop is busy elsewhere", str(busy), busy=True)
+        return Refusal(_("Wan Desktop is busy elsewhere"), str(busy), busy=True)
     except OSError as error:
-        text = f"Wan Desktop cannot use its folder {engine_home}: {error.strerror or error}. Fix it, then try again."
-        return Refusal("Wan Desktop cannot start", text, busy=False)
+        text = _("Wan Desktop cannot use its folder {folder}: {reason}. Fix it, then try again.").format(
+            folder=engine_home, reason=error.strerror or error
+        )
+        return Refusal(_("Wan Desktop cannot start"), text, busy=False)
     return None
 
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
+from wan_desktop.core.i18n import _
 from wan_desktop.core.session import Session
 from wan_desktop.core.settings import Settings, SettingsStore
 from wan_desktop.demo import DEMO_TIME_SCALE, demo_home
@@ -28,8 +29,12 @@ def app_icon() -> QIcon:
     return icon
 
 
-_DEMO_WORDS = "Demo mode: a built-in simulator stands in for the service."
-DEMO_BANNER = f"{_DEMO_WORDS} Nothing is sent to Alibaba Cloud and nothing is charged."
+def demo_banner() -> str:
+    """The notice above a demo window, in the person's language."""
+    return _(
+        "Demo mode: a built-in simulator stands in for the service. "
+        "Nothing is sent to Alibaba Cloud and nothing is charged."
+    )
 
 
 class _FirstPaintWatcher(QObject):
@@ -71,7 +76,7 @@ def session_opener(context: WindowContext, settings: Settings):
         if not context.demo:
             library = settings.library_dir
             if library is None:
-                raise ValueError("Choose a library folder for the videos in Settings.")
+                raise ValueError(_("Choose a library folder for the videos in Settings."))
             target = target_for(settings, context.vault)
             return open_session(
                 context.home, library, target, listener=listener, max_concurrent=settings.max_concurrent_jobs
