@@ -156,7 +156,11 @@ def test_models_and_budgets_are_listed_in_chinese(chinese, capsys, tmp_path):
 
 
 def test_columns_line_up_with_chinese_words():
-    assert pad("已完成", 10) == "已完成    " and pad("queued", 10) == "queued    " and pad("很长很长很长", 4) == "很长很长很长"
+    assert (
+        pad("已完成", 10) == "已完成    "
+        and pad("queued", 10) == "queued    "
+        and pad("很长很长很长", 4) == "很长很长很长"
+    )
 
 
 def test_demo_submit_run_and_jobs_in_chinese(tmp_path):

@@ -282,9 +282,8 @@ class QueuePanel(QWidget):
 
         self.pause_button = QPushButton(_("&Pause queue"))
         self.pause_button.setCheckable(True)
-        theme.name(
-            self.pause_button, _("Pause queue"), _("Stop sending new jobs; jobs already on the service continue")
-        )
+        pause_words = _("Stop sending new jobs; jobs already on the service continue")
+        theme.name(self.pause_button, _("Pause queue"), pause_words)
         self.pause_button.toggled.connect(self._pause_toggled)
         self.empty_label = QLabel(_("No jobs yet. Drop an image on the composer and press Generate."))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -301,11 +300,10 @@ class QueuePanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(actions_row)
 
-        self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
-        model.dataChanged.connect(lambda *_: self._update_buttons())
-        model.rowsInserted.connect(lambda *_: self._update_buttons())
-        model.rowsRemoved.connect(lambda *_: self._update_buttons())
-        model.modelReset.connect(lambda *_: self._update_buttons())
+        for changed in (self.view.selectionModel().currentChanged, model.dataChanged, model.rowsInserted):
+            changed.connect(lambda *_: self._update_buttons())
+        for changed in (model.rowsRemoved, model.modelReset):
+            changed.connect(lambda *_: self._update_buttons())
         # Only while the list has focus: Delete in the prompt editor must not remove a job.
         remove_key = QShortcut(QKeySequence.StandardKey.Delete, self.view)
         remove_key.setContext(Qt.ShortcutContext.WidgetShortcut)
