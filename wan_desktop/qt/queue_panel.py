@@ -310,9 +310,7 @@ class QueuePanel(QWidget):
         remove_key.activated.connect(lambda: self.trigger_current(QueueAction.REMOVE))
 
         # Elapsed time, ETA and the 24 h countdown move on their own; repaint them once a second.
-        self._ticker = QTimer(self)
-        self._ticker.setInterval(1000)
-        self._ticker.timeout.connect(model.tick)
+        self._ticker = QTimer(self, interval=1000, timeout=model.tick)
         self._ticker.start()
         self._update_buttons()
 
