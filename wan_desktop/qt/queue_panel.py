@@ -305,12 +305,12 @@ class QueuePanel(QWidget):
         for changed in (model.rowsRemoved, model.modelReset):
             changed.connect(lambda *_: self._update_buttons())
         # Only while the list has focus: Delete in the prompt editor must not remove a job.
-        remove_key = QShortcut(QKeySequence.StandardKey.Delete, self.view)
-        remove_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        remove_key = QShortcut(QKeySequence.StandardKey.Delete, self.view, context=Qt.ShortcutContext.WidgetShortcut)
         remove_key.activated.connect(lambda: self.trigger_current(QueueAction.REMOVE))
 
         # Elapsed time, ETA and the 24 h countdown move on their own; repaint them once a second.
-        self._ticker = QTimer(self, interval=1000, timeout=model.tick)
+        self._ticker = QTimer(self, interval=1000)
+        self._ticker.timeout.connect(model.tick)
         self._ticker.start()
         self._update_buttons()
 
