@@ -21,17 +21,22 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QTabBar,
+    QTableView,
     QTabWidget,
     QTextEdit,
+    QTreeView,
     QWidget,
 )
 
 # whole words or codes that stay as they are in every language
 ALLOWED = [
     r"Wan Desktop",
-    r"Wan ?\d+(\.\d+)?( ?[A-Za-z]+)*",  # a model's label: "Wan 3.0", "Wan 2.6 Flash", "Wan 3.0 Prime"
+    r"Wan ?\d+(\.\d+)?( ?[A-Za-z+]+)*",  # a model's label: "Wan 3.0", "Wan 2.1 First+Last Frame", "Wan 3.0 Prime"
     r"wan[\w.\-]*",  # a model's API name: wan2.6-i2v-flash, wanx2.1-...
-    r"\b(?:DashScope|Model Studio|Alibaba Cloud|Qwen|OpenTimelineIO)\b",
+    r"\b(?:DashScope|Model Studio|Alibaba Cloud|Qwen|OpenTimelineIO|Base URL)\b",
+    r"\bEnglish\b",  # a language's name in itself, as the language choice shows it
+    r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b",  # environment variables: DASHSCOPE_API_KEY
+    r"\b\w+ Keyring\b",  # a keyring backend's own name ("SecretService Keyring")
     (
         r"\b(?:API|Key|ID|URL|HTTP|HTTPS|SDK|CLI|MP4|MOV|JSON|CSV|OTIO|PNG|JPEG|JPG|WebP|WEBP|BMP|GIF|EXIF|CMYK|"
         r"RGB|RGBA|FPS|fps|GiB|MiB|KiB|GB|MB|KB|USD|CNY|US|CN|HK|UTC|FTS|SQLite|WAV|MP3|AAC|H\.264|HEVC|PID|sk)\b"
@@ -113,15 +118,17 @@ def _model_texts(view: QAbstractItemView, limit: int = 200) -> list[str]:
     if model is None:
         return []
     texts: list[str] = []
-    for orientation in (Qt.Orientation.Horizontal, Qt.Orientation.Vertical):
-        count = model.columnCount() if orientation is Qt.Orientation.Horizontal else 0
-        for section in range(count):
-            value = model.headerData(section, orientation, Qt.ItemDataRole.DisplayRole)
+    root = QModelIndex()
+    # a list model keeps columnCount private in PySide6, and has one column
+    columns = model.columnCount(root) if isinstance(view, QTableView | QTreeView) else 1
+    if isinstance(view, QTableView | QTreeView):
+        for section in range(columns):
+            value = model.headerData(section, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
             if isinstance(value, str):
                 texts.append(value)
-    for row in range(min(model.rowCount(), limit)):
-        for column in range(model.columnCount()):
-            index = model.index(row, column, QModelIndex())
+    for row in range(min(model.rowCount(root), limit)):
+        for column in range(columns):
+            index = model.index(row, column, root)
             for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
                 value = model.data(index, role)
                 if isinstance(value, str):

@@ -60,7 +60,9 @@ def environment_problems() -> list[str]:
 
     if not icon_path(256).is_file():
         problems.append(_("the app icon is missing: {path}").format(path=icon_path(256)))
-    return problems
+    from .languages import language_problems
+
+    return problems + language_problems()
 
 
 def drop_files(widget, paths: list[Path]) -> str | None:
