@@ -145,11 +145,11 @@ def test_models_and_budgets_are_listed_in_chinese(chinese, capsys, tmp_path):
     home = ["--home", str(tmp_path / "home"), "--library", str(tmp_path / "v")]
     assert main([*home, "models"]) == 0
     text = capsys.readouterr().out
-    assert "Wan 3.0（最新、预览版）" in text and "文本、首帧、首尾帧、参考；预览版；" in text
+    assert "Wan 3.0（最新、预览）" in text and "文本、首帧、首尾帧、参考；预览；" in text
     assert main([*home, "budget", "show"]) == 0
     assert capsys.readouterr().out.strip() == "未设置预算：任务发送时没有上限。"
     assert main([*home, "budget", "set", "--currency", "USD", "--daily", "5"]) == 0
-    assert capsys.readouterr().out.strip() == "USD: 每日上限：US$5.00；每月上限：不限；批量超过此金额时确认：不限"
+    assert capsys.readouterr().out.strip() == "USD: 每日上限：US$5.00；每月上限：无上限；批量超过此金额时确认：无上限"
     assert main([*home, "models", "--json"]) == 0  # the JSON keeps its codes
     rows = json.loads(capsys.readouterr().out)
     assert {"text", "first frame"} <= set(next(row for row in rows if row["name"] == "wan3.0-video")["modes"])
