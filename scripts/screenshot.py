@@ -82,7 +82,7 @@ def main() -> int:
         drop_files(composer.first_zone, images)
         settle(lambda: len(composer.first_zone.entries()) == 3 and not composer.first_zone.busy, 30)
         composer.variations.setValue(2)
-        QTest.keyClicks(composer.prompt_edit, PROMPTS[language])
+        composer.prompt_edit.setPlainText(PROMPTS[language])  # as an input method commits it
         QTest.mouseClick(composer.generate_button, Qt.MouseButton.LeftButton)
         settle(lambda: sum(job.state is JobState.DONE for job in window.jobs()) >= 3, 120)
         settle(lambda: False, 1.0)  # let thumbnails and the status line repaint
