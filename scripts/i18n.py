@@ -4,6 +4,7 @@
     python scripts/i18n.py check           # fails (exit 1) when a catalog is stale or a string is untranslated
     python scripts/i18n.py todo [FILE...]  # the untranslated strings (of those files), as JSON to fill in
     python scripts/i18n.py fill JSON...    # puts {"English": "中文"} translations into the zh_CN catalog
+                                           # (a string with a context: {"context\u0004English": "中文"})
 
 The catalogs are gettext files under wan_desktop/locale/ (see wan_desktop/core/i18n.py for why gettext).
 Besides the app's own code, the words argparse makes for `--help` are in the catalog, so the CLI's help is
@@ -279,6 +280,10 @@ def fill(tables: list[str], language: str = "zh_CN") -> None:
             if text:
                 message.string = tuple(text for _ in range(catalog.num_plurals))
                 filled += 1
+        elif message.context and given.get(f"{message.context}\x04{message.id}"):
+            # a string with a context is keyed as gettext does: "context\x04English"
+            message.string = given[f"{message.context}\x04{message.id}"]
+            filled += 1
         elif given.get(message.id):
             message.string = given[message.id]
             filled += 1
