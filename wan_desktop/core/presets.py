@@ -119,7 +119,7 @@ def _typed(name: str, key: str, value: Any) -> Any:
     if not isinstance(value, expected) or (key == "duration" and isinstance(value, bool)):
         raise PresetError(
             _("The preset '{name}' has a {field} of the wrong kind ({value}).").format(
-                name=name, field=_field_words(key), value=repr(str(value)[:40])
+                name=name, field=option_words(key), value=repr(str(value)[:40])
             )
         )
     if key == "negative_prompt" and len(value) > 2000:
@@ -136,9 +136,11 @@ def _typed(name: str, key: str, value: Any) -> Any:
     return value
 
 
-def _field_words(key: str) -> str:
-    """An option's name in a preset's mistake ("a resolution of the wrong kind")."""
+def option_words(key: str) -> str:
+    """A preset option's name as people read it: in a preset's mistake ("a resolution of the wrong kind") and
+    in the picker's "Differs from" line."""
     words = {
+        "model": _("model"),
         "resolution": _("resolution"),
         "duration": _("duration"),
         "negative_prompt": _("negative prompt"),

@@ -16,28 +16,13 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QInputDialog,
 from wan_desktop.core import composing
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.i18n import _, data_text
-from wan_desktop.core.presets import Preset, PresetBook, preset_from_request
+from wan_desktop.core.presets import Preset, PresetBook, option_words, preset_from_request
 from wan_desktop.core.prompt_history import PromptHistory
 
 from .background import BackgroundCalls
 
 if TYPE_CHECKING:
     from .composer import Composer
-
-
-def option_words(name: str) -> str:
-    """A preset option's name as the status line says it ("negative prompt")."""
-    words = {
-        "model": _("model"),
-        "resolution": _("resolution"),
-        "duration": _("duration"),
-        "negative_prompt": _("negative prompt"),
-        "prompt_extend": _("prompt extend"),
-        "watermark": _("watermark"),
-        "audio_enabled": _("audio enabled"),
-        "shot_type": _("shot type"),
-    }
-    return words.get(name) or name.replace("_", " ")
 
 
 def preset_title(preset: Preset) -> str:
