@@ -1,12 +1,14 @@
 """Cold start of the app to its first paint, against a bare PySide6 window in the same run: one JSON line.
 
-    python bench/startup.py [--runs 7] [--drop-caches] [--language zh_CN]
+    python bench/startup.py [--runs 7] [--drop-caches] [--languages en,zh_CN] [--before DIR]
 
-Both programs run from source with the same interpreter, alternating: the app as `python -m wan_desktop
---demo` with a fresh home (it prints a marker at its first paint when WAN_DESKTOP_EXIT_AT_FIRST_PAINT=1),
-the bare window as a tiny script that does the same. The launcher and marker timing are bench/bundle.py's,
-which measures the frozen bundles the same way. --drop-caches (root) empties the page cache before each run.
---language starts the app in that language (WAN_DESKTOP_LANGUAGE), so the cost of its catalog shows.
+Every program runs from source with the same interpreter, in turn within each round, so a machine that
+slows down mid-run slows all of them alike: the bare window (a tiny script that prints a marker at its first
+paint), then the app as `python -m wan_desktop --demo` with a fresh home (it prints a marker at its first paint
+when WAN_DESKTOP_EXIT_AT_FIRST_PAINT=1) once per language in --languages (WAN_DESKTOP_LANGUAGE), then, with
+--before, the app from another checkout of the project (a `git worktree` of an older commit), in English.
+Each app's ratio is its median over the bare window's. --drop-caches (root) empties the page cache before each
+launch. The launcher and marker timing are bench/bundle.py's, which measures the frozen bundles the same way.
 """
 
 from __future__ import annotations
@@ -21,40 +23,73 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bundle import BARE_SCRIPT, measure_starts
+from bundle import APP_MARKER, BARE_MARKER, BARE_SCRIPT, drop_caches, time_to_marker
+
+
+def launch_env(language: str, source: Path | None) -> dict[str, str]:
+    env = dict(
+        os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), WAN_DESKTOP_EXIT_AT_FIRST_PAINT="1"
+    )
+    env.pop("DASHSCOPE_API_KEY", None)
+    if language:
+        env["WAN_DESKTOP_LANGUAGE"] = language
+    if source is not None:
+        env["PYTHONPATH"] = str(source)  # ahead of the editable install of this checkout
+    return env
+
+
+def time_app(env: dict[str, str], cwd: Path, cold: bool) -> float:
+    with tempfile.TemporaryDirectory(prefix="wan-bench-") as scratch:
+        if cold:
+            drop_caches()
+        command = [sys.executable, "-m", "wan_desktop", "--demo"]
+        command += ["--home", str(Path(scratch) / "home"), "--library", str(Path(scratch) / "library")]
+        previous = Path.cwd()
+        os.chdir(cwd)  # `-m` looks in the working folder first
+        try:
+            return time_to_marker(command, APP_MARKER, env)
+        finally:
+            os.chdir(previous)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--drop-caches", action="store_true")
-    parser.add_argument("--language", default="", help="e.g. zh_CN (default: as the environment says)")
+    parser.add_argument("--languages", default="", help="comma-separated, e.g. en,zh_CN (default: the system's)")
+    parser.add_argument("--before", type=Path, help="a checkout of an older commit, measured too (in English)")
     args = parser.parse_args()
-    if args.language:
-        os.environ["WAN_DESKTOP_LANGUAGE"] = args.language
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.before is not None and not (args.before / "wan_desktop" / "__main__.py").is_file():
+        parser.error(f"{args.before} is not a checkout of the project")
+    here = Path(__file__).resolve().parent.parent
+    languages = args.languages.split(",")
+    programs = {f"app_{language or 'system'}": (launch_env(language, None), here) for language in languages}
+    if args.before is not None:
+        programs["before_en"] = (launch_env("en", args.before.resolve()), args.before.resolve())
+    times: dict[str, list[float]] = {"bare": [], **{name: [] for name in programs}}
     with tempfile.TemporaryDirectory(prefix="wan-startup-") as scratch:
         script = Path(scratch) / "bare_window.py"
         script.write_text(BARE_SCRIPT)
-        app, bare = measure_starts(
-            [sys.executable, "-m", "wan_desktop"], [sys.executable, str(script)], args.runs, args.drop_caches
-        )
-    app_median, bare_median = statistics.median(app), statistics.median(bare)
-    print(
-        json.dumps(
-            {
-                "bench": "startup",
-                "runs": args.runs,
-                "cold_caches": args.drop_caches,
-                "language": os.environ.get("WAN_DESKTOP_LANGUAGE", "system"),
-                "qpa": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-                "app_first_paint_median_s": round(app_median, 3),
-                "bare_first_paint_median_s": round(bare_median, 3),
-                "ratio": round(app_median / bare_median, 2),
-                "app_all_s": [round(t, 3) for t in app],
-                "bare_all_s": [round(t, 3) for t in bare],
-            }
-        )
-    )
+        for _ in range(args.runs):
+            if args.drop_caches:
+                drop_caches()
+            times["bare"].append(time_to_marker([sys.executable, str(script)], BARE_MARKER, launch_env("", None)))
+            for name, (env, cwd) in programs.items():
+                times[name].append(time_app(env, cwd, args.drop_caches))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    report: dict[str, object] = {"bench": "startup", "runs": args.runs, "cold_caches": args.drop_caches}
+    report["qpa"] = os.environ.get("QT_QPA_PLATFORM", "offscreen")
+    report["median_s"] = {name: round(value, 3) for name, value in medians.items()}
+    report["ratio_to_bare"] = {name: round(medians[name] / medians["bare"], 3) for name in programs}
+    if args.before is not None:
+        before = medians["before_en"]
+        report["change_from_before"] = {
+            name: f"{100 * (medians[name] / before - 1):+.1f} %" for name in programs if name != "before_en"
+        }
+    report["all_s"] = {name: [round(t, 3) for t in values] for name, values in times.items()}
+    print(json.dumps(report))
     return 0
 
 

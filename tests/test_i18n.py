@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date, datetime
@@ -110,3 +111,30 @@ def test_the_desktop_entry_has_a_chinese_name_and_comment():
     section = entry["Desktop Entry"]
     for key in ("Name[zh_CN]", "GenericName[zh_CN]", "Comment[zh_CN]"):
         assert any("\u4e00" <= ch <= "\u9fff" for ch in section[key]), key
+
+
+@pytest.mark.parametrize(
+    ("system", "expected"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh_CN"),
+        ({"LANGUAGE": "zh_CN", "LANG": "en_US.UTF-8"}, "zh_CN"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+    ],
+)
+def test_the_system_language_is_the_systems_after_the_app_chose_another(system, expected):
+    # install() writes the language in use into LANGUAGE (argparse and Qt read it): "System language (…)" in
+    # Settings must still name what the system asked for, not what the person chose instead.
+    other = "en" if expected == "zh_CN" else "zh_CN"
+    code = (
+        "import os\n"
+        "from wan_desktop.core import i18n\n"
+        f"i18n.install(i18n.Language({other!r}))\n"
+        f"i18n.install(i18n.Language({other!r}))\n"  # a second install must not take its own word for the system's
+        "print(os.environ['LANGUAGE'], i18n.system_language().value)\n"
+    )
+    locale_variables = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+    environ = {key: value for key, value in os.environ.items() if key not in locale_variables}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**environ, **system}, capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.split() == [other, expected]

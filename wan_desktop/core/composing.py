@@ -13,8 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from babel.dates import format_skeleton
-
 from wan_desktop.core import cost
 from wan_desktop.core.dashscope.catalog import MODELS, REGIONS, AudioMode, ModelSpec, Region, retirement_words
 from wan_desktop.core.dashscope.errors import Problem
@@ -22,7 +20,7 @@ from wan_desktop.core.dashscope.phrases import items, sentences, spaced
 from wan_desktop.core.dashscope.requests import SEED_MAX
 from wan_desktop.core.dashscope.specs import Status
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef, ShotType
-from wan_desktop.core.i18n import _, current_language, data_text, format_number, format_seconds, ngettext
+from wan_desktop.core.i18n import _, data_text, format_month, format_number, format_seconds, ngettext
 from wan_desktop.core.request_checks import validate_request
 
 MAX_VARIATIONS = 4
@@ -252,7 +250,7 @@ def _sentence(note: str) -> str:
     if dated is not None:
         year, month = int(dated.group(1)), int(dated.group(2))
         if 1 <= month <= 12:
-            month_words = format_skeleton("yMMMM", date(year, month, 1), locale=current_language().babel_locale)
+            month_words = format_month(date(year, month, 1))
             return _("Prices as of {month}.").format(month=month_words)
         return _("Prices as published.")
     return _("{note}.").format(note=note[:1].upper() + note[1:])

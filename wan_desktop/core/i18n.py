@@ -25,10 +25,14 @@ import os
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from babel import Locale
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
+if TYPE_CHECKING:
+    from babel import Locale
+
+# Babel (about 12 ms to import, more to load a locale's CLDR data) is imported by the first number, date or
+# price worded, not with this module: the window's first paint words none, and must not wait for it.
 
 DOMAIN = "wan_desktop"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -46,6 +50,8 @@ class Language(str, Enum):
 
     @property
     def babel_locale(self) -> Locale:
+        from babel import Locale
+
         # the app's English is British ("favourite"), and so are its numbers: 24-hour times, "2 Nov 2026"
         return Locale.parse("en_GB" if self is Language.ENGLISH else self.value)
 
@@ -66,8 +72,9 @@ def language_of_locale_name(name: str) -> Language | None:
 
 def system_language(environ: dict[str, str] | None = None) -> Language:
     """The first language of the system locale the app has, as gettext looks: LANGUAGE, LC_ALL, LC_MESSAGES,
-    LANG; English when none is set or none is known."""
-    env = os.environ if environ is None else environ
+    LANG; English when none is set or none is known. Without ``environ``, the process's environment as it was
+    before ``install`` put the app's language in LANGUAGE."""
+    env = _environ_before_install() if environ is None else environ
     for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(variable, "")
         for name in value.split(":") if variable == "LANGUAGE" else [value]:
@@ -96,6 +103,18 @@ def chosen_language(*choices: str, environ: dict[str, str] | None = None) -> Lan
 class _State:
     language = Language.ENGLISH
     translations: gettext.NullTranslations = gettext.NullTranslations()
+    # LANGUAGE as the system set it (None: unset), kept by the first install, which overwrites it
+    system_language_variable: str | None = None
+    installed = False
+
+
+def _environ_before_install() -> dict[str, str]:
+    environ = dict(os.environ)
+    if _State.installed:
+        environ.pop("LANGUAGE", None)
+        if _State.system_language_variable is not None:
+            environ["LANGUAGE"] = _State.system_language_variable
+    return environ
 
 
 def install(language: Language) -> None:
@@ -105,6 +124,8 @@ def install(language: Language) -> None:
     else:
         translations = gettext.translation(DOMAIN, LOCALE_DIR, [language.value], fallback=True)
     _State.language, _State.translations = language, translations
+    if not _State.installed:
+        _State.system_language_variable, _State.installed = os.environ.get("LANGUAGE"), True
     # argparse words its own parts ("usage:", "options") through the process's default gettext domain
     gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
     gettext.textdomain(DOMAIN)
@@ -143,24 +164,36 @@ def _locale() -> Locale:
     return _State.language.babel_locale
 
 
+def _numbers() -> ModuleType:
+    from babel import numbers
+
+    return numbers
+
+
+def _dates() -> ModuleType:
+    from babel import dates
+
+    return dates
+
+
 def format_number(value: float, digits: int = 0) -> str:
     """``value`` with the locale's grouping and decimal sign, rounded to ``digits`` decimals."""
     if not math.isfinite(value):
         return str(value)
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return babel_numbers.format_decimal(value, format=pattern, locale=_locale())
+    return _numbers().format_decimal(value, format=pattern, locale=_locale())
 
 
 def format_seconds_value(value: float) -> str:
     """A length in seconds without trailing zeros: 5, 7.5, 1,234."""
     if not math.isfinite(value):
         return str(value)
-    return babel_numbers.format_decimal(value, format="#,##0.###", locale=_locale())
+    return _numbers().format_decimal(value, format="#,##0.###", locale=_locale())
 
 
 def format_percent(value: float) -> str:
     """``value`` (0.25 for a quarter) as the locale writes a percentage."""
-    return babel_numbers.format_percent(value, locale=_locale())
+    return _numbers().format_percent(value, locale=_locale())
 
 
 def format_money(amount: float, currency: str, digits: int = 2) -> str:
@@ -170,32 +203,37 @@ def format_money(amount: float, currency: str, digits: int = 2) -> str:
     number = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     # the locale's own pattern (where the sign goes, spacing), with the precision the price needs
     pattern = pattern.replace("#,##0.00", number)
-    return babel_numbers.format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+    return _numbers().format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
 
 
 def format_date(day: date) -> str:
-    return babel_dates.format_date(day, "medium", locale=_locale())
+    return _dates().format_date(day, "medium", locale=_locale())
 
 
 def format_short_date(day: date) -> str:
-    return babel_dates.format_date(day, "short", locale=_locale())
+    return _dates().format_date(day, "short", locale=_locale())
 
 
 def format_time(moment: datetime) -> str:
-    return babel_dates.format_time(moment, "short", locale=_locale())
+    return _dates().format_time(moment, "short", locale=_locale())
 
 
 def format_datetime(moment: datetime) -> str:
     """Date and time to the second, in the locale's words and order."""
-    return babel_dates.format_datetime(moment, "medium", locale=_locale())
+    return _dates().format_datetime(moment, "medium", locale=_locale())
 
 
 def format_short_datetime(moment: datetime) -> str:
-    return babel_dates.format_datetime(moment, "short", locale=_locale())
+    return _dates().format_datetime(moment, "short", locale=_locale())
+
+
+def format_month(day: date) -> str:
+    """The month ``day`` falls in, with its year: "November 2026" / "2026年11月"."""
+    return _dates().format_skeleton("yMMMM", day, locale=_locale())
 
 
 def format_day_of_month(day: date) -> str:
-    return babel_dates.format_date(day, "d", locale=_locale())
+    return _dates().format_date(day, "d", locale=_locale())
 
 
 def format_duration(seconds: float) -> str:

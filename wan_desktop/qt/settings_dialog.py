@@ -10,7 +10,6 @@ for an unlock prompt; the test talks to the network).
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -76,22 +75,13 @@ def endpoints_to_try(region: Region, workspace: str, custom_base_url: str) -> li
     return [chosen, *others]
 
 
-def system_language() -> Language:
-    """The language "System language" stands for: the system locale's. ``i18n.install`` puts the language in
-    use into LANGUAGE (for argparse and Qt), so a LANGUAGE that says exactly that is not the system's word."""
-    environ = dict(os.environ)
-    if environ.get("LANGUAGE") == i18n.current_language().value:
-        del environ["LANGUAGE"]
-    return i18n.system_language(environ)
-
-
 class LanguageChoice(QWidget):
     """The language the app words itself in: the system's or one named in itself. The words are chosen once,
     at start, so a choice other than the language in use shows when it applies."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.system = system_language()
+        self.system = i18n.system_language()  # as the system says, whatever language is in use
         self.combo = QComboBox()
         self.combo.addItem(_("System language ({language})").format(language=self.system.own_name), i18n.SYSTEM)
         for language in Language:
