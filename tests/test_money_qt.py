@@ -5,8 +5,11 @@ nonsense with a sentence). The Library's keep/reject marks go through the rulebo
 from __future__ import annotations
 
 import csv
+import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
+
+from PySide6.QtWidgets import QLabel
 
 from wan_desktop.core import money_store
 from wan_desktop.core.dashscope.catalog import Currency
@@ -81,6 +84,21 @@ def test_the_spend_tab_shows_totals_chart_and_cost_per_kept_clip(qtbot, tmp_path
         panel.export_to(out)
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert rows[0][0] == "job_id" and len(rows) == 4
+    panel.shutdown()
+
+
+def test_without_qt_charts_the_spend_tab_says_so_and_still_shows_the_totals(qtbot, tmp_path, monkeypatch):
+    # a bundle that left QtCharts out crashed here with ModuleNotFoundError (issue 14's spec excluded it)
+    monkeypatch.setitem(sys.modules, "PySide6.QtCharts", None)  # `import` now raises ImportError
+    monkeypatch.delitem(sys.modules, "wan_desktop.qt.spend_chart", raising=False)
+    db = seeded(tmp_path)
+    panel = SpendPanel(lambda: open_reader(db), db)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded, timeout=10000):
+        panel.refresh()
+    assert panel.today_label.text() == "US$2.00"
+    assert "QtCharts" in panel.chart_unavailable
+    assert isinstance(panel.chart_view, QLabel) and panel.chart_view.text().startswith("The chart cannot be drawn")
     panel.shutdown()
 
 

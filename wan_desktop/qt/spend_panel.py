@@ -78,6 +78,7 @@ class SpendPanel(QWidget):
         self._calls = BackgroundCalls(self)
         self.data = spend.SpendData((), {}, ())
         self.chart_view = None
+        self.chart_unavailable = ""  # why the chart is not drawn (an import error), "" while it is
         self._refresh_timer = QTimer(self, singleShot=True, interval=500)
         self._refresh_timer.timeout.connect(self.refresh)
         self._build()
@@ -222,10 +223,14 @@ class SpendPanel(QWidget):
                 self.table.setItem(index, column, QTableWidgetItem(text))
 
     def _draw_chart(self, entries: list, since: date, until: date) -> None:
-        from .spend_chart import day_chart  # QtCharts loads on first use, not with the window
-
-        days = [since + timedelta(days=n) for n in range(min((until - since).days + 1, 93))]
-        view = day_chart(entries, days)
+        try:
+            from .spend_chart import day_chart  # QtCharts loads on first use, not with the window
+        except ImportError as error:  # an installation without PySide6-Addons: the totals still show
+            self.chart_unavailable = str(error)
+            view: QWidget = QLabel(_("The chart cannot be drawn: Qt Charts is missing ({error}).").format(error=error))
+        else:
+            days = [since + timedelta(days=n) for n in range(min((until - since).days + 1, 93))]
+            view = day_chart(entries, days)
         if self.chart_view is not None:
             self.chart_host.removeWidget(self.chart_view)
             self.chart_view.deleteLater()
