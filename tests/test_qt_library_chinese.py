@@ -4,39 +4,19 @@ zh_CN locale does."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import QDate
 
 from tests import zh_walk
 from tests.test_history import encode_mp4, finished, make_job
+from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef, ShotType
 from wan_desktop.core.jobs import JobState
 from wan_desktop.core.library import Library
 from wan_desktop.core.store import JobReader, JobStore
+from wan_desktop.qt.details_pane import job_rows
 from wan_desktop.qt.library_panel import LibraryPanel
-
-# English in the tab that other files make (translated on their own branches; remove once merged):
-FOREIGN = (
-    # core/history.py: the sort orders
-    "Newest first",
-    "Oldest first",
-    "By model",
-    "By state",
-    # core/jobs.py: the states in the tiles' tooltips and the lineage list
-    "Generating · ",
-    "Done · ",
-    "(Done)",
-    # qt/details_pane.py: the lineage
-    "Lineage: 1 related clip",
-    "Play the sequence",
-    "Made from: ",
-    # qt/player.py
-    "One frame back",
-    "One frame forward",
-    "Loop",
-    "Mute",
-    "Full screen",
-    "Play",
-)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +47,7 @@ def panel(qtbot, qt_chinese, tmp_path, clip):
 
 def test_the_library_tab_shows_no_english(panel):
     panel.filters.dates.setChecked(True)
-    assert zh_walk.untranslated(panel, extra_allowed=FOREIGN) == []
+    assert zh_walk.untranslated(panel) == []
     assert panel.count_label.text() == "4 个视频"
     assert panel.buttons["favourite"].text() == "收藏" and panel.menu_actions["keep"].text() == "标记为保留"
     assert "视频缺失" not in panel.model.data(panel.model.index(0, 0), 3)  # ToolTipRole: the video is there
@@ -97,3 +77,23 @@ def test_an_empty_library_says_so_in_chinese(qtbot, qt_chinese, tmp_path):
         made.refresh()
     assert made.count_label.text() == "0 个视频" and made.view.empty_text.startswith("还没有视频。")
     made.shutdown()
+
+
+def test_every_detail_of_a_media_array_request_is_in_chinese(qt_chinese):
+    # the details listed a field the table did not know by its code ("references", "enable_thinking"), and a
+    # shot type or an adaptive ratio by its API value
+    request = GenerationRequest(
+        model="wan2.7-r2v",
+        prompt="图1 里的狐狸在雪地里奔跑",
+        references=(MediaRef("reference_image", "/pictures/fox.png", voice="/sounds/fox.wav"),),
+        ratio="adaptive",
+        enable_thinking=True,
+        shot_type=ShotType.MULTI,
+    )
+    rows = dict(job_rows(replace(make_job(9), request=request)))
+    files = ("/pictures/fox.png", "/sounds/fox.wav", "/nowhere/first.png", "job00009", "beijing")  # as stored
+    assert [f"{label}: {text}" for label, text in rows.items() if zh_walk.english_left(label + text, files)] == []
+    assert rows["参考素材"] == "参考图：/pictures/fox.png （配音：/sounds/fox.wav）"
+    assert rows["宽高比"] == "自适应（跟随输入）" and rows["思考模式"] == "是"
+    assert rows["镜头"] == "多镜头（短故事）"
+    assert dict(job_rows(replace(make_job(9), region="cn-beijing")))["地域"] == "华北2（北京）"

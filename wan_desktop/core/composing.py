@@ -199,8 +199,17 @@ def duration_items(spec: ModelSpec, durations: Sequence[int]) -> list[tuple[str,
     return choices
 
 
+def ratio_words(ratio: str) -> str:
+    """An aspect ratio as the composer and the details show it: "16:9" as it is, "adaptive" in words."""
+    return _("Adaptive (follows the input)") if ratio == "adaptive" else ratio
+
+
 def ratio_items(spec: ModelSpec) -> list[tuple[str, str]]:
-    return [(_("Adaptive (follows the input)") if r == "adaptive" else r, r) for r in spec.ratios]
+    return [(ratio_words(r), r) for r in spec.ratios]
+
+
+def shot_words(shot: ShotType) -> str:
+    return {ShotType.SINGLE: _("Single shot"), ShotType.MULTI: _("Multi-shot (a short story)")}[shot]
 
 
 def region_offers(spec: ModelSpec) -> str:

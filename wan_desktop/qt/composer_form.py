@@ -151,8 +151,8 @@ class OptionsForm(QWidget):
         self.sound = _check(_("&Sound"), _("Sound"), silent, True)
         self.shot_combo = QComboBox()
         # Qt turns a str enum into a plain str on the way in, so the combo holds the value.
-        self.shot_combo.addItem(_("Single shot"), ShotType.SINGLE.value)
-        self.shot_combo.addItem(_("Multi-shot (a short story)"), ShotType.MULTI.value)
+        for shot in ShotType:
+            self.shot_combo.addItem(composing.shot_words(shot), shot.value)
         theme.name(self.shot_combo, _("Shot type"), _("Works only with prompt rewriting on"))
         self.template_combo = QComboBox()
         theme.name(self.template_combo, _("Effect template"), _("A preset effect; the prompt is then ignored"))

@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wan_desktop.core import composing
 from wan_desktop.core.cost import format_money
-from wan_desktop.core.dashscope.catalog import Currency
-from wan_desktop.core.dashscope.types import GenerationRequest
+from wan_desktop.core.dashscope.catalog import Currency, region_words
+from wan_desktop.core.dashscope.media_rules import role_word
+from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef, ShotType
 from wan_desktop.core.history import Lineage
 from wan_desktop.core.i18n import _, format_datetime, format_number, format_seconds, ngettext
 from wan_desktop.core.jobs import Job
@@ -46,6 +48,9 @@ def parameter_words(name: str) -> str:
         "audio_enabled": _("Sound"),
         "shot_type": _("Shots"),
         "template": _("Effect template"),
+        "references": _("References"),
+        "ratio": _("Aspect ratio"),
+        "enable_thinking": _("Enable thinking"),
     }
     return words.get(name, name)
 
@@ -62,16 +67,35 @@ def _value(value: object) -> str:
     return str(getattr(value, "value", value))
 
 
+def _parameter(name: str, value: object) -> str:
+    """A request field's value in words: its references one per line, an option as the composer names it."""
+    if name == "references" and isinstance(value, tuple):
+        return "\n".join(_reference(ref) for ref in value if isinstance(ref, MediaRef)) or "—"
+    if name == "ratio" and isinstance(value, str):
+        return composing.ratio_words(value)
+    if name == "shot_type" and isinstance(value, ShotType):
+        return composing.shot_words(value)
+    return _value(value)
+
+
+def _reference(ref: MediaRef) -> str:
+    words = _("{role}: {file}").format(role=role_word(ref.role), file=ref.reference)
+    if ref.voice:
+        words += " " + _("(voice: {file})").format(file=ref.voice)
+    return words
+
+
 def job_rows(job: Job) -> list[tuple[str, str]]:
     """(label, text) for every fact shown, in order; plain text (the caller escapes it)."""
-    rows = [(parameter_words(f.name), _value(getattr(job.request, f.name))) for f in fields(GenerationRequest)]
+    request = job.request
+    rows = [(parameter_words(f.name), _parameter(f.name, getattr(request, f.name))) for f in fields(GenerationRequest)]
     rows += [
         (_("Rewritten prompt"), _value(job.actual_prompt)),
         (_("State"), job.state.label),
         (_("Job id"), job.id),
         (_("Task id"), _value(job.task_id)),
         (_("Request ids"), ", ".join(job.request_ids) or "—"),
-        (_("Region"), job.region),
+        (_("Region"), region_words(job.region)),
         (_("Created"), _when(job.created_at)),
         (_("Sent"), _when(job.submit_started_at)),
         (_("Accepted by the service"), _when(job.submitted_at)),
@@ -88,6 +112,10 @@ def job_rows(job: Job) -> list[tuple[str, str]]:
             problem = _("{problem} ({detail})").format(problem=problem, detail=job.error_detail)
         rows.append((_("Problem"), problem))
     return rows
+
+
+def _cell(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")  # a prompt's lines and a list's items stay on their own lines
 
 
 def _span(job: Job) -> str:
@@ -146,8 +174,7 @@ class DetailsPane(QWidget):
     def show_job(self, job: Job, lineage: Lineage | None = None) -> None:
         self.job, self.lineage = job, lineage
         cells = "".join(
-            f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(text)}</td></tr>"
-            for label, text in job_rows(job)
+            f"<tr><td><b>{html.escape(label)}</b></td><td>{_cell(text)}</td></tr>" for label, text in job_rows(job)
         )
         self.text.setHtml(f"<table cellspacing='4'>{cells}</table>")
         self.relatives.clear()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from wan_desktop.core import jobs as rules
-from wan_desktop.core.dashscope.catalog import REGIONS, Region, find_model
+from wan_desktop.core.dashscope.catalog import find_model, region_words
 from wan_desktop.core.i18n import _, format_percent, pgettext
 from wan_desktop.core.jobs import Job, JobAction, JobState
 
@@ -114,10 +114,7 @@ def available_actions(job: Job) -> frozenset[QueueAction]:
 def error_details_text(job: Job) -> str:
     """Everything support would ask for, one field a line, so it can be copied whole."""
     spec = find_model(job.request.model)
-    try:
-        region = REGIONS[Region(job.region)].label
-    except ValueError:
-        region = job.region
+    region = region_words(job.region)
     none = _("(none)")
     model = f"{spec.label} ({job.request.model})" if spec else job.request.model
     lines = [

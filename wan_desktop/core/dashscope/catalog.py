@@ -55,6 +55,7 @@ from .specs import (
     RegionInfo,
     VideoLimits,
     region_label,
+    region_words,
 )
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "output_size",
     "ratio_size",
     "region_label",
+    "region_words",
     "retirement_words",
     "use_home",
 ]

@@ -40,7 +40,7 @@ def words(role: str, number: int = 1) -> str:
     """What a person calls an input of this role ("reference image"), or several of them; the role's own
     name for a role the app has no words for."""
     if number == 1:
-        return _role_word(role)
+        return role_word(role)
     return {
         "first_frame": _("first-frame images"),
         "last_frame": _("last-frame images"),
@@ -54,7 +54,8 @@ def words(role: str, number: int = 1) -> str:
     }.get(role, role)
 
 
-def _role_word(role: str) -> str:
+def role_word(role: str) -> str:
+    """One input of ``role`` (a catalog role name) as a noun: "reference image", "video clip to continue"."""
     return {
         "first_frame": _("first-frame image"),
         "last_frame": _("last-frame image"),

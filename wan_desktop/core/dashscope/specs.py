@@ -68,6 +68,15 @@ def region_label(region: Region) -> str:
     }[region]
 
 
+def region_words(code: str) -> str:
+    """A region code read back from a job ("cn-beijing") as the console names the region; a code the app does
+    not know (an older or newer version wrote it) as it is."""
+    try:
+        return region_label(Region(code))
+    except ValueError:
+        return code
+
+
 def _workspace_host(region: Region) -> str:
     return "https://{workspace}." + region.value + ".maas.aliyuncs.com/api/v1"
 
