@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.engine_helpers import make_image
+from tests.zh_text import has_chinese
 from wan_desktop.cli import build_parser, main, pad
 from wan_desktop.core.dashscope.catalog import MODELS
 
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # English a Chinese help keeps on purpose: the product's name, "API Key" (the console's own words), the values a
 # person types (`auto`, `adaptive`, `none`) and the protocol named in --base-url
 KEPT_WORDS = {"Wan", "Desktop", "Key", "auto", "adaptive", "none", "http"}
@@ -137,7 +137,7 @@ def test_refusals_are_in_chinese(chinese, capsys, tmp_path, args, words):
         code = main(["--home", str(tmp_path / "home"), "--library", str(tmp_path / "v"), *args])
         assert code != 0
     err = capsys.readouterr().err
-    assert words in err and CHINESE.search(err), err
+    assert words in err and has_chinese(err), err
 
 
 # -- output ----------------------------------------------------------------------------------------------------

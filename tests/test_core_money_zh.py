@@ -13,6 +13,7 @@ import av
 import pytest
 
 from tests.engine_helpers import make_image
+from tests.zh_text import has_chinese
 from wan_desktop.core import cost
 from wan_desktop.core.batch import BatchRefused, BatchSettings, preview, requests_to_queue
 from wan_desktop.core.batch_files import BatchFileError, read_source
@@ -193,7 +194,7 @@ def test_an_exported_film_keeps_its_chinese_prompts_in_utf8(chinese, tmp_path):
     assert cut["name"] == "狐狸短片" and cut["tracks"]["children"][0]["name"] == "Video"
     assert [clip["metadata"]["wan_desktop"]["prompt"] for clip in clips] == list(PROMPTS)
     assert [clip["name"] for clip in clips] == titles
-    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in path.name) for path in (tmp_path / "狐狸_clips").iterdir())
+    assert all(has_chinese(path.name) for path in (tmp_path / "狐狸_clips").iterdir())
     otio = pytest.importorskip("opentimelineio")
     timeline = otio.adapters.read_from_file(str(tmp_path / "狐狸.otio"))
     assert [clip.metadata["wan_desktop"]["prompt"] for clip in timeline.find_clips()] == list(PROMPTS)

@@ -37,8 +37,10 @@ class Bench:
         service: FakeService | None = None,
         clock: FakeClock | None = None,
         db_name: str = "jobs.sqlite3",
+        fetch=None,
         **config,
     ) -> None:
+        """``fetch`` downloads the videos (the real downloader, say); the fake service's own by default."""
         self.clock = clock or FakeClock()
         self.service = service or FakeService(self.clock)
         self.store = JobStore(tmp_path / "home" / db_name)
@@ -52,7 +54,7 @@ class Bench:
             self.config,
             listener=self.events.append,
             clock=self.clock,
-            fetch=self.service.fetch,
+            fetch=fetch or self.service.fetch,
             pool_factory=InlinePool,
         )
 
@@ -466,17 +468,8 @@ def test_the_real_downloader_saves_a_real_video_from_the_fake(tmp_path):
     from tests.fake_service import tiny_mp4
     from wan_desktop.core.downloader import fetch_video
 
-    bench = Bench(tmp_path)
+    bench = Bench(tmp_path, fetch=fetch_video)
     bench.service.video_bytes = tiny_mp4(seconds=5.0)
-    bench.engine = Engine(
-        bench.store,
-        bench.library,
-        bench.service,
-        bench.config,
-        clock=bench.clock,
-        fetch=fetch_video,
-        pool_factory=InlinePool,
-    )
     (job,) = bench.add()
     bench.run()
     done = bench.job(job.id)

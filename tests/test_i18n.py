@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.zh_text import has_chinese
 from wan_desktop.core import i18n
 from wan_desktop.core.i18n import Language, chosen_language, system_language
 from wan_desktop.core.settings import Settings, SettingsStore, saved_language
@@ -110,7 +111,7 @@ def test_the_desktop_entry_has_a_chinese_name_and_comment():
     entry.read(ROOT / "packaging" / "wan-desktop.desktop", encoding="utf-8")
     section = entry["Desktop Entry"]
     for key in ("Name[zh_CN]", "GenericName[zh_CN]", "Comment[zh_CN]"):
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in section[key]), key
+        assert has_chinese(section[key]), key
 
 
 @pytest.mark.parametrize(

@@ -20,13 +20,19 @@ def tagged_video(tmp_path):
     return video, job
 
 
-def test_a_video_dropped_on_the_composer_offers_its_settings(qtbot, tmp_path, close_windows):  # noqa: F811
+def offered(qtbot, tmp_path, close_later):
+    """A demo window with a video of ours dropped on its composer, once the offer to use its settings shows."""
     window = open_window(qtbot, tmp_path / "home", settings_for(tmp_path), demo=True)
-    close_windows(window)
+    close_later(window)
     video, job = tagged_video(tmp_path)
     assert drop_files(window.composer.first_zone, [video]) is None
     drops = window.video_drops
     qtbot.waitUntil(lambda: drops.box is not None and drops.box.isVisible(), timeout=10000)
+    return window, drops, job
+
+
+def test_a_video_dropped_on_the_composer_offers_its_settings(qtbot, tmp_path, close_windows):  # noqa: F811
+    window, drops, job = offered(qtbot, tmp_path, close_windows)
     use = next(b for b in drops.box.buttons() if b.text() == "Use these settings")
     use.click()
     composer = window.composer
@@ -69,12 +75,7 @@ def test_a_video_dropped_on_the_library_is_imported(qtbot, tmp_path, close_windo
 def test_the_offer_to_use_a_videos_settings_is_in_chinese(qtbot, qt_chinese, tmp_path, close_windows):  # noqa: F811
     from tests import zh_walk
 
-    window = open_window(qtbot, tmp_path / "home", settings_for(tmp_path), demo=True)
-    close_windows(window)
-    video, job = tagged_video(tmp_path)
-    assert drop_files(window.composer.first_zone, [video]) is None
-    drops = window.video_drops
-    qtbot.waitUntil(lambda: drops.box is not None and drops.box.isVisible(), timeout=10000)
+    _window, drops, job = offered(qtbot, tmp_path, close_windows)
     assert drops.box.windowTitle() == "使用这些设置？"
     assert drops.box.text() == f"“shared.mp4”由 {job.request.model} 生成。要把它的设置填入生成面板吗？"
     assert drops.box.informativeText() == f"提示词：{job.request.prompt}\n种子：42"

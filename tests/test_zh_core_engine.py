@@ -5,19 +5,19 @@ as a person reads them. Each test would fail if a string on its path were left u
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.fake_service import InlinePool, tiny_mp4
+from tests.fake_service import tiny_mp4
 from tests.test_engine_unit import Bench
+from tests.zh_text import english_left
 from wan_desktop.core import history, media
 from wan_desktop.core.dashscope.types import GenerationRequest
 from wan_desktop.core.downloader import fetch_video
-from wan_desktop.core.engine import Engine, Outcome
+from wan_desktop.core.engine import Outcome
 from wan_desktop.core.home_lock import HolderInfo, HomeBusy
 from wan_desktop.core.i18n import format_short_datetime, format_time
 from wan_desktop.core.jobs import Job, JobAction, JobState, job_label, refusal
@@ -26,14 +26,10 @@ from wan_desktop.core.secrets import ENV_VAR, InvalidKeyError, KeySource, KeyVau
 from wan_desktop.core.settings import SettingsStore
 from wan_desktop.core.store import DiskFullError, JobStore, LockedError, StoreError
 
-# Latin words a Chinese sentence may keep: the product, API terms, units, and names the person typed or a
-# file holds (field names of a note, the keyring's entry), which are codes, not words.
-ALLOWED = {"Wan", "Desktop", "API", "Key", "ID", "KiB", ENV_VAR}
-_LATIN = re.compile(r"[A-Za-z][A-Za-z_]*")
 
-
-def english_words(text: str) -> list[str]:
-    return [word for word in _LATIN.findall(text) if word not in ALLOWED]
+def english_words(text: str) -> str:
+    """The English left in a core sentence; the keyring entry's variable name is the person's code."""
+    return english_left(text, (ENV_VAR,))
 
 
 def a_job(state: JobState = JobState.DONE, **changes) -> Job:
@@ -76,17 +72,8 @@ def test_the_rulebook_reads_english_again_once_english_is_back(chinese):
 
 # -- the engine's sentences ------------------------------------------------------------------------------------
 def test_a_download_that_keeps_arriving_damaged_fails_in_chinese(chinese, tmp_path):
-    bench = Bench(tmp_path)
+    bench = Bench(tmp_path, fetch=fetch_video)
     bench.service.video_bytes = tiny_mp4(seconds=5.0)[:-200]  # its last box is cut short, every time
-    bench.engine = Engine(
-        bench.store,
-        bench.library,
-        bench.service,
-        bench.config,
-        clock=bench.clock,
-        fetch=fetch_video,
-        pool_factory=InlinePool,
-    )
     (job,) = bench.add()
     bench.run()
     failed = bench.job(job.id)
