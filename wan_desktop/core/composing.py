@@ -16,11 +16,11 @@ from datetime import date
 from wan_desktop.core import cost
 from wan_desktop.core.dashscope.catalog import MODELS, REGIONS, AudioMode, ModelSpec, Region, retirement_words
 from wan_desktop.core.dashscope.errors import Problem
-from wan_desktop.core.dashscope.phrases import items, sentences, spaced
 from wan_desktop.core.dashscope.requests import SEED_MAX
 from wan_desktop.core.dashscope.specs import Status
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef, ShotType
 from wan_desktop.core.i18n import _, data_text, format_month, format_number, format_seconds, ngettext
+from wan_desktop.core.phrases import items, sentences, spaced
 from wan_desktop.core.request_checks import validate_request
 
 MAX_VARIATIONS = 4

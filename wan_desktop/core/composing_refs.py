@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wan_desktop.core.dashscope.media_rules import MediaItem, check_media, chip_name, words
-from wan_desktop.core.dashscope.phrases import items
 from wan_desktop.core.dashscope.requests import media_items, reference_file_problems
 from wan_desktop.core.dashscope.specs import ModelSpec
 from wan_desktop.core.dashscope.types import GenerationRequest, MediaRef
 from wan_desktop.core.i18n import _, format_number
+from wan_desktop.core.phrases import items
 from wan_desktop.core.request_checks import image_refusals
 
 TRAY_ROLES = ("reference_image", "reference_video", "reference_audio", "video")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from wan_desktop.core.dashscope.catalog import ImageLimits
-from wan_desktop.core.dashscope.phrases import either
 from wan_desktop.core.i18n import _, format_number
+from wan_desktop.core.phrases import either
 
 PASTED = Path("<pasted>")  # the name of pasted image data, which has no file
 

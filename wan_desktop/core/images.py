@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from wan_desktop.core.dashscope.catalog import ImageLimits
-from wan_desktop.core.dashscope.phrases import sentences
 from wan_desktop.core.i18n import _, format_number
 from wan_desktop.core.image_words import PASTED, alpha_words, cmyk_words, exif_rotated_words, sixteen_bit_words
 from wan_desktop.core.image_words import aspect_bounds as _aspect_bounds
@@ -31,6 +30,7 @@ from wan_desktop.core.image_words import not_an_image_message as _not_an_image_m
 from wan_desktop.core.image_words import ratio as _ratio
 from wan_desktop.core.image_words import size as _size
 from wan_desktop.core.library import atomic_write_bytes, file_sha256
+from wan_desktop.core.phrases import sentences
 
 
 class _OnFirstUse:

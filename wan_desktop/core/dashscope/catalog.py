@@ -34,9 +34,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from wan_desktop.core.i18n import _, format_date
+from wan_desktop.core.phrases import sentences
 
 from .models_table import _AS_OF, _MODELS, read_override
-from .phrases import sentences
 from .specs import (
     REGIONS,
     WAN27_MEDIA_COMBINATIONS,

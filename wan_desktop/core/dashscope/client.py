@@ -24,6 +24,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from wan_desktop.core.phrases import spaced
+
 from ... import __version__
 from .. import i18n
 from ..i18n import _, format_number, format_seconds_value
@@ -45,7 +47,6 @@ from .errors import (
 )
 from .inputs import content_type_for, resolve_media
 from .keycheck import KeyCheck, KeyStatus
-from .phrases import spaced
 from .regions import ServiceEndpoint, Timeouts, is_loopback_host, workspace_problem
 from .replies import (  # noqa: F401  (SERVICE_TZ, parse_*: re-exported, callers import them from here)
     SERVICE_TZ,

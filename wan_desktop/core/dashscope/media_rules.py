@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wan_desktop.core.i18n import _, format_number, format_seconds_value
+from wan_desktop.core.phrases import either
 
-from .phrases import either
 from .specs import ModelSpec
 
 MODES_EXCLUSIVE = "modes_exclusive"  # the rule the service answers with a FAILED task (contract 12.1.10)

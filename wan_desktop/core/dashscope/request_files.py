@@ -11,11 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wan_desktop.core.i18n import _, format_number, format_seconds_value
+from wan_desktop.core.phrases import either
 
 from .errors import Problem
 from .inputs import local_path
 from .media_rules import words
-from .phrases import either
 from .specs import AudioLimits, ImageLimits, ModelSpec, VideoLimits
 from .types import GenerationRequest
 

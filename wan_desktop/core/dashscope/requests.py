@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wan_desktop.core.i18n import _, format_number
+from wan_desktop.core.phrases import either
 
 from .catalog import (
     REGIONS,
@@ -26,7 +27,6 @@ from .catalog import (
 from .errors import Problem
 from .inputs import local_path
 from .media_rules import MediaItem, check_media, words
-from .phrases import either
 from .request_files import (
     ImageCheck,
     field_words,
