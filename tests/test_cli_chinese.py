@@ -145,7 +145,7 @@ def test_models_and_budgets_are_listed_in_chinese(chinese, capsys, tmp_path):
     home = ["--home", str(tmp_path / "home"), "--library", str(tmp_path / "v")]
     assert main([*home, "models"]) == 0
     text = capsys.readouterr().out
-    assert "Wan 3.0（最新、预览）" in text and "文本、首帧、首尾帧、参考；预览；" in text
+    assert "Wan 3.0（最新、预览版）" in text and "文本、首帧、首尾帧、参考；预览版；" in text
     assert main([*home, "budget", "show"]) == 0
     assert capsys.readouterr().out.strip() == "未设置预算：任务发送时没有上限。"
     assert main([*home, "budget", "set", "--currency", "USD", "--daily", "5"]) == 0
