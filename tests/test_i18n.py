@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -71,6 +72,17 @@ def test_words_and_formats_follow_the_installed_language(chinese):
     assert i18n.format_date(date(2026, 11, 2)) == "2 Nov 2026"
     assert i18n.format_time(datetime(2026, 11, 2, 14, 5)) == "14:05"
     assert i18n.format_money(0.1875, "USD", 3) == "US$0.188"
+
+
+def test_loading_a_locales_data_leaves_the_collector_as_it_found_it(monkeypatch):
+    for collecting in (True, False):
+        monkeypatch.setattr(i18n, "_loaded_locales", {})  # the next number worded loads the locale again
+        (gc.enable if collecting else gc.disable)()
+        try:
+            assert i18n.format_number(12345) == "12,345"
+            assert gc.isenabled() is collecting
+        finally:
+            gc.enable()
 
 
 def test_a_missing_catalog_falls_back_to_english(monkeypatch, tmp_path):

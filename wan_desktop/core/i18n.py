@@ -19,6 +19,7 @@ Words stored in the database (a job's error) keep the language they were made in
 
 from __future__ import annotations
 
+import gc
 import gettext
 import math
 import os
@@ -31,9 +32,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from babel import Locale
 
-# Babel (about 25 ms to import, about 20 ms more to load a locale's CLDR data) is imported by the first number,
+# Babel (a few ms to import, about 10 ms more to load a locale's CLDR data) is imported by the first number,
 # date or price worded, not with this module: a CLI command that words none never pays for it. The window's
-# first paint does word numbers and a price, so there it still costs that much (bench/startup.py).
+# first paint does word numbers and a price, so it pays for both (bench/startup.py measures it).
 
 DOMAIN = "wan_desktop"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -161,8 +162,31 @@ def N_(message: str) -> str:
 
 
 # -- numbers, money, dates, durations (CLDR data through Babel) ---------------------------------------------
+_loaded_locales: dict[Language, Locale] = {}
+
+
 def _locale() -> Locale:
-    return _State.language.babel_locale
+    language = _State.language
+    locale = _loaded_locales.get(language)
+    if locale is None:
+        locale = _loaded_locales[language] = _load_locale(language)
+    return locale
+
+
+def _load_locale(language: Language) -> Locale:
+    # Unpickling CLDR's data (the locale's and the global tables that parsing a name reads) makes some hundred
+    # thousand objects, and every cyclic collection that sets off walks all the objects the process holds: in
+    # the window, with Qt's bindings loaded, the load took 65 ms instead of 11. None of those objects could be
+    # freed by a collection anyway: they are plain data Babel keeps.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        locale = language.babel_locale
+        locale.number_symbols  # noqa: B018 - the first property read loads (and Babel caches) the data
+    finally:
+        if collecting:
+            gc.enable()
+    return locale
 
 
 def _numbers() -> ModuleType:
