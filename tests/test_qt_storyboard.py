@@ -44,11 +44,11 @@ def rig(qtbot, tmp_path, simulator):
 
 def test_render_all_from_the_panel_and_a_refused_drag(qtbot, rig):
     panel, board = rig
-    with qtbot.waitSignal(panel.refreshed):
+    with qtbot.waitSignal(panel.refreshed, timeout=30000):  # a background read: 5 s is short on a busy machine
         panel.refresh()
     assert panel.strip.count() == 3 and "This renders 3 shots" in panel.summary.text()
     assert "✂" in panel.strip.item(0).text() and "⟿" in panel.strip.item(2).text()
-    with qtbot.waitSignal(panel.notice, check_params_cb=lambda text: "Shot 1:" in text):
+    with qtbot.waitSignal(panel.notice, check_params_cb=lambda text: "Shot 1:" in text, timeout=30000):
         panel.move_shot(board.shots[1].id, 0)  # a last-frame shot cannot open the film
     panel.confirmed_render(board.id)
 

@@ -41,7 +41,7 @@ def panel(qtbot, qt_chinese, tmp_path):
     qtbot.addWidget(made)
     made.resize(1400, 900)
     made.show()
-    with qtbot.waitSignal(made.refreshed):
+    with qtbot.waitSignal(made.refreshed, timeout=30000):
         made.refresh()
     made.strip.setCurrentRow(1)
     yield made
@@ -63,10 +63,10 @@ def test_the_strip_words_lengths_and_the_notices_in_chinese(qtbot, panel):
     metrics = panel.strip.fontMetrics()
     cut = shot_text(long, metrics).splitlines()[2]  # the prompt, cut to the tile's width rather than clipped
     assert cut.endswith("…") and metrics.horizontalAdvance(cut) <= panel.strip.gridSize().width()
-    with qtbot.waitSignal(panel.notice) as told:
+    with qtbot.waitSignal(panel.notice, timeout=30000) as told:
         panel.play_seam()  # neither shot has a video yet
     assert told.args == ["要播放衔接处，此镜头和上一个镜头都需要有视频。"]
-    with qtbot.waitSignal(panel.notice) as told:
+    with qtbot.waitSignal(panel.notice, timeout=30000) as told:
         panel.create_board("第二部")  # no engine: asked of it, refused in words
     assert told.args == ["任务队列尚未运行；请在其启动后重试。"]
     assert panel.buttons["render"].text() == "全部生成…" and panel.strip.accessibleName() == "故事板的镜头"
