@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import sys
 
+from wan_desktop.start_pause import pause_collection, resume_collection
+
 
 def main(argv: list[str] | None = None) -> int:
-    from wan_desktop.cli import main as cli_main
+    pause_collection()  # before the imports: they make most of the start's objects
+    try:
+        from wan_desktop.cli import main as cli_main
 
-    return cli_main(sys.argv[1:] if argv is None else argv)
+        return cli_main(sys.argv[1:] if argv is None else argv)
+    finally:
+        resume_collection()
 
 
 if __name__ == "__main__":

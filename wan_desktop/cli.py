@@ -134,7 +134,9 @@ def main(argv: list[str]) -> int:
 
         return run_gui(args)
     from wan_desktop.commands import run_command
+    from wan_desktop.start_pause import resume_collection
 
+    resume_collection()  # a command may run for hours: the start is over
     return run_command(args, parser)
 
 

@@ -8,9 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QWidget
 
 from wan_desktop.cli import EXIT_BUSY, EXIT_ERROR, EXIT_OK
 from wan_desktop.core.dashscope.catalog import Region
@@ -20,10 +20,12 @@ from wan_desktop.core.paths import default_home, default_library
 from wan_desktop.core.secrets import KeyVault
 from wan_desktop.core.settings import Settings, SettingsStore
 from wan_desktop.demo import demo_home
+from wan_desktop.start_pause import resume_collection
 
 from .languages import install_qt_language
 from .main_window import MainWindow, WindowContext
 from .single_instance import Claim, HomeClaim, bring_forward, ring_or_listen, take_engine_home, tell_refusal
+from .window_context import watch_first_paint
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def run_gui(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
     if args.self_test:
+        resume_collection()
         return _self_test(args.home)
     app = make_application()
     home = (args.home or default_home()).expanduser()
@@ -74,17 +77,25 @@ def _run_window(app: QApplication, args: argparse.Namespace, home: Path, claim: 
     # The engine's home (demo jobs live in HOME/demo) is locked before the window exists, for its whole life.
     refusal = take_engine_home(claim, demo_home(home) if demo else home)
     if refusal is not None:
+        resume_collection()
         tell_refusal(refusal)  # e.g. a CLI `run` has the home: no engine here, so nothing is sent twice
         return EXIT_BUSY if refusal.busy else EXIT_ERROR
     window = MainWindow(WindowContext(home, store, vault, demo=demo), settings)
     if claim.guard is not None:
         claim.guard.raise_requested.connect(lambda: bring_forward(window))
     window.show()
+    _resume_collection_when_started(window)
     exit_at_first_paint_if_asked(window)  # bench/bundle.py (packaging)
     try:
         return app.exec()
     finally:
         window.stop_engine()  # the lock must outlive the engine
+
+
+def _resume_collection_when_started(window: QWidget) -> None:
+    """The start is over at the window's first paint, or after 1.5 s of a window that is not painted."""
+    watch_first_paint(window, resume_collection)
+    QTimer.singleShot(1500, resume_collection)
 
 
 def _self_test(home: Path | None) -> int:
@@ -114,6 +125,7 @@ def first_run(settings: Settings, store: SettingsStore, vault: KeyVault) -> tupl
     if has_key or settings.region is Region.CUSTOM:
         return False, settings
     box, enter, demo = welcome_box()
+    resume_collection()  # the person may take their time
     box.exec()
     if box.clickedButton() is demo:
         return True, settings
