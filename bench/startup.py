@@ -6,9 +6,12 @@ Every program runs from source with the same interpreter, in turn within each ro
 slows down mid-run slows all of them alike: the bare window (a tiny script that prints a marker at its first
 paint), then the app as `python -m wan_desktop --demo` with a fresh home (it prints a marker at its first paint
 when WAN_DESKTOP_EXIT_AT_FIRST_PAINT=1) once per language in --languages (WAN_DESKTOP_LANGUAGE), then, with
---before, the app from another checkout of the project (a `git worktree` of an older commit), in English.
-Each app's ratio is its median over the bare window's. --drop-caches (root) empties the page cache before each
-launch. The launcher and marker timing are bench/bundle.py's, which measures the frozen bundles the same way.
+--before, the app from another checkout of the project (a `git worktree` of an older commit), in English,
+started as it is and with its collector paused to its first paint as this checkout's start pauses it.
+Each app's ratio is its median over the bare window's; against --before, the report gives the change of
+the medians and the median of each round's own ratio (paired: steadier on a machine with slow spells).
+--drop-caches (root) empties the page cache before each launch. The launcher and marker timing are
+bench/bundle.py's, which measures the frozen bundles the same way.
 """
 
 from __future__ import annotations
@@ -61,11 +64,16 @@ def launch(measure, *args) -> tuple[float, float]:
     return seconds, cpu_of_children() - before
 
 
-def time_app(env: dict[str, str], cwd: Path, cold: bool) -> float:
+# An older checkout started with the collector off until its first paint, as wan_desktop/start_pause.py starts
+# this one: against it, the change is what else the newer start does (its words, its formats).
+PAUSED_START = "import gc, runpy; gc.disable(); runpy.run_module('wan_desktop', run_name='__main__', alter_sys=True)"
+
+
+def time_app(env: dict[str, str], cwd: Path, cold: bool, paused: bool = False) -> float:
     with tempfile.TemporaryDirectory(prefix="wan-bench-") as scratch:
         if cold:
             drop_caches()
-        command = [sys.executable, "-m", "wan_desktop", "--demo"]
+        command = [sys.executable, *(["-c", PAUSED_START] if paused else ["-m", "wan_desktop"]), "--demo"]
         command += ["--home", str(Path(scratch) / "home"), "--library", str(Path(scratch) / "library")]
         previous = Path.cwd()
         os.chdir(cwd)  # `-m` looks in the working folder first
@@ -73,6 +81,27 @@ def time_app(env: dict[str, str], cwd: Path, cold: bool) -> float:
             return time_to_marker(command, APP_MARKER, env)
         finally:
             os.chdir(previous)
+
+
+def paired_change(ours: list[float], theirs: list[float]) -> str:
+    """Each round runs every program once, in turn: the median of the rounds' own ratios leaves out the
+    machine's slow and fast spells, which a ratio of medians taken over different rounds keeps."""
+    return f"{100 * (statistics.median(a / b for a, b in zip(ours, theirs, strict=True)) - 1):+.1f} %"
+
+
+def changes_from_before(times: dict[str, list[float]], cpu_medians: dict[str, float]) -> dict[str, dict[str, str]]:
+    apps = [name for name in times if name.startswith("app_")]
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    return {
+        "change_from_before": {name: f"{100 * (medians[name] / medians['before_en'] - 1):+.1f} %" for name in apps},
+        "paired_change_from_before": {name: paired_change(times[name], times["before_en"]) for name in apps},
+        "paired_change_from_before_paused": {
+            name: paired_change(times[name], times["before_en_paused"]) for name in apps
+        },
+        "cpu_change_from_before": {
+            name: f"{100 * (cpu_medians[name] / cpu_medians['before_en'] - 1):+.1f} %" for name in apps
+        },
+    }
 
 
 def main() -> int:
@@ -91,6 +120,7 @@ def main() -> int:
     programs = {f"app_{language or 'system'}": (launch_env(language, None), here) for language in languages}
     if args.before is not None:
         programs["before_en"] = (launch_env("en", args.before.resolve()), args.before.resolve())
+        programs["before_en_paused"] = programs["before_en"]
     times: dict[str, list[float]] = {"bare": [], **{name: [] for name in programs}}
     cpu: dict[str, list[float]] = {name: [] for name in times}
     compile_sources(here, *([args.before.resolve()] if args.before is not None else []))
@@ -104,7 +134,7 @@ def main() -> int:
             times["bare"].append(bare[0])
             cpu["bare"].append(bare[1])
             for name, (env, cwd) in programs.items():
-                seconds, used = launch(time_app, env, cwd, args.drop_caches)
+                seconds, used = launch(time_app, env, cwd, args.drop_caches, name == "before_en_paused")
                 times[name].append(seconds)
                 cpu[name].append(used)
     medians = {name: statistics.median(values) for name, values in times.items()}
@@ -113,16 +143,10 @@ def main() -> int:
     report["qpa"] = os.environ.get("QT_QPA_PLATFORM", "offscreen")
     report["median_s"] = {name: round(value, 3) for name, value in medians.items()}
     report["cpu_median_s"] = {name: round(value, 3) for name, value in cpu_medians.items()}
+    report["min_s"] = {name: round(min(values), 3) for name, values in times.items()}
     report["ratio_to_bare"] = {name: round(medians[name] / medians["bare"], 3) for name in programs}
     if args.before is not None:
-        before = medians["before_en"]
-        report["change_from_before"] = {
-            name: f"{100 * (medians[name] / before - 1):+.1f} %" for name in programs if name != "before_en"
-        }
-        cpu_before = cpu_medians["before_en"]
-        report["cpu_change_from_before"] = {
-            name: f"{100 * (cpu_medians[name] / cpu_before - 1):+.1f} %" for name in programs if name != "before_en"
-        }
+        report.update(changes_from_before(times, cpu_medians))
     report["all_s"] = {name: [round(t, 3) for t in values] for name, values in times.items()}
     print(json.dumps(report))
     return 0
