@@ -38,6 +38,12 @@ from .video_drops import VideoDrops
 from .window_context import WindowContext, app_icon, demo_banner, session_opener, watch_first_paint
 
 
+def notification(job: Job) -> tuple[str, str]:
+    """The tray's title and message for a job that finished: its error in words, or the start of its prompt."""
+    title = _("Video ready") if job.state is JobState.DONE else _("Video failed")
+    return title, job.error_message or (job.request.prompt[:80] or _("Your video"))
+
+
 class MainWindow(QMainWindow):
     engine_ready = Signal()
     engine_failed = Signal(str)  # the engine could not start, in words
@@ -364,9 +370,8 @@ class MainWindow(QMainWindow):
     def _notify(self, job: Job) -> None:
         if self.tray is None or not self.settings.notifications:
             return
-        title = _("Video ready") if job.state is JobState.DONE else _("Video failed")
         self._last_notified = job.id
-        self.tray.showMessage(title, job.error_message or (job.request.prompt[:80] or _("Your video")))
+        self.tray.showMessage(*notification(job))
 
     def _show_again(self) -> None:
         self.showNormal()
