@@ -16,6 +16,7 @@ from wan_desktop.start_pause import pause_collection, resume_collection
 def collector_back_on():
     yield
     resume_collection()
+    gc.unfreeze()  # the tests' own objects go back to the collector
     gc.enable()
 
 
@@ -24,10 +25,12 @@ def test_a_collector_the_caller_turned_off_stays_off():
     assert not gc.isenabled()
     resume_collection()
     assert gc.isenabled()
+    assert gc.get_freeze_count() > 0  # what the start made is left out of every later collection
+    gc.unfreeze()
     gc.disable()
     pause_collection()
     resume_collection()
-    assert not gc.isenabled()
+    assert not gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_a_command_runs_with_the_collector_on(monkeypatch, tmp_path):
