@@ -89,9 +89,10 @@ def paired_change(ours: list[float], theirs: list[float]) -> str:
     return f"{100 * (statistics.median(a / b for a, b in zip(ours, theirs, strict=True)) - 1):+.1f} %"
 
 
-def changes_from_before(times: dict[str, list[float]], cpu_medians: dict[str, float]) -> dict[str, dict[str, str]]:
+def changes_from_before(
+    times: dict[str, list[float]], medians: dict[str, float], cpu_medians: dict[str, float]
+) -> dict[str, dict[str, str]]:
     apps = [name for name in times if name.startswith("app_")]
-    medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "change_from_before": {name: f"{100 * (medians[name] / medians['before_en'] - 1):+.1f} %" for name in apps},
         "paired_change_from_before": {name: paired_change(times[name], times["before_en"]) for name in apps},
@@ -117,10 +118,12 @@ def main() -> int:
         parser.error(f"{args.before} is not a checkout of the project")
     here = Path(__file__).resolve().parent.parent
     languages = args.languages.split(",")
-    programs = {f"app_{language or 'system'}": (launch_env(language, None), here) for language in languages}
+    # name: (environment, working folder, started with the collector paused)
+    programs = {f"app_{language or 'system'}": (launch_env(language, None), here, False) for language in languages}
     if args.before is not None:
-        programs["before_en"] = (launch_env("en", args.before.resolve()), args.before.resolve())
-        programs["before_en_paused"] = programs["before_en"]
+        before_env, before_dir = launch_env("en", args.before.resolve()), args.before.resolve()
+        programs["before_en"] = (before_env, before_dir, False)
+        programs["before_en_paused"] = (before_env, before_dir, True)
     times: dict[str, list[float]] = {"bare": [], **{name: [] for name in programs}}
     cpu: dict[str, list[float]] = {name: [] for name in times}
     compile_sources(here, *([args.before.resolve()] if args.before is not None else []))
@@ -133,8 +136,8 @@ def main() -> int:
             bare = launch(time_to_marker, [sys.executable, str(script)], BARE_MARKER, launch_env("", None))
             times["bare"].append(bare[0])
             cpu["bare"].append(bare[1])
-            for name, (env, cwd) in programs.items():
-                seconds, used = launch(time_app, env, cwd, args.drop_caches, name == "before_en_paused")
+            for name, (env, cwd, paused) in programs.items():
+                seconds, used = launch(time_app, env, cwd, args.drop_caches, paused)
                 times[name].append(seconds)
                 cpu[name].append(used)
     medians = {name: statistics.median(values) for name, values in times.items()}
@@ -146,7 +149,7 @@ def main() -> int:
     report["min_s"] = {name: round(min(values), 3) for name, values in times.items()}
     report["ratio_to_bare"] = {name: round(medians[name] / medians["bare"], 3) for name in programs}
     if args.before is not None:
-        report.update(changes_from_before(times, cpu_medians))
+        report.update(changes_from_before(times, medians, cpu_medians))
     report["all_s"] = {name: [round(t, 3) for t in values] for name, values in times.items()}
     print(json.dumps(report))
     return 0
